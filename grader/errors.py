@@ -1,0 +1,56 @@
+"""The one exception tree of the grader.
+
+Everything below the command line raises these; `grader.cli` turns them into a one-line
+message and an exit code (2 for every `GraderError`: the input was bad). Nothing below the
+CLI prints or exits, so a web server can call the same functions and map the same errors.
+
+    GraderError                  bad input: exit 2, one line, no traceback
+    ├── ConfigError              a setting (student name, limits, course file) is unusable
+    ├── DatabaseError            the database URL is malformed, its driver missing, or it cannot be opened
+    ├── WorkspaceError           the workspace folder is missing or is not a folder
+    ├── UnknownExerciseError     an exercise name that no suite grades
+    ├── NotFoundError            a submission, student or quiz that the database does not hold
+    └── InputFileError           a file given on the command line cannot be used (`path:line: why`)
+
+Failures of *student code* are not errors of the grader: they are test outcomes, carried
+by `grader.sandbox.errors.StudentCodeError` and its subclasses.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class GraderError(Exception):
+    """A problem with what the user asked for; its message is one line meant for them."""
+
+
+class ConfigError(GraderError):
+    """A setting (student name, limits, course file) cannot be used."""
+
+
+class DatabaseError(GraderError):
+    """The database URL is malformed, its driver is missing, or the database cannot be opened."""
+
+
+class WorkspaceError(GraderError):
+    """The workspace to grade is missing or is not a folder."""
+
+
+class UnknownExerciseError(GraderError):
+    """An exercise name that no hidden suite grades."""
+
+
+class NotFoundError(GraderError):
+    """A submission, student or quiz that the database does not hold."""
+
+
+class InputFileError(GraderError):
+    """A file given by the user cannot be used; the message names the file and, where known, the line."""
+
+    def __init__(self, path: str | Path, message: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.reason = message
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")

@@ -1,0 +1,169 @@
+"""Opening a database: URL checks, SQLite tuning, schema migration and retried writes.
+
+One `Store` per process and URL. SQLite (the embedded default) runs in WAL mode with a busy
+timeout, and every transaction starts with `BEGIN IMMEDIATE`, so many `grader submit`
+processes writing to one file queue for the lock instead of failing with "database is
+locked" halfway through a transaction. Other engines are used as SQLAlchemy configures them.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from grader.errors import DatabaseError
+
+T = TypeVar("T")
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITE_ATTEMPTS = 8
+
+
+class Store:
+    """A database the grader reads and writes: an engine, a session factory and retried writes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for queries; nothing it does is committed."""
+        with self.sessions() as session:
+            yield session
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one transaction, committed whole or not at all.
+
+        A transaction that loses a race for a locked database is rolled back and run again
+        from the start, so `work` must only touch the session it is given.
+        """
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with self.sessions.begin() as session:
+                    return work(session)
+            except OperationalError as error:
+                if not _is_lock_error(error) or attempt == WRITE_ATTEMPTS - 1:
+                    raise DatabaseError(f"cannot write to the database {self.url}: {_first_line(error)}") from error
+                time.sleep(0.05 * (2**attempt) * (0.5 + random.random()))
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open (and, for a file-based SQLite URL, create) the database at `url`, migrated to head."""
+    engine = _create_engine(url)
+    store = Store(engine)
+    if migrate:
+        try:
+            _migrate(store)
+        except DatabaseError:
+            store.close()
+            raise
+        except SQLAlchemyError as error:
+            store.close()
+            raise DatabaseError(f"cannot open the database {store.url}: {_first_line(error)}") from error
+    return store
+
+
+def _create_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise DatabaseError(f"not a database URL: {url!r} (expected e.g. sqlite:///grades.db)") from error
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    kwargs: dict[str, Any] = {}
+    if is_sqlite:
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            folder = Path(database).expanduser().resolve().parent
+            if not folder.is_dir():
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    raise DatabaseError(f"cannot create the folder for the database {url}: {error.strerror}") from error
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except NoSuchModuleError as error:
+        raise DatabaseError(f"no database driver for {parsed.drivername!r} in {url!r}") from error
+    except (ArgumentError, ImportError) as error:
+        raise DatabaseError(f"cannot use the database URL {url!r}: {_first_line(error)}") from error
+    if is_sqlite:
+        _tune_sqlite(engine, in_memory=not parsed.database or parsed.database == ":memory:")
+    return engine
+
+
+def _tune_sqlite(engine: Engine, *, in_memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when a transaction begins.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Take the write lock up front: a deferred transaction that reads and then writes
+        # fails at once (SQLITE_BUSY_SNAPSHOT) when another process wrote in between.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _migrate(store: Store) -> None:
+    """Bring the schema to the newest revision; cheap when it is there already."""
+    from grader.store.migrate import HEAD_REVISION, upgrade_to_head
+
+    for attempt in range(WRITE_ATTEMPTS):
+        if _current_revision(store.engine) == HEAD_REVISION:
+            return
+        try:
+            upgrade_to_head(store.engine)
+            return
+        except OperationalError as error:
+            # Two processes creating a fresh database at once: one wins, the other retries
+            # and then finds the schema at head.
+            if attempt == WRITE_ATTEMPTS - 1:
+                raise DatabaseError(f"cannot migrate the database {store.url}: {_first_line(error)}") from error
+            time.sleep(0.05 * (attempt + 1))
+
+
+def _current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except OperationalError as error:
+        if _is_lock_error(error):
+            return None
+        raise DatabaseError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {_first_line(error)}") from error
+
+
+def _is_lock_error(error: OperationalError) -> bool:
+    message = str(error.orig).lower()
+    return "locked" in message or "busy" in message or "already exists" in message
+
+
+def _first_line(error: BaseException) -> str:
+    orig = getattr(error, "orig", None)
+    return str(orig or error).strip().splitlines()[0] if str(orig or error).strip() else type(error).__name__

@@ -1,0 +1,1 @@
+"""Alembic migrations of the grader database; `grader.store.migrate` runs them."""

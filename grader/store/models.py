@@ -1,0 +1,101 @@
+"""Tables for students and their graded submissions.
+
+A submission is written whole, in one transaction: the row itself, one `ExerciseResult` per
+exercise, one `TestResult` per hidden test, and a `SourceFile` snapshot of every submitted
+file, so an instructor can read and regrade exactly what was graded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grader.store.base import Base, UTCDateTime, utcnow
+
+
+class Student(Base):
+    __tablename__ = "students"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    submissions: Mapped[list[Submission]] = relationship(back_populates="student")
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    workspace: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float)
+    suite_version: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[dict[str, Any]] = mapped_column(JSON)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    duration_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+    student: Mapped[Student] = relationship(back_populates="submissions")
+    exercises: Mapped[list[ExerciseResult]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", order_by="ExerciseResult.position"
+    )
+    files: Mapped[list[SourceFile]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", order_by="SourceFile.path"
+    )
+
+
+class ExerciseResult(Base):
+    __tablename__ = "exercise_results"
+    __table_args__ = (UniqueConstraint("submission_id", "exercise"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    exercise: Mapped[str] = mapped_column(String(100), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text, default="")
+    suite_version: Mapped[str] = mapped_column(String(64))
+
+    submission: Mapped[Submission] = relationship(back_populates="exercises")
+    tests: Mapped[list[TestResult]] = relationship(
+        back_populates="exercise_result", cascade="all, delete-orphan", order_by="TestResult.position"
+    )
+
+
+class TestResult(Base):
+    __tablename__ = "test_results"
+    __test__ = False  # not a pytest class
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exercise_result_id: Mapped[int] = mapped_column(
+        ForeignKey("exercise_results.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    test_id: Mapped[str] = mapped_column(String(300), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(20))
+    points: Mapped[float] = mapped_column(Float)
+    max_points: Mapped[float] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+    exercise_result: Mapped[ExerciseResult] = relationship(back_populates="tests")
+
+
+class SourceFile(Base):
+    __tablename__ = "source_files"
+    __table_args__ = (UniqueConstraint("submission_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+
+    submission: Mapped[Submission] = relationship(back_populates="files")
