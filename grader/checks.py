@@ -1,0 +1,84 @@
+"""What hidden suites assert with: comparisons that fail with a message a student can act on.
+
+A suite test receives two fixtures, `student` (a `grader.sandbox.student.StudentModule`: every
+call runs in the sandbox and returns plain data) and `reference` (the instructors' module),
+and marks its weight and lesson section with `@pytest.mark.points(n)` and
+`@pytest.mark.lesson("Section")`. Its failures are `Mismatch` errors whose text is the whole
+feedback, because the grader shows neither tracebacks nor the suite's source:
+
+    perceptron.step(0.0)
+      expected: 0
+      got:      1
+      expected 0, got 1
+    hint: at exactly the threshold the output is 0 (the lesson uses >, not >=)
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from grader.feedback import abbreviate, difference
+
+DEFAULT_RTOL = 1e-7
+DEFAULT_ATOL = 1e-10
+
+
+class Mismatch(AssertionError):
+    """A hidden test's verdict on a wrong answer; its message is shown to the student as is."""
+
+
+def fail(message: str, *, hint: str | None = None) -> None:
+    raise Mismatch(message + (f"\nhint: {hint}" if hint else ""))
+
+
+def expect(condition: bool, call: str, message: str, *, hint: str | None = None) -> None:
+    """Fail with `call` and `message` unless `condition` holds."""
+    if not condition:
+        fail(f"{call}\n  {message}", hint=hint)
+
+
+def expect_close(
+    got: Any,
+    expected: Any,
+    *,
+    call: str,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+    hint: str | None = None,
+) -> None:
+    """Fail unless `got` has `expected`'s type and shape and matches it within tolerance.
+
+    Types and shapes are compared before values: broadcasting would let a (1, 1) answer
+    pass `allclose` against a (1,) one.
+    """
+    found = difference(got, expected, rtol=rtol, atol=atol)
+    if found is not None:
+        fail(
+            f"{call}\n  expected: {abbreviate(expected)}\n  got:      {abbreviate(got)}\n  {found}",
+            hint=hint,
+        )
+
+
+def expect_equal(got: Any, expected: Any, *, call: str, hint: str | None = None) -> None:
+    """Like `expect_close` with no tolerance: for class labels, counts and exact arithmetic."""
+    expect_close(got, expected, call=call, rtol=0.0, atol=0.0, hint=hint)
+
+
+def matches_reference(
+    student: Any,
+    reference: Any,
+    function: str,
+    *args: Any,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+    hint: str | None = None,
+    readonly: bool = False,
+    **kwargs: Any,
+) -> Any:
+    """Call `function` in the reference and in the student's sandbox with the same input and
+    compare; return the student's answer for further checks."""
+    expected = getattr(reference, function)(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    got = student.call(function, *args, _readonly=readonly, **kwargs)
+    expect_close(got, expected, call=student.last_call, rtol=rtol, atol=atol, hint=hint)
+    return got

@@ -1,0 +1,145 @@
+"""Grading a workspace: snapshot its files, start one sandbox per exercise, run the suites.
+
+`grade_workspace` is what `grader submit` and `grader grade` call; it returns a
+`GradingResult` and stores nothing (see `grader.store.submissions` for that).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from grader import scoring
+from grader.errors import WorkspaceError
+from grader.exercises import Exercise, resolve, suite_version
+from grader.results import ExerciseOutcome, GradingResult, TestOutcome
+from grader.sandbox.errors import StudentCodeError
+from grader.sandbox.policy import SandboxLimits, describe_isolation
+from grader.sandbox.student import StudentModule
+
+SNAPSHOT_FILE_BYTES = 256 * 1024
+SNAPSHOT_FILES = 50
+
+
+class MissingExercise:
+    """Stands in for the module of an exercise whose file is not in the workspace."""
+
+    def __init__(self, exercise: Exercise) -> None:
+        self.exercise = exercise.name
+        self.last_call = ""
+        self.isolation_reports: list[dict[str, object]] = []
+        self._feedback = f"{exercise.filename} is not in the workspace"
+
+    def call(self, function: str, *args: object, **kwargs: object) -> object:
+        raise StudentCodeError(self._feedback)
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name)
+
+    @property
+    def readonly(self) -> MissingExercise:
+        return self
+
+    def close(self) -> None:
+        pass
+
+
+def check_workspace(workspace: Path) -> Path:
+    """The workspace as an absolute folder path, or a WorkspaceError saying what is wrong."""
+    if not workspace.exists():
+        raise WorkspaceError(f"{workspace}: no such folder (run from your course folder, or pass --workspace)")
+    if not workspace.is_dir():
+        raise WorkspaceError(f"{workspace}: not a folder")
+    return workspace.resolve()
+
+
+def snapshot(workspace: Path) -> dict[str, str]:
+    """The workspace's Python files as text, for the record; symlinks are not followed."""
+    files: dict[str, str] = {}
+    for path in sorted(workspace.glob("*.py"))[:SNAPSHOT_FILES]:
+        if path.is_symlink() or not path.is_file():
+            continue
+        data = path.read_bytes()[:SNAPSHOT_FILE_BYTES]
+        files[path.name] = data.decode("utf-8", errors="replace")
+    return files
+
+
+def grade_workspace(
+    workspace: Path,
+    exercise_names: Iterable[str] | None = None,
+    *,
+    limits: SandboxLimits | None = None,
+    protected: tuple[Path, ...] = (),
+    isolate: bool = True,
+) -> GradingResult:
+    """Grade the exercises of `workspace` (all of them when none is named).
+
+    `protected` adds paths the sandboxes must not read (the database file, say) to those
+    that are always fenced off: the grader package, the reference and site-packages.
+    """
+    from grader.runner import run_suites
+
+    started = time.monotonic()
+    workspace = check_workspace(workspace)
+    exercises = resolve(exercise_names)
+    limits = limits or SandboxLimits()
+    files = snapshot(workspace)
+    students: dict[str, StudentModule | MissingExercise] = {}
+    try:
+        for exercise in exercises:
+            path = workspace / exercise.filename
+            if path.is_file() and not path.is_symlink():
+                students[exercise.name] = StudentModule(
+                    exercise.name, workspace, limits, protected=protected, isolate=isolate
+                )
+            else:
+                students[exercise.name] = MissingExercise(exercise)
+        tests = run_suites(exercises, students)
+    finally:
+        for module in students.values():
+            module.close()
+    outcomes = tuple(_exercise_outcome(e, tests.get(e.name, []), students[e.name]) for e in exercises)
+    reports = [r for m in students.values() for r in m.isolation_reports]
+    return GradingResult(
+        exercises=outcomes,
+        sandbox=describe_isolation(reports or [{}], limits) if reports else _unstarted_sandbox(limits),
+        suite_version=suite_version(exercises),
+        duration_seconds=time.monotonic() - started,
+        files=files,
+    )
+
+
+def _exercise_outcome(
+    exercise: Exercise, tests: list[TestOutcome], module: StudentModule | MissingExercise
+) -> ExerciseOutcome:
+    score, max_score = scoring.exercise_score(tests)
+    passed = sum(t.outcome == "passed" for t in tests)
+    import_error = getattr(module, "_import_error", None)
+    if isinstance(module, MissingExercise):
+        status, message = "missing", f"{exercise.filename} is not in the workspace"
+    elif import_error is not None:
+        status, message = "error", import_error.feedback
+    elif not tests:
+        status, message = "error", "the hidden suite has no tests (a problem of the course, not of your code)"
+    else:
+        status, message = scoring.exercise_status(tests), f"{passed} of {len(tests)} tests passed"
+    output = module.output if isinstance(module, StudentModule) else ""
+    return ExerciseOutcome(exercise.name, score, max_score, status, message, tuple(tests), exercise.version, output)
+
+
+def _unstarted_sandbox(limits: SandboxLimits) -> dict[str, object]:
+    """No exercise file was there to run: report the limits that would have applied."""
+    result = describe_isolation([], limits)
+    result["warnings"] = ["no student code ran"]
+    return result
+
+
+def source_digest(files: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for name, text in sorted(files.items()):
+        digest.update(name.encode() + b"\0" + text.encode())
+    return digest.hexdigest()

@@ -1,0 +1,163 @@
+"""Runs the hidden pytest suites in this (trusted) process, against sandboxed student modules.
+
+pytest runs here, never in a sandbox: a suite's `student` fixture is a `StudentModule` whose
+calls cross into the exercise's worker and come back as plain data. A plugin object collects
+the outcome of every test; the list of tests comes from collection, which is trusted, so a
+test that never reports counts as failed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from grader.checks import Mismatch
+from grader.exercises import SUITES_DIR, Exercise
+from grader.results import Outcome, TestOutcome
+from grader.sandbox.errors import StudentCodeError
+
+PYTEST_ARGS = (
+    "-c", str(SUITES_DIR / "pytest.ini"),
+    "--rootdir", str(SUITES_DIR),
+    "-p", "no:cacheprovider",
+    "-p", "no:terminal",
+    "-p", "no:faulthandler",
+    "-p", "no:stepwise",
+    "-p", "no:doctest",
+    "-p", "no:junitxml",
+    "-p", "no:pastebin",
+    "-p", "no:nose",
+    "--assert=plain",
+    "--capture=no",
+    "-o", "addopts=",
+)
+
+
+@dataclass
+class _Planned:
+    test_id: str
+    name: str
+    exercise: str
+    points: float
+    lesson: str
+    outcome: Outcome = "failed"
+    message: str = "this test did not run"
+
+
+class _SuitePlugin:
+    """Hands each suite its exercise's sandboxed module and records what every test did."""
+
+    def __init__(self, students: Mapping[str, Any]) -> None:
+        self._students = students
+        self._references: dict[str, ModuleType] = {}
+        self.planned: dict[str, _Planned] = {}
+
+    @pytest.fixture
+    def student(self, request: pytest.FixtureRequest) -> Any:
+        return self._students[_exercise_of(request.node)]
+
+    @pytest.fixture
+    def reference(self, request: pytest.FixtureRequest) -> ModuleType:
+        name = _exercise_of(request.node)
+        if name not in self._references:
+            self._references[name] = importlib.import_module(f"grader.reference.{name}")
+        return self._references[name]
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            exercise = _exercise_of(item)
+            points = item.get_closest_marker("points")
+            lesson = item.get_closest_marker("lesson")
+            self.planned[item.nodeid] = _Planned(
+                test_id=f"{exercise}::{item.name}",
+                name=_readable_name(item),
+                exercise=exercise,
+                points=float(points.args[0]) if points else 1.0,
+                lesson=str(lesson.args[0]) if lesson else "",
+            )
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        report = yield
+        planned = self.planned.get(item.nodeid)
+        if planned is None or call.when == "teardown":
+            return report
+        if call.excinfo is None:
+            if call.when == "call":
+                planned.outcome, planned.message = "passed", ""
+            return report
+        planned.outcome, planned.message = _classify(call.excinfo.value, planned, self._students)
+        return report
+
+
+def _classify(error: BaseException, planned: _Planned, students: Mapping[str, Any]) -> tuple[Outcome, str]:
+    lesson = f"\nlesson: {planned.lesson}" if planned.lesson else ""
+    if isinstance(error, StudentCodeError):
+        outcome: Outcome = "timeout" if error.outcome == "timeout" else "error"
+        return outcome, error.feedback + lesson
+    if isinstance(error, Mismatch):
+        return "failed", str(error) + lesson
+    if isinstance(error, AssertionError):
+        return "failed", (str(error) or "the result did not pass this check") + lesson
+    if isinstance(error, pytest.skip.Exception):
+        return "failed", "this test was skipped"
+    student = students.get(planned.exercise)
+    last = getattr(student, "last_call", "") or "your function"
+    return "error", f"the grader could not check what {last} returned ({type(error).__name__})" + lesson
+
+
+def _exercise_of(node: pytest.Item | pytest.Collector | Any) -> str:
+    module = getattr(node, "module", None)
+    declared = getattr(module, "EXERCISE", None)
+    if isinstance(declared, str):
+        return declared
+    return Path(str(node.path)).stem.removeprefix("test_")
+
+
+def _readable_name(item: pytest.Item) -> str:
+    function = getattr(item, "function", None)
+    doc = (getattr(function, "__doc__", None) or "").strip()
+    name = doc.splitlines()[0].rstrip(".") if doc else item.name.removeprefix("test_").replace("_", " ")
+    params = getattr(item, "callspec", None)
+    return f"{name} [{params.id}]" if params is not None and doc else name
+
+
+@contextmanager
+def _pytest_environment() -> Iterator[None]:
+    """Shield the suites from pytest settings in the environment (PYTEST_ADDOPTS, plugins)."""
+    saved = {key: os.environ.get(key) for key in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")}
+    os.environ.pop("PYTEST_ADDOPTS", None)
+    os.environ.pop("PYTEST_PLUGINS", None)
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_suites(exercises: Sequence[Exercise], students: Mapping[str, Any]) -> dict[str, list[TestOutcome]]:
+    """Run the suites of `exercises`; `students` maps each exercise name to its student module."""
+    plugin = _SuitePlugin(students)
+    with _pytest_environment():
+        code = pytest.main([*PYTEST_ARGS, *(str(e.suite) for e in exercises)], plugins=[plugin])
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        raise RuntimeError(f"the hidden suites could not be run (pytest exit code {int(code)})")
+    results: dict[str, list[TestOutcome]] = {e.name: [] for e in exercises}
+    for planned in plugin.planned.values():
+        points = planned.points if planned.outcome == "passed" else 0.0
+        results.setdefault(planned.exercise, []).append(
+            TestOutcome(planned.test_id, planned.name, planned.outcome, points, planned.points, planned.message)
+        )
+    return results

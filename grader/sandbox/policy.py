@@ -1,0 +1,135 @@
+"""What a sandboxed worker may do: its limits, the files it may read, and how to describe both.
+
+The worker may read its workspace, the Python standard library, numpy, and the system's
+shared libraries; nothing else. `read_rules` turns that into Landlock rules while carving out
+every protected path (the grader package with its hidden suites, the reference solutions,
+site-packages, the database), even when a protected path lies inside an allowed folder: such a
+folder is granted entry by entry, skipping the protected ones.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+READ_FILE = 1 << 2
+READ_DIR = 1 << 3
+READ = READ_FILE | READ_DIR
+SYSTEM_LIBRARY_DIRS = ("/lib", "/lib64", "/usr/lib", "/usr/lib64")
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """Time, memory and output limits of one exercise's sandbox."""
+
+    call_seconds: float = 5.0
+    """Wall-clock limit of one call into student code (importing the module counts as one)."""
+    exercise_seconds: float = 12.0
+    """Wall-clock budget of all calls of one exercise; four hung exercises finish well within 60 s."""
+    memory_bytes: int = 1 << 30
+    output_bytes: int = 64 * 1024
+    """How much of what student code prints is kept; the rest is read and dropped."""
+    max_restarts: int = 4
+    """Fresh workers started after a crash or a timeout, per exercise."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "memory_bytes": self.memory_bytes,
+            "cpu_seconds": int(self.exercise_seconds) + 2,
+        }
+
+
+@cache
+def _protected_defaults() -> tuple[Path, ...]:
+    import grader
+    import grader.reference
+
+    paths = {Path(grader.__file__).resolve().parent, Path(grader.reference.__file__).resolve().parent}
+    base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}
+    for key in ("purelib", "platlib"):
+        paths.add(Path(sysconfig.get_path(key)).resolve())
+        paths.add(Path(sysconfig.get_path(key, vars=base)).resolve())
+    paths.update(Path(p).resolve() for p in sys.path if p.endswith(("site-packages", "dist-packages")))
+    return tuple(sorted(paths))
+
+
+@cache
+def _runtime_roots() -> tuple[Path, ...]:
+    import numpy
+
+    numpy_dir = Path(numpy.__file__).resolve().parent
+    roots = [numpy_dir, numpy_dir.with_name("numpy.libs")]
+    roots += [Path(sysconfig.get_path(key)).resolve() for key in ("stdlib", "platstdlib")]
+    roots += [Path(p) for p in SYSTEM_LIBRARY_DIRS]
+    return tuple(root for root in dict.fromkeys(roots) if root.exists())
+
+
+def read_rules(workspace: Path, protected: tuple[Path, ...] = ()) -> list[tuple[str, int]]:
+    """Landlock rules (path, access) letting a worker read its workspace and the runtime only."""
+    fenced = tuple(p.resolve() for p in (*_protected_defaults(), *protected))
+    rules: list[tuple[str, int]] = []
+    workspace = workspace.resolve()
+    if not any(workspace == f or f in workspace.parents for f in fenced):
+        _grant(workspace, fenced, rules)
+    for root in _runtime_roots():  # numpy's folders sit inside fenced site-packages, by choice
+        _grant(root, fenced, rules)
+    return rules
+
+
+def _grant(root: Path, fenced: tuple[Path, ...], rules: list[tuple[str, int]]) -> None:
+    """Allow reading `root`, except any fenced path below it."""
+    if root in fenced:
+        return
+    if not any(root in f.parents for f in fenced):
+        rules.append((str(root), READ))
+        return
+    rules.append((str(root), READ_DIR))  # may be listed, so imports work, but not read whole
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        _grant(Path(entry.path), fenced, rules)
+
+
+def describe_isolation(reports: list[dict[str, Any]], limits: SandboxLimits) -> dict[str, Any]:
+    """The `sandbox` object of `--json`: the weakest isolation any exercise actually ran under."""
+
+    def every(key: str) -> bool:
+        return bool(reports) and all(bool(r.get(key)) for r in reports)
+
+    filesystem = "landlock" if every("filesystem") else "none"
+    network = "namespace" if every("network_namespace") else "landlock-tcp" if every("network_tcp") else "none"
+    processes = "pid-namespace" if every("pid_namespace") else "process-group"
+    signals = "landlock-scope" if every("signal_scope") else "pid-namespace" if every("pid_namespace") else "none"
+    memory = min((r.get("memory_limit_bytes") or 0 for r in reports), default=0) or None
+    warnings = []
+    if filesystem == "none":
+        warnings.append("student code can read any file this user can (no Landlock on this system)")
+    if network == "none":
+        warnings.append("student code may use the network (no network namespace or Landlock)")
+    if processes != "pid-namespace":
+        warnings.append("a process that student code detaches may outlive grading (no PID namespace)")
+    if signals == "none":
+        warnings.append("student code may signal other processes of this user")
+    if memory is None:
+        warnings.append("no memory limit could be set")
+    level = "full" if not warnings else "partial" if filesystem == "landlock" or processes == "pid-namespace" else "minimal"
+    return {
+        "level": level,
+        "platform": sys.platform,
+        "separate_process": True,
+        "filesystem": filesystem,
+        "network": network,
+        "processes": processes,
+        "signals": signals,
+        "memory_limit_bytes": memory,
+        "call_timeout_seconds": limits.call_seconds,
+        "exercise_budget_seconds": limits.exercise_seconds,
+        "warnings": warnings,
+    }

@@ -1,0 +1,165 @@
+"""The wire format between the trusted grader and a sandboxed worker: plain data, never pickle.
+
+A frame is a 4-byte big-endian length followed by that many bytes of UTF-8 JSON. Values are
+JSON with a few tagged objects, so that numpy arrays, tuples and non-string-keyed data cross
+without losing their type:
+
+    {"$array": {"dtype": "float64", "shape": [3, 1], "data": "<base64>"}}   numeric ndarray
+    {"$scalar": {"dtype": "float64", "data": "<base64>"}}                  numpy scalar
+    {"$tuple": [...]}                                                      tuple
+    {"$dict": [[key, value], ...]}                                         dict
+    {"$unreadable": "TypeName"}                                            anything else
+
+`decode` is the gatekeeper on the trusted side: it accepts only the shapes above, numeric
+dtypes, bounded nesting and sizes that add up, and always returns fresh base-class objects
+(a plain `ndarray`, never a subclass with rigged methods).
+
+This module is also the first half of the worker's source (the worker runs it with
+`python -c` and imports nothing of the grader), so it must depend on the standard library
+and numpy only.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import struct
+from typing import Any
+
+import numpy as np
+
+HEADER = struct.Struct(">I")
+MAX_FRAME_BYTES = 32 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_DIMENSIONS = 32
+ALLOWED_DTYPES = frozenset(
+    "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 "
+    "float16 float32 float64 complex64 complex128".split()
+)
+
+
+class ProtocolError(Exception):
+    """A frame or value that does not follow the format: treated as a broken worker."""
+
+
+class Unreadable:
+    """Stands for a value the worker could not express as plain data (an object, a function)."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name[:100]
+
+    def __repr__(self) -> str:
+        return f"<unreadable {self.type_name}>"
+
+
+def encode(value: Any, depth: int = 0) -> Any:
+    """Turn a Python value into JSON-ready data; unknown objects become `$unreadable`."""
+    if depth > MAX_DEPTH:
+        return {"$unreadable": "too deeply nested"}
+    if value is None or type(value) in (bool, int, str):
+        return value
+    if type(value) is float:
+        return value
+    if isinstance(value, np.ndarray):
+        array = np.asarray(value).view(np.ndarray)
+        if array.dtype.name not in ALLOWED_DTYPES:
+            return {"$unreadable": f"ndarray of {array.dtype}"}
+        array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("="))
+        return {
+            "$array": {
+                "dtype": array.dtype.name,
+                "shape": list(array.shape),
+                "data": base64.b64encode(array.tobytes()).decode("ascii"),
+            }
+        }
+    if isinstance(value, np.generic):
+        scalar = np.asarray(value)
+        if scalar.dtype.name not in ALLOWED_DTYPES:
+            return {"$unreadable": f"numpy {scalar.dtype}"}
+        return {"$scalar": {"dtype": scalar.dtype.name, "data": base64.b64encode(scalar.tobytes()).decode("ascii")}}
+    if type(value) is list:
+        return [encode(item, depth + 1) for item in value]
+    if type(value) is tuple:
+        return {"$tuple": [encode(item, depth + 1) for item in value]}
+    if type(value) is dict:
+        return {"$dict": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    return {"$unreadable": type(value).__name__}
+
+
+def decode(data: Any, depth: int = 0) -> Any:
+    """Rebuild a value from JSON data, rejecting anything that is not plain numeric data."""
+    if depth > MAX_DEPTH:
+        raise ProtocolError("value nested too deeply")
+    if data is None or type(data) in (bool, str):
+        return data
+    if type(data) is int:
+        return data
+    if type(data) is float:
+        return data
+    if type(data) is list:
+        return [decode(item, depth + 1) for item in data]
+    if type(data) is not dict or len(data) != 1:
+        raise ProtocolError("malformed value")
+    ((tag, body),) = data.items()
+    if tag == "$array":
+        return _decode_array(body)
+    if tag == "$scalar":
+        if type(body) is not dict:
+            raise ProtocolError("malformed numpy scalar")
+        return _decode_array({"dtype": body.get("dtype"), "shape": [], "data": body.get("data")})[()]
+    if tag == "$tuple" and type(body) is list:
+        return tuple(decode(item, depth + 1) for item in body)
+    if tag == "$dict" and type(body) is list:
+        result: dict[Any, Any] = {}
+        for pair in body:
+            if type(pair) is not list or len(pair) != 2:
+                raise ProtocolError("malformed dict item")
+            key = decode(pair[0], depth + 1)
+            try:
+                result[key] = decode(pair[1], depth + 1)
+            except TypeError as error:  # unhashable key
+                raise ProtocolError("unhashable dict key") from error
+        return result
+    if tag == "$unreadable" and type(body) is str:
+        return Unreadable(body)
+    raise ProtocolError(f"unknown value tag {str(tag)[:20]!r}")
+
+
+def _decode_array(body: Any) -> np.ndarray:
+    if type(body) is not dict:
+        raise ProtocolError("malformed array")
+    dtype_name, shape, payload = body.get("dtype"), body.get("shape"), body.get("data")
+    if type(dtype_name) is not str or dtype_name not in ALLOWED_DTYPES:
+        raise ProtocolError(f"array dtype not allowed: {str(dtype_name)[:30]!r}")
+    if type(shape) is not list or len(shape) > MAX_DIMENSIONS or any(type(n) is not int or n < 0 for n in shape):
+        raise ProtocolError("malformed array shape")
+    if type(payload) is not str:
+        raise ProtocolError("malformed array data")
+    dtype = np.dtype(dtype_name)
+    try:
+        raw = base64.b64decode(payload.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError) as error:
+        raise ProtocolError("array data is not base64") from error
+    if len(raw) != math.prod(shape) * dtype.itemsize:
+        raise ProtocolError("array data does not match its shape")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def dump_frame(message: dict[str, Any]) -> bytes:
+    """Serialise one message; raises ProtocolError when it would exceed the frame cap."""
+    body = json.dumps(message, separators=(",", ":"), allow_nan=True).encode("utf-8")
+    if len(body) > MAX_FRAME_BYTES:
+        raise ProtocolError(f"message of {len(body)} bytes exceeds the {MAX_FRAME_BYTES}-byte cap")
+    return HEADER.pack(len(body)) + body
+
+
+def load_frame(body: bytes) -> dict[str, Any]:
+    """Parse one frame body into a message dict."""
+    try:
+        message = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise ProtocolError("frame is not JSON") from error
+    if type(message) is not dict:
+        raise ProtocolError("frame is not a JSON object")
+    return message

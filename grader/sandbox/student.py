@@ -1,0 +1,184 @@
+"""`StudentModule`: the student's module as the hidden suites see it.
+
+`student.step(0.5)` looks like a plain call but crosses into the exercise's sandboxed worker
+and back, so what the suite holds is always plain data decoded on the trusted side. The
+object also keeps the exercise's time budget, starts a fresh worker after a crash or a
+timeout (up to `max_restarts`), and remembers the last call for feedback messages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from grader.feedback import describe_call
+from grader.sandbox import protocol
+from grader.sandbox.errors import (
+    BudgetExhausted,
+    ImportFailed,
+    MissingFunction,
+    StudentCodeError,
+    StudentCrashed,
+    StudentDataError,
+    StudentRaised,
+    StudentTimeout,
+)
+from grader.sandbox.policy import SandboxLimits, read_rules
+from grader.sandbox.process import Worker, cap
+
+
+class StudentModule:
+    """The sandboxed module `module` of `workspace`, called through one worker at a time."""
+
+    def __init__(
+        self,
+        exercise: str,
+        workspace: Path,
+        limits: SandboxLimits,
+        *,
+        protected: tuple[Path, ...] = (),
+        isolate: bool = True,
+    ) -> None:
+        self.exercise = exercise
+        self.workspace = workspace
+        self.limits = limits
+        self.isolate = isolate
+        self.last_call = ""
+        self.spent_seconds = 0.0
+        self.restarts = 0
+        self.isolation_reports: list[dict[str, Any]] = []
+        self._rules = read_rules(workspace, protected) if isolate else []
+        self._import_error: ImportFailed | None = None
+        self._worker: Worker | None = None
+        self._start()
+
+    # -- what suites use ---------------------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+
+    @property
+    def readonly(self) -> _ReadonlyView:
+        """Calls through this view receive read-only arrays: writing to an input raises."""
+        return _ReadonlyView(self)
+
+    def call(self, function: str, *args: Any, _readonly: bool = False, _timeout: float | None = None, **kwargs: Any) -> Any:
+        """Call `function` in the sandbox and return its answer as decoded plain data."""
+        self.last_call = describe_call(f"{self.exercise}.{function}", args, kwargs)
+        worker = self._ready_worker()
+        timeout = min(_timeout or self.limits.call_seconds, self._remaining())
+        started = time.monotonic()
+        try:
+            answer = worker.call(function, list(args), kwargs, readonly=_readonly, timeout=timeout)
+        except StudentTimeout as error:
+            self._retire()
+            raise StudentTimeout(f"{self.last_call} did not return within {timeout:.1f} s") from error
+        except StudentCrashed as error:
+            self._retire()
+            raise StudentCrashed(f"{self.last_call}: {error.feedback}") from error
+        except StudentDataError as error:
+            self._retire()
+            raise StudentDataError(f"{self.last_call}: {error.feedback}") from error
+        finally:
+            self.spent_seconds += time.monotonic() - started
+        return self._unpack(function, answer)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._retire()
+
+    @property
+    def output(self) -> str:
+        return self._worker.output() if self._worker else ""
+
+    def _start(self) -> None:
+        self._worker = Worker(self.limits, isolate=self.isolate)
+        self._worker.send_init(self.workspace, self.exercise, self._rules)
+
+    def _retire(self) -> None:
+        if self._worker is not None:
+            self._worker.kill()
+            self._worker = None
+
+    def _remaining(self) -> float:
+        return self.limits.exercise_seconds - self.spent_seconds
+
+    def _ready_worker(self) -> Worker:
+        if self._import_error is not None:
+            raise self._import_error
+        if self._remaining() <= 0:
+            raise BudgetExhausted(
+                f"{self.last_call} was not run: the exercise's {self.limits.exercise_seconds:g} s time budget is spent"
+            )
+        if self._worker is None:
+            if self.restarts >= self.limits.max_restarts:
+                raise StudentCrashed(f"{self.last_call} was not run: your module crashed or hung too often")
+            self.restarts += 1
+            self._start()
+        assert self._worker is not None
+        started = time.monotonic()
+        try:
+            self._worker.wait_ready(min(self.limits.call_seconds, self._remaining()))
+        except ImportFailed as error:
+            self._import_error = error
+            self._retire()
+            raise
+        finally:
+            self.spent_seconds += time.monotonic() - started
+        if self._worker.isolation not in self.isolation_reports:
+            self.isolation_reports.append(self._worker.isolation)
+        return self._worker
+
+    def _unpack(self, function: str, answer: dict[str, Any]) -> Any:
+        if "value" in answer:
+            try:
+                value = protocol.decode(answer["value"])
+            except protocol.ProtocolError as error:
+                raise StudentDataError(f"{self.last_call} returned data the grader cannot read ({error})") from error
+            _reject_unreadable(value, self.last_call)
+            return value
+        if answer.get("missing"):
+            raise MissingFunction(f"{self.exercise}.py has no function {function}() (is it misspelt, or inside another block?)")
+        if "too_large" in answer:
+            raise StudentDataError(f"{self.last_call} returned more data than the grader accepts")
+        raised = answer.get("raised")
+        if isinstance(raised, dict):
+            type_name, message, where = cap(raised.get("type"), 100), cap(raised.get("message"), 300), cap(raised.get("where"), 200)
+            at = f" at {where}" if where else ""
+            if type_name == "NotImplementedError":
+                feedback = f"{self.last_call} raised NotImplementedError{at}: not written yet"
+            else:
+                feedback = f"{self.last_call} raised {type_name}{at}: {message}"
+            raise StudentRaised(feedback, type_name, message, where)
+        raise StudentDataError(f"{self.last_call}: the grader could not understand the answer")
+
+
+class _ReadonlyView:
+    def __init__(self, module: StudentModule) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self._module.call(name, *args, _readonly=True, **kwargs)
+
+
+def _reject_unreadable(value: Any, call: str) -> None:
+    if isinstance(value, protocol.Unreadable):
+        raise StudentDataError(
+            f"{call} returned a {value.type_name}, which the grader cannot read: return numbers, lists or numpy arrays"
+        )
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _reject_unreadable(item, call)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _reject_unreadable(item, call)
+
+
+__all__ = ["StudentModule", "StudentCodeError"]

@@ -1,0 +1,286 @@
+# The sandboxed worker. It runs as `python -I -S -B -c <protocol.py + this file>`, so it
+# imports nothing of the grader and cannot be redirected by the environment or site-packages.
+#
+# Life of a worker:
+#   1. enter new user, network and PID namespaces where the kernel allows it, and fork so the
+#      student's code runs as PID 1 of its own PID namespace: when that process dies, the
+#      kernel kills everything it started, double-forked daemons included;
+#   2. import numpy (before any restriction, so later imports of it are free) and say hello;
+#   3. on `init`: set resource limits, restrict the filesystem, TCP and signals with Landlock,
+#      close every other descriptor, then import the student's module from the workspace;
+#   4. serve `call` requests until the channel closes.
+# Everything this process sends is plain data; the trusted side decides what it is worth.
+# The wire format (grader/sandbox/protocol.py) arrives as argv[2] and is executed into this
+# module's globals once numpy can be imported, so both sides share one definition of it.
+
+import ctypes
+import importlib
+import os
+import resource
+import signal
+import sys
+import traceback
+import json
+
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+SYS_LANDLOCK_CREATE_RULESET = 444
+SYS_LANDLOCK_ADD_RULE = 445
+SYS_LANDLOCK_RESTRICT_SELF = 446
+LANDLOCK_CREATE_RULESET_VERSION = 1
+LANDLOCK_RULE_PATH_BENEATH = 1
+FS_ACCESS_BY_ABI = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 4: (1 << 15) - 1}
+FS_ACCESS_NEWEST = (1 << 16) - 1  # ABI 5 added IOCTL_DEV
+FILE_ONLY_ACCESS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15)
+NET_BIND_AND_CONNECT_TCP = 0b11
+SCOPE_ABSTRACT_UNIX_AND_SIGNAL = 0b11
+MESSAGE_CAP = 2000
+
+
+class RulesetAttr(ctypes.Structure):
+    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
+
+
+class PathBeneathAttr(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+class Channel:
+    def __init__(self, read_fd, write_fd):
+        self.read_fd = read_fd
+        self.write_fd = write_fd
+
+    def _read_exactly(self, size):
+        chunks = []
+        while size:
+            chunk = os.read(self.read_fd, min(size, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def receive(self):
+        (size,) = HEADER.unpack(self._read_exactly(HEADER.size))
+        if size > MAX_FRAME_BYTES:
+            raise ProtocolError("request too large")
+        return load_frame(self._read_exactly(size))
+
+    def send(self, message):
+        try:
+            frame = dump_frame(message)
+        except ProtocolError as error:
+            frame = dump_frame({"id": message.get("id"), "too_large": str(error)})
+        view = memoryview(frame)
+        while view:
+            written = os.write(self.write_fd, view)
+            view = view[written:]
+
+
+def libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def enter_namespaces(report):
+    """Unshare what the kernel allows; return True when a new PID namespace awaits a fork."""
+    if not sys.platform.startswith("linux"):
+        return False
+    c = libc()
+    for flags, names in (
+        (CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWPID, ("user_namespace", "network_namespace", "pid_namespace")),
+        (CLONE_NEWUSER | CLONE_NEWNET, ("user_namespace", "network_namespace")),
+        (CLONE_NEWNET, ("network_namespace",)),
+    ):
+        if c.unshare(flags) == 0:
+            for name in names:
+                report[name] = True
+            return "pid_namespace" in names
+    return False
+
+
+def become_pid_one(keep_fds):
+    """Fork into the new PID namespace; the parent only waits and mirrors the child's end."""
+    child = os.fork()
+    if child:
+        for fd in keep_fds:
+            os.close(fd)
+        while True:
+            try:
+                _, status = os.waitpid(child, 0)
+                break
+            except ChildProcessError:
+                os._exit(1)
+            except InterruptedError:
+                continue
+        if os.WIFSIGNALED(status):
+            os._exit(128 + os.WTERMSIG(status))
+        os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+    # Die with the parent: the grader kills the parent to end the whole namespace.
+    libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def landlock_abi():
+    if not sys.platform.startswith("linux"):
+        return 0
+    version = libc().syscall(SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), LANDLOCK_CREATE_RULESET_VERSION)
+    return max(int(version), 0)
+
+
+def apply_landlock(rules, report):
+    """Allow reading only `rules` (path, access) and nothing else: no writes, TCP or signals out."""
+    abi = landlock_abi()
+    report["landlock_abi"] = abi
+    if abi < 1:
+        return
+    c = libc()
+    fs_access = FS_ACCESS_BY_ABI.get(abi, FS_ACCESS_NEWEST)
+    attr = RulesetAttr(fs_access, NET_BIND_AND_CONNECT_TCP if abi >= 4 else 0, SCOPE_ABSTRACT_UNIX_AND_SIGNAL if abi >= 6 else 0)
+    size = 24 if abi >= 6 else 16 if abi >= 4 else 8
+    ruleset = c.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
+    if ruleset < 0:
+        report["landlock_abi"] = 0
+        return
+    try:
+        for path, access in rules:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                allowed = access & fs_access
+                if not os.path.isdir(path):
+                    allowed &= FILE_ONLY_ACCESS
+                rule = PathBeneathAttr(allowed, fd)
+                c.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, ctypes.byref(rule), 0)
+            finally:
+                os.close(fd)
+        if c.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or c.syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
+            report["landlock_abi"] = 0
+            return
+    finally:
+        os.close(ruleset)
+    report["filesystem"] = True
+    report["network_tcp"] = abi >= 4
+    report["signal_scope"] = abi >= 6
+
+
+def apply_limits(limits, report):
+    def setrlimit(kind, value):
+        try:
+            resource.setrlimit(kind, (value, value))
+            return True
+        except (ValueError, OSError):
+            return False
+
+    report["memory_limit_bytes"] = limits["memory_bytes"] if setrlimit(resource.RLIMIT_AS, limits["memory_bytes"]) else None
+    setrlimit(resource.RLIMIT_CPU, limits["cpu_seconds"])
+    setrlimit(resource.RLIMIT_CORE, 0)
+    setrlimit(resource.RLIMIT_FSIZE, 0)
+    setrlimit(resource.RLIMIT_NOFILE, 64)
+
+
+def make_readonly(value):
+    """Arrays backed by immutable bytes: writing to them raises, and cannot be switched back on."""
+    if isinstance(value, np.ndarray):
+        return np.frombuffer(value.tobytes(), dtype=value.dtype).reshape(value.shape)
+    if isinstance(value, list):
+        return [make_readonly(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(make_readonly(item) for item in value)
+    if isinstance(value, dict):
+        return {key: make_readonly(item) for key, item in value.items()}
+    return value
+
+
+def describe_exception(error, workspace):
+    """Type, message and the student's own line where it happened; never the worker's frames."""
+    try:
+        message = str(error)
+    except BaseException:
+        message = "<unprintable message>"
+    where = ""
+    try:
+        for frame in traceback.extract_tb(error.__traceback__):
+            if frame.filename.startswith(workspace + os.sep):
+                where = f"{os.path.relpath(frame.filename, workspace)}:{frame.lineno}"
+    except BaseException:
+        where = ""
+    return {"type": type(error).__name__[:100], "message": message[:MESSAGE_CAP], "where": where}
+
+
+def serve(channel, module, workspace):
+    while True:
+        try:
+            request = channel.receive()
+        except EOFError:
+            os._exit(0)
+        call_id = request.get("id")
+        name = request.get("function")
+        function = module.__dict__.get(name) if type(name) is str and not name.startswith("_") else None
+        if not callable(function):
+            channel.send({"id": call_id, "missing": True})
+            continue
+        try:
+            args = decode(request.get("args", []))
+            kwargs = decode(request.get("kwargs", {}))
+            if request.get("readonly"):
+                args, kwargs = make_readonly(args), make_readonly(kwargs)
+            result = encode(function(*args, **kwargs))
+        except BaseException as error:  # SystemExit and KeyboardInterrupt are answers too
+            channel.send({"id": call_id, "raised": describe_exception(error, workspace)})
+            continue
+        channel.send({"id": call_id, "value": result})
+
+
+def main():
+    config = json.loads(sys.argv[1])
+    channel = Channel(config["read_fd"], config["write_fd"])
+    report = {
+        "user_namespace": False, "network_namespace": False, "pid_namespace": False,
+        "landlock_abi": 0, "filesystem": False, "network_tcp": False, "signal_scope": False,
+        "memory_limit_bytes": None,
+    }
+    if config.get("isolate", True) and enter_namespaces(report):
+        become_pid_one([config["read_fd"], config["write_fd"], 1, 2])
+    try:
+        os.setsid()
+    except OSError:
+        pass  # already a session leader
+
+    sys.path.insert(0, config["numpy_parent"])
+    exec(compile(sys.argv[2], "protocol.py", "exec"), globals())
+    import numpy.linalg  # noqa: F401  (warm imports: the student's `import numpy` is then free)
+    import numpy.random  # noqa: F401
+    sys.path.remove(config["numpy_parent"])
+    channel.send({"op": "hello", "pid": os.getpid()})
+
+    init = channel.receive()
+    workspace = init["workspace"]
+    apply_limits(init["limits"], report)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    if config.get("isolate", True):
+        apply_landlock(init["rules"], report)
+    os.closerange(3, min(channel.read_fd, channel.write_fd))
+    os.closerange(max(channel.read_fd, channel.write_fd) + 1, 1024)
+    os.chdir(workspace)
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.reconfigure(line_buffering=True)
+    sys.path[:0] = [workspace]
+    sys.argv = [init["module"]]
+    try:
+        module = importlib.import_module(init["module"])
+    except BaseException as error:
+        channel.send({"op": "import_failed", "raised": describe_exception(error, workspace), "isolation": report})
+        os._exit(0)
+    channel.send({"op": "ready", "isolation": report})
+    serve(channel, module, workspace)
+
+
+main()
