@@ -123,20 +123,27 @@ class Worker:
 
     def call(self, function: str, args: list[Any], kwargs: dict[str, Any], *, readonly: bool, timeout: float) -> dict[str, Any]:
         """Send one call and return the worker's raw answer (value, raised, missing or too_large)."""
+        return self._exchange(
+            {"op": "call", "function": function, "args": protocol.encode(list(args)),
+             "kwargs": protocol.encode(dict(kwargs)), "readonly": readonly},
+            timeout,
+        )
+
+    def run_examples(self, timeout: float) -> dict[str, Any]:
+        """Ask the worker to run the doctest examples of the student's module (informational only)."""
+        return self._exchange({"op": "examples"}, timeout)
+
+    def _exchange(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         self._next_id += 1
-        call_id = self._next_id
+        message["id"] = self._next_id
         try:
-            self._send(
-                {"op": "call", "id": call_id, "function": function, "args": protocol.encode(list(args)),
-                 "kwargs": protocol.encode(dict(kwargs)), "readonly": readonly},
-                deadline,
-            )
+            self._send(message, deadline)
             answer = self._receive(deadline)
         except StudentTimeout:
             self.kill()
             raise
-        if answer.get("id") != call_id:
+        if answer.get("id") != message["id"]:
             self.kill()
             raise StudentDataError("your module's process answered out of turn (did it write to the grader's channel?)")
         return answer

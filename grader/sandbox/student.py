@@ -87,6 +87,18 @@ class StudentModule:
             self.spent_seconds += time.monotonic() - started
         return self._unpack(function, answer)
 
+    def run_examples(self) -> list[Any]:
+        """The doctest examples of the module, run in the sandbox: a list of per-function dicts."""
+        self.last_call = f"the examples of {self.exercise}.py"
+        worker = self._ready_worker()
+        try:
+            answer = worker.run_examples(timeout=self._remaining())
+        except StudentCodeError as error:
+            self._retire()
+            raise type(error)(f"{self.last_call}: {error.feedback}") from error
+        value = self._unpack("examples", answer)
+        return value if isinstance(value, list) else []
+
     # -- lifecycle --------------------------------------------------------------------------
 
     def close(self) -> None:

@@ -212,6 +212,40 @@ def describe_exception(error, workspace):
     return {"type": type(error).__name__[:100], "message": message[:MESSAGE_CAP], "where": where}
 
 
+def run_examples(module):
+    """Run the doctest examples of the student's module: for `grader check`, which scores nothing."""
+    import doctest
+    import io
+
+    class BriefRunner(doctest.DocTestRunner):
+        def report_failure(self, out, test, example, got):
+            out(f">>> {example.source.strip()}\nexpected: {example.want.strip()}\ngot:      {got.strip()}\n")
+
+        def report_unexpected_exception(self, out, test, example, exc_info):
+            error = exc_info[1]
+            if isinstance(error, NotImplementedError):
+                detail = " (not written yet)"
+            else:
+                detail = f": {str(error)[:300]}" if str(error) else ""
+            out(f">>> {example.source.strip()}\nraised {type(error).__name__}{detail}\n")
+
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    runner = BriefRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    results = []
+    for test in sorted(finder.find(module), key=lambda t: (t.lineno or 0, t.name)):
+        if not test.examples:
+            continue
+        report = io.StringIO()
+        outcome = runner.run(test, out=report.write, clear_globs=True)
+        results.append({
+            "name": test.name.rsplit(".", 1)[-1],
+            "attempted": outcome.attempted,
+            "failed": outcome.failed,
+            "details": report.getvalue()[-MESSAGE_CAP:],
+        })
+    return results
+
+
 def serve(channel, module, workspace):
     while True:
         try:
@@ -219,6 +253,12 @@ def serve(channel, module, workspace):
         except EOFError:
             os._exit(0)
         call_id = request.get("id")
+        if request.get("op") == "examples":
+            try:
+                channel.send({"id": call_id, "value": encode(run_examples(module))})
+            except BaseException as error:
+                channel.send({"id": call_id, "raised": describe_exception(error, workspace)})
+            continue
         name = request.get("function")
         function = module.__dict__.get(name) if type(name) is str and not name.startswith("_") else None
         if not callable(function):
