@@ -1,0 +1,128 @@
+"""Item analysis for instructors: pure functions over stored answers, one row per question.
+
+- answered: how many students' first attempts include an answer to the question's current
+  wording (a left-blank answer counts, as a wrong one; `blank` says how many).
+- facility: the share of those answers that were fully correct (0 to 1). Low facility marks
+  a hard or a badly worded question.
+- discrimination: the upper-lower index. The answers are ranked by the total score of the
+  attempt they belong to; the top 27% form the upper group and the bottom 27% the lower group
+  (at least one each; ties keep the order of the attempts). D = facility in the upper group
+  minus facility in the lower group, from -1 to 1. Near 0 the question does not tell strong
+  students from weak ones; below 0 the strong ones get it wrong more often, which usually
+  means a miskeyed answer or a misleading distractor. None with fewer than two answers.
+- options: how many answers chose each option; a distractor nobody picks does no work, one
+  that the upper group picks points at an ambiguity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from grader.quiz.model import Question
+
+GROUP_SHARE = 0.27
+ROUNDING = 4
+
+
+@dataclass(frozen=True)
+class Response:
+    """One stored answer as item analysis sees it."""
+
+    attempt_id: int
+    question_id: str
+    chosen: tuple[str, ...]
+    correct: bool
+    points: float
+
+
+@dataclass(frozen=True)
+class OptionCount:
+    key: str
+    text: str
+    correct: bool
+    chosen: int
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    question_id: str
+    answered: int
+    blank: int
+    facility: float | None
+    discrimination: float | None
+    options: tuple[OptionCount, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.question_id,
+            "answered": self.answered,
+            "blank": self.blank,
+            "facility": self.facility,
+            "discrimination": self.discrimination,
+            "options": [
+                {"key": o.key, "text": o.text, "correct": o.correct, "chosen": o.chosen}
+                for o in self.options
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class QuizStats:
+    quiz_id: str
+    title: str
+    students: int
+    questions: tuple[ItemStats, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.quiz_id,
+            "title": self.title,
+            "students": self.students,
+            "questions": [item.to_dict() for item in self.questions],
+        }
+
+
+def item_statistics(
+    questions: Sequence[Question], responses: Sequence[Response], totals: Mapping[int, float]
+) -> tuple[ItemStats, ...]:
+    """One `ItemStats` per question, in the order given; `totals` maps attempt id to its score."""
+    by_question: dict[str, list[Response]] = {}
+    for response in responses:
+        by_question.setdefault(response.question_id, []).append(response)
+    return tuple(
+        _item(question, by_question.get(question.id, []), totals) for question in questions
+    )
+
+
+def facility(responses: Sequence[Response]) -> float | None:
+    if not responses:
+        return None
+    return round(sum(r.correct for r in responses) / len(responses), ROUNDING)
+
+
+def discrimination(responses: Sequence[Response], totals: Mapping[int, float]) -> float | None:
+    """Upper-lower 27% index of one question (see the module docstring)."""
+    if len(responses) < 2:
+        return None
+    ranked = sorted(responses, key=lambda r: (-totals.get(r.attempt_id, 0.0), r.attempt_id))
+    size = max(1, round(GROUP_SHARE * len(ranked)))
+    upper, lower = facility(ranked[:size]), facility(ranked[-size:])
+    assert upper is not None and lower is not None
+    return round(upper - lower, ROUNDING)
+
+
+def _item(question: Question, responses: list[Response], totals: Mapping[int, float]) -> ItemStats:
+    counts = tuple(
+        OptionCount(o.key, o.text, o.correct, sum(o.key in r.chosen for r in responses))
+        for o in question.options
+    )
+    return ItemStats(
+        question_id=question.id,
+        answered=len(responses),
+        blank=sum(not r.chosen for r in responses),
+        facility=facility(responses),
+        discrimination=discrimination(responses, totals),
+        options=counts,
+    )

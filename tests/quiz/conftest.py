@@ -1,0 +1,100 @@
+"""Fixtures for the quiz tests: a quiz written to disk, a database, a CLI runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader.store import Store, open_store
+
+QUESTION = """## {id}
+
+{prompt}
+
+- [ ] a) {wrong}
+- [x] b) {right}
+- [ ] c) Something else entirely
+
+> **Explanation:** {explanation}
+
+Tags: perceptron
+"""
+
+SMALL_QUIZ = """# Small quiz
+
+## q-range
+
+What is the output range of sigmoid function?
+
+- [x] a) (0, 1)
+- [ ] b) [0, 1]
+- [ ] c) (-1, 1)
+
+> (0, 1): open at both ends.
+
+Tags: sigmoid
+
+## q-pairs
+
+Which pairs are right?
+
+- [x] a) Backprop: calculate gradients
+- [x] b) Gradient descent: optimize weights
+- [ ] c) Backprop: optimize weights
+- [ ] d) Loss: compute output
+
+> Backprop computes gradients; gradient descent uses them.
+
+Type: multiple
+
+Tags: backpropagation
+
+## q-z
+
+What is z for (1, 1)?
+
+> 0.5 + 0.5 - 0.75 = 0.25.
+
+Answer: 0.25 ± 0.01
+
+Tags: and-gate
+"""
+
+
+@pytest.fixture
+def quiz_dir(tmp_path: Path) -> Path:
+    """A bank folder holding one quiz, `small`, with a single, a multiple and a numeric question."""
+    folder = tmp_path / "quizzes"
+    folder.mkdir()
+    (folder / "small.md").write_text(SMALL_QUIZ, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def write_quiz(tmp_path: Path) -> Callable[[str, str], Path]:
+    def write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    opened = open_store("sqlite://")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'grader.db'}"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
