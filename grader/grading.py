@@ -16,7 +16,7 @@ from grader.errors import WorkspaceError
 from grader.exercises import Exercise, resolve, suite_version
 from grader.results import ExerciseOutcome, GradingResult, TestOutcome
 from grader.sandbox.errors import StudentCodeError
-from grader.sandbox.policy import SandboxLimits, describe_isolation
+from grader.sandbox.policy import Layers, SandboxLimits, describe_isolation
 from grader.sandbox.student import StudentModule
 
 SNAPSHOT_FILE_BYTES = 256 * 1024
@@ -74,7 +74,7 @@ def grade_workspace(
     *,
     limits: SandboxLimits | None = None,
     protected: tuple[Path, ...] = (),
-    isolate: bool = True,
+    layers: Layers = Layers(),
 ) -> GradingResult:
     """Grade the exercises of `workspace` (all of them when none is named).
 
@@ -94,7 +94,7 @@ def grade_workspace(
             path = workspace / exercise.filename
             if path.is_file() and not path.is_symlink():
                 students[exercise.name] = StudentModule(
-                    exercise.name, workspace, limits, protected=protected, isolate=isolate
+                    exercise.name, workspace, limits, protected=protected, layers=layers
                 )
             else:
                 students[exercise.name] = MissingExercise(exercise)

@@ -24,6 +24,25 @@ SYSTEM_LIBRARY_DIRS = ("/lib", "/lib64", "/usr/lib", "/usr/lib64")
 
 
 @dataclass(frozen=True)
+class Layers:
+    """Which isolation layers a worker tries to enter; each is used only where the OS has it.
+
+    All are on in production. Tests turn single layers off to show that another one holds
+    on its own (that the PID namespace alone ends a daemon, say).
+    """
+
+    namespaces: bool = True
+    """New user, network and PID namespaces (Linux)."""
+    landlock: bool = True
+    """Read-only access to the workspace and runtime; no TCP; no signals out (Linux 5.13+)."""
+    seccomp: bool = True
+    """No new processes: fork, vfork and non-thread clone fail (Linux, x86_64 and aarch64)."""
+
+    def as_dict(self) -> dict[str, bool]:
+        return {"namespaces": self.namespaces, "landlock": self.landlock, "seccomp": self.seccomp}
+
+
+@dataclass(frozen=True)
 class SandboxLimits:
     """Time, memory and output limits of one exercise's sandbox."""
 
@@ -105,7 +124,9 @@ def describe_isolation(reports: list[dict[str, Any]], limits: SandboxLimits) -> 
 
     filesystem = "landlock" if every("filesystem") else "none"
     network = "namespace" if every("network_namespace") else "landlock-tcp" if every("network_tcp") else "none"
-    processes = "pid-namespace" if every("pid_namespace") else "process-group"
+    processes = "+".join(
+        [name for key, name in (("no_new_processes", "no-fork"), ("pid_namespace", "pid-namespace")) if every(key)]
+    ) or "process-group"
     signals = "landlock-scope" if every("signal_scope") else "pid-namespace" if every("pid_namespace") else "none"
     memory = min((r.get("memory_limit_bytes") or 0 for r in reports), default=0) or None
     warnings = []
@@ -113,13 +134,16 @@ def describe_isolation(reports: list[dict[str, Any]], limits: SandboxLimits) -> 
         warnings.append("student code can read any file this user can (no Landlock on this system)")
     if network == "none":
         warnings.append("student code may use the network (no network namespace or Landlock)")
-    if processes != "pid-namespace":
+    if "pid-namespace" not in processes and "no-fork" not in processes:
         warnings.append("a process that student code detaches may outlive grading (no PID namespace)")
+    elif "no-fork" not in processes:
+        warnings.append("student code may start processes until its time is up (no seccomp filter)")
     if signals == "none":
         warnings.append("student code may signal other processes of this user")
     if memory is None:
         warnings.append("no memory limit could be set")
-    level = "full" if not warnings else "partial" if filesystem == "landlock" or processes == "pid-namespace" else "minimal"
+    strong = filesystem == "landlock" or "pid-namespace" in processes
+    level = "full" if not warnings else "partial" if strong else "minimal"
     return {
         "level": level,
         "platform": sys.platform,

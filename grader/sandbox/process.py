@@ -23,7 +23,7 @@ from typing import Any
 
 from grader.sandbox import protocol
 from grader.sandbox.errors import ImportFailed, StudentCrashed, StudentDataError, StudentTimeout
-from grader.sandbox.policy import SandboxLimits
+from grader.sandbox.policy import Layers, SandboxLimits
 
 WORKER_ENV_PASSTHROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL", "TZ")
 
@@ -50,7 +50,7 @@ def _worker_env() -> dict[str, str]:
 class Worker:
     """A started worker. `start` returns at once; the first `call` waits for it to be ready."""
 
-    def __init__(self, limits: SandboxLimits, *, isolate: bool = True) -> None:
+    def __init__(self, limits: SandboxLimits, *, layers: Layers = Layers()) -> None:
         self.limits = limits
         self.isolation: dict[str, Any] = {}
         self._output = bytearray()
@@ -60,7 +60,8 @@ class Worker:
         request_read, self._request_write = os.pipe()
         self._response_read, response_write = os.pipe()
         worker_source, protocol_source = _sources()
-        config = {"read_fd": request_read, "write_fd": response_write, "numpy_parent": _numpy_parent(), "isolate": isolate}
+        config = {"read_fd": request_read, "write_fd": response_write, "numpy_parent": _numpy_parent(),
+                  "layers": layers.as_dict()}
         try:
             self._process = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-B", "-c", worker_source, json.dumps(config), protocol_source],

@@ -25,7 +25,7 @@ from grader.sandbox.errors import (
     StudentRaised,
     StudentTimeout,
 )
-from grader.sandbox.policy import SandboxLimits, read_rules
+from grader.sandbox.policy import Layers, SandboxLimits, read_rules
 from grader.sandbox.process import Worker, cap
 
 
@@ -39,17 +39,17 @@ class StudentModule:
         limits: SandboxLimits,
         *,
         protected: tuple[Path, ...] = (),
-        isolate: bool = True,
+        layers: Layers = Layers(),
     ) -> None:
         self.exercise = exercise
         self.workspace = workspace
         self.limits = limits
-        self.isolate = isolate
+        self.layers = layers
         self.last_call = ""
         self.spent_seconds = 0.0
         self.restarts = 0
         self.isolation_reports: list[dict[str, Any]] = []
-        self._rules = read_rules(workspace, protected) if isolate else []
+        self._rules = read_rules(workspace, protected) if layers.landlock else []
         self._import_error: ImportFailed | None = None
         self._worker: Worker | None = None
         self._start()
@@ -109,7 +109,7 @@ class StudentModule:
         return self._worker.output() if self._worker else ""
 
     def _start(self) -> None:
-        self._worker = Worker(self.limits, isolate=self.isolate)
+        self._worker = Worker(self.limits, layers=self.layers)
         self._worker.send_init(self.workspace, self.exercise, self._rules)
 
     def _retire(self) -> None:
@@ -134,11 +134,17 @@ class StudentModule:
             self._start()
         assert self._worker is not None
         started = time.monotonic()
+        wait = min(self.limits.call_seconds, self._remaining())
         try:
-            self._worker.wait_ready(min(self.limits.call_seconds, self._remaining()))
+            self._worker.wait_ready(wait)
         except ImportFailed as error:
-            self._import_error = error
             self._retire()
+            if wait < self.limits.call_seconds and isinstance(error.__cause__, StudentTimeout):
+                # Cut short by the budget, not by the module: it may import fine given time.
+                raise BudgetExhausted(
+                    f"{self.last_call} was not run: the exercise's {self.limits.exercise_seconds:g} s time budget is spent"
+                ) from error
+            self._import_error = error
             raise
         finally:
             self.spent_seconds += time.monotonic() - started

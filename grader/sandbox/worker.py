@@ -38,6 +38,16 @@ FILE_ONLY_ACCESS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15)
 NET_BIND_AND_CONNECT_TCP = 0b11
 SCOPE_ABSTRACT_UNIX_AND_SIGNAL = 0b11
 MESSAGE_CAP = 2000
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+SECCOMP_RET_ALLOW = 0x7FFF0000
+SECCOMP_RET_ERRNO = 0x00050000
+CLONE_THREAD = 0x00010000
+# (audit arch, clone, clone3, other process-creating calls) per machine
+SECCOMP_ARCHES = {
+    "x86_64": (0xC000003E, 56, 435, (57, 58)),  # fork, vfork
+    "aarch64": (0xC00000B7, 220, 435, ()),
+}
 
 
 class RulesetAttr(ctypes.Structure):
@@ -168,6 +178,49 @@ def apply_landlock(rules, report):
     report["signal_scope"] = abi >= 6
 
 
+def forbid_new_processes(report):
+    """A seccomp filter: threads may be started, processes may not (fork, vfork, clone without
+    CLONE_THREAD fail with EPERM; clone3 answers ENOSYS so that libc falls back to clone)."""
+    import errno
+    import platform
+
+    arch = SECCOMP_ARCHES.get(platform.machine())
+    if arch is None:
+        return
+    audit_arch, nr_clone, nr_clone3, nr_forks = arch
+
+    def stmt(code, k):
+        return (code, 0, 0, k)
+
+    def jeq(k, jt, jf):
+        return (0x15, jt, jf, k)  # BPF_JMP|BPF_JEQ|BPF_K
+
+    deny, nosys = SECCOMP_RET_ERRNO | errno.EPERM, SECCOMP_RET_ERRNO | errno.ENOSYS
+    program = [stmt(0x20, 4), jeq(audit_arch, 1, 0), stmt(0x06, SECCOMP_RET_ALLOW), stmt(0x20, 0)]
+    program += [jeq(nr_clone3, 0, 1), stmt(0x06, nosys)]
+    for number in nr_forks:
+        program += [jeq(number, 0, 1), stmt(0x06, deny)]
+    program += [
+        jeq(nr_clone, 0, 3),
+        stmt(0x20, 16),                    # low word of clone's flags
+        (0x45, 1, 0, CLONE_THREAD),        # BPF_JMP|BPF_JSET|BPF_K: a thread, allow
+        stmt(0x06, deny),
+        stmt(0x06, SECCOMP_RET_ALLOW),
+    ]
+
+    class SockFilter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(SockFilter))]
+
+    filters = (SockFilter * len(program))(*[SockFilter(*ins) for ins in program])
+    prog = SockFprog(len(program), filters)
+    c = libc()
+    if c.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 and c.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) == 0:
+        report["no_new_processes"] = True
+
+
 def apply_limits(limits, report):
     def setrlimit(kind, value):
         try:
@@ -282,9 +335,10 @@ def main():
     report = {
         "user_namespace": False, "network_namespace": False, "pid_namespace": False,
         "landlock_abi": 0, "filesystem": False, "network_tcp": False, "signal_scope": False,
-        "memory_limit_bytes": None,
+        "memory_limit_bytes": None, "no_new_processes": False,
     }
-    if config.get("isolate", True) and enter_namespaces(report):
+    layers = config["layers"]
+    if layers["namespaces"] and enter_namespaces(report):
         become_pid_one([config["read_fd"], config["write_fd"], 1, 2])
     try:
         os.setsid()
@@ -304,8 +358,10 @@ def main():
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    if config.get("isolate", True):
+    if layers["landlock"]:
         apply_landlock(init["rules"], report)
+    if layers["seccomp"] and sys.platform.startswith("linux"):
+        forbid_new_processes(report)
     os.closerange(3, min(channel.read_fd, channel.write_fd))
     os.closerange(max(channel.read_fd, channel.write_fd) + 1, 1024)
     os.chdir(workspace)

@@ -1,0 +1,56 @@
+"""Shared fixtures: a workspace factory, a fresh database URL, and quick sandbox limits."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from grader.sandbox.policy import SandboxLimits
+
+REPO = Path(__file__).resolve().parent.parent
+REFERENCE = REPO / "reference"
+EXERCISES = REPO / "exercises"
+
+# Short limits keep tests of hanging code quick; the defaults are tested where they matter.
+QUICK = SandboxLimits(call_seconds=1.0, exercise_seconds=3.0, memory_bytes=512 << 20)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Callable[..., Path]:
+    """Make a workspace: `workspace(perceptron="...source...")`, optionally seeded with the reference."""
+
+    def make(*, reference: bool = False, stubs: bool = False, **files: str) -> Path:
+        folder = tmp_path / "ws"
+        folder.mkdir(exist_ok=True)
+        if reference or stubs:
+            source = REFERENCE if reference else EXERCISES
+            for path in source.glob("*.py"):
+                if path.name != "__init__.py":
+                    text = path.read_text()
+                    if reference:  # the reference imports its siblings as a package
+                        text = text.replace("from .", "from ").replace("from grader.reference.", "from ")
+                    (folder / path.name).write_text(text)
+        for name, text in files.items():
+            (folder / f"{name}.py").write_text(textwrap.dedent(text))
+        return folder
+
+    return make
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'grades.db'}"
+
+
+@pytest.fixture
+def quick_limits() -> SandboxLimits:
+    return QUICK
+
+
+def copy_tree(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target)
+    return target

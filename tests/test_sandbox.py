@@ -1,0 +1,410 @@
+"""The trust boundary, call by call: what student code can and cannot do from its sandbox.
+
+Each test plants a hostile `perceptron.py` in a workspace and talks to it through
+`StudentModule`, the same object the hidden suites use.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.sandbox.errors import (
+    BudgetExhausted,
+    ImportFailed,
+    MissingFunction,
+    StudentCrashed,
+    StudentDataError,
+    StudentRaised,
+    StudentTimeout,
+)
+from grader.sandbox.policy import Layers, SandboxLimits, describe_isolation
+from grader.sandbox.student import StudentModule
+
+pytestmark = pytest.mark.sandbox
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Landlock and namespaces are Linux features")
+
+
+@pytest.fixture
+def sandboxed(workspace, quick_limits):
+    opened: list[StudentModule] = []
+
+    def start(source: str, limits: SandboxLimits = quick_limits) -> StudentModule:
+        module = StudentModule("perceptron", workspace(perceptron=source), limits)
+        opened.append(module)
+        return module
+
+    yield start
+    for module in opened:
+        module.close()
+
+
+def test_answers_come_back_as_plain_data_of_the_same_type(sandboxed):
+    student = sandboxed("""
+        import numpy as np
+        def echo(value): return value
+        def scalar(): return np.float32(1.5)
+    """)
+    value = {"a": [1, 2.5, None, True], "b": (np.arange(6, dtype=np.int16).reshape(2, 3), "text")}
+    got = student.echo(value)
+    assert got["a"] == [1, 2.5, None, True]
+    assert isinstance(got["b"], tuple)
+    np.testing.assert_array_equal(got["b"][0], value["b"][0])
+    assert got["b"][0].dtype == np.int16
+    assert type(student.scalar()) is np.float32
+
+
+def test_a_rigged_eq_object_is_refused_not_compared(sandboxed):
+    student = sandboxed("""
+        class AlwaysEqual:
+            def __eq__(self, other): return True
+        def weighted_sum(inputs, weights, bias): return AlwaysEqual()
+    """)
+    with pytest.raises(StudentDataError, match="returned a AlwaysEqual, which the grader cannot read"):
+        student.weighted_sum([1], [1], 0)
+
+
+def test_an_ndarray_subclass_arrives_as_a_plain_ndarray_with_its_true_values(sandboxed):
+    student = sandboxed("""
+        import numpy as np
+        class Liar(np.ndarray):
+            def __eq__(self, other): return np.ones(np.shape(other), bool)
+            def __array_ufunc__(self, *args, **kwargs): return np.zeros(3)
+            def all(self, *a, **k): return True
+        def predict(X, weights, bias): return np.array([7, 7, 7]).view(Liar)
+    """)
+    got = student.predict([[0]], [0], 0)
+    assert type(got) is np.ndarray
+    assert got.tolist() == [7, 7, 7]
+    assert not np.array_equal(got, np.zeros(3))
+
+
+def test_patching_numpy_testing_pytest_and_builtins_in_the_sandbox_changes_nothing_here(sandboxed):
+    student = sandboxed("""
+        import builtins, numpy
+        numpy.testing.assert_allclose = lambda *a, **k: None
+        numpy.allclose = lambda *a, **k: True
+        builtins.abs = lambda x: 0
+        builtins.sum = lambda *a: 0
+        try:
+            import pytest
+            pytest.approx = lambda *a, **k: 1
+        except ImportError:
+            pass
+        def step(z, threshold=0.0): return 5
+    """)
+    assert student.step(1.0) == 5
+    assert not np.allclose(5, 1)
+    with pytest.raises(AssertionError):
+        np.testing.assert_allclose(5, 1)
+    assert abs(-2) == 2 and sum([1, 2]) == 3
+
+
+@pytest.mark.parametrize("statement, feedback", [
+    ("import os; os._exit(0)", "exited with code 0"),
+    ("import sys; sys.exit(3)", "raised SystemExit"),
+    ("raise KeyboardInterrupt", "raised KeyboardInterrupt"),
+    ("raise SystemExit('bye')", "raised SystemExit"),
+    ("import ctypes; ctypes.string_at(0)", "segmentation fault"),
+])
+def test_a_module_that_dies_or_exits_at_import_fails_to_import(sandboxed, statement, feedback):
+    student = sandboxed(statement + "\ndef step(z, threshold=0.0): return 1\n")
+    with pytest.raises(ImportFailed, match=feedback):
+        student.step(1.0)
+    with pytest.raises(ImportFailed):  # and stays failed, without starting again
+        student.step(1.0)
+    assert student.restarts == 0
+
+
+@pytest.mark.parametrize("body, error, feedback", [
+    ("raise SystemExit(0)", StudentRaised, "raised SystemExit"),
+    ("raise KeyboardInterrupt", StudentRaised, "raised KeyboardInterrupt"),
+    ("import os; os._exit(0)", StudentCrashed, "exited with code 0"),
+    ("import ctypes; ctypes.string_at(0)", StudentCrashed, "segmentation fault"),
+])
+def test_a_call_that_exits_or_crashes_costs_that_call_only(sandboxed, body, error, feedback):
+    student = sandboxed(f"""
+        def step(z, threshold=0.0):
+            {body}
+        def perceptron(inputs, weights, bias, threshold=0.0): return 1
+    """)
+    with pytest.raises(error, match=feedback):
+        student.step(1.0)
+    assert student.perceptron([1], [1], 0) == 1
+
+
+def test_a_hanging_call_times_out_and_the_next_call_gets_a_fresh_worker(sandboxed):
+    student = sandboxed("""
+        def step(z, threshold=0.0):
+            while True: pass
+        def perceptron(inputs, weights, bias, threshold=0.0): return 1
+    """, SandboxLimits(call_seconds=0.5, exercise_seconds=5))
+    with pytest.raises(StudentTimeout, match="did not return within 0.5 s"):
+        student.step(1.0)
+    assert student.perceptron([1], [1], 0) == 1
+    assert student.restarts == 1
+
+
+def test_an_exercise_whose_every_call_hangs_stops_at_its_budget(sandboxed):
+    student = sandboxed("""
+        import time
+        def step(z, threshold=0.0): time.sleep(100)
+    """, SandboxLimits(call_seconds=0.4, exercise_seconds=1.0, max_restarts=10))
+    outcomes = []
+    for _ in range(6):
+        with pytest.raises(StudentTimeout) as raised:
+            student.step(1.0)
+        outcomes.append(type(raised.value))
+    assert BudgetExhausted in outcomes
+    assert outcomes[-1] is BudgetExhausted
+    assert student.spent_seconds < 1.0 + 0.4 + 1.0  # the budget bounds the time spent, with slack
+
+
+def test_a_hang_at_import_is_an_import_failure(sandboxed):
+    student = sandboxed("while True: pass\n", SandboxLimits(call_seconds=0.5, exercise_seconds=2))
+    with pytest.raises(ImportFailed, match="importing your module took longer"):
+        student.step(1.0)
+
+
+def test_memory_beyond_the_cap_raises_memory_error_in_the_sandbox(sandboxed):
+    student = sandboxed("""
+        import numpy as np
+        def step(z, threshold=0.0):
+            return float(np.ones(300_000_000).sum())   # 2.4 GB
+    """, SandboxLimits(memory_bytes=512 << 20))
+    with pytest.raises(StudentRaised, match="MemoryError"):
+        student.step(1.0)
+
+
+def test_an_output_flood_is_capped_and_does_not_block_the_answer(sandboxed):
+    student = sandboxed("""
+        import os, sys
+        def step(z, threshold=0.0):
+            for _ in range(2000):
+                print("x" * 10_000)
+                os.write(2, b"y" * 10_000)
+            return 1
+    """, SandboxLimits(output_bytes=4096))
+    assert student.step(1.0) == 1
+    assert len(student.output) <= 4096
+    assert student._worker is not None and student._worker.output_bytes_seen > 1_000_000
+
+
+def test_look_alike_answers_printed_to_stdout_and_stderr_are_not_answers(sandboxed):
+    student = sandboxed("""
+        import json, os, struct, sys
+        def step(z, threshold=0.0):
+            body = json.dumps({"id": 1, "value": 1}).encode()
+            fake = struct.pack(">I", len(body)) + body
+            sys.stdout.write("PASSED 18/18\\n"); sys.stdout.flush()
+            os.write(1, fake)
+            os.write(2, fake)
+            return 0
+    """)
+    assert student.step(1.0) == 0
+    assert "PASSED 18/18" in student.output
+
+
+def test_an_unknown_function_is_reported_by_name(sandboxed):
+    student = sandboxed("def step(z, threshold=0.0): return 1\n")
+    with pytest.raises(MissingFunction, match=r"perceptron.py has no function predict\(\)"):
+        student.predict([[0]], [0], 0)
+
+
+def test_read_only_inputs_cannot_be_written_or_made_writable_again(sandboxed):
+    student = sandboxed("""
+        def predict(X, weights, bias, threshold=0.0):
+            try:
+                X.flags.writeable = True
+            except ValueError:
+                pass
+            X[0, 0] = 99
+            return X
+    """)
+    assert student.predict(np.zeros((2, 2)), [0, 0], 0)[0, 0] == 99  # writable by default
+    with pytest.raises(StudentRaised, match="ValueError"):
+        student.readonly.predict(np.zeros((2, 2)), [0, 0], 0)
+
+
+@linux_only
+class TestIsolation:
+    """What the Linux sandbox guarantees where the kernel offers Landlock and namespaces."""
+
+    def test_the_reference_the_suites_the_database_and_other_folders_cannot_be_read(self, sandboxed, tmp_path):
+        import grader
+        import grader.reference
+
+        secret = tmp_path / "other-student" / "perceptron.py"
+        secret.parent.mkdir()
+        secret.write_text("print('mine')")
+        student = sandboxed("""
+            def read(path):
+                try:
+                    with open(path, "rb") as handle:
+                        return handle.read(20).decode("latin-1")
+                except OSError as error:
+                    return type(error).__name__
+        """)
+        if not student.call("read", "/etc/hostname") == "PermissionError":
+            pytest.skip("Landlock is not available on this kernel")
+        targets = [
+            Path(grader.reference.__file__).with_name("perceptron.py"),
+            Path(grader.__file__).with_name("suites") / "test_perceptron.py",
+            Path(grader.__file__),
+            secret,
+            Path("/etc/passwd"),
+        ]
+        for target in targets:
+            assert student.read(str(target)) == "PermissionError", target
+        assert student.read("perceptron.py").startswith("\ndef read")  # its own workspace is readable
+
+    def test_nothing_can_be_written_anywhere(self, sandboxed):
+        student = sandboxed("""
+            def write(path):
+                try:
+                    with open(path, "w") as handle:
+                        handle.write("x")
+                    return "written"
+                except OSError as error:
+                    return type(error).__name__
+        """)
+        assert student.write("new.py") in ("PermissionError", "OSError")
+        assert student.write("/tmp/grader-sandbox-probe") in ("PermissionError", "OSError")
+        assert not Path("/tmp/grader-sandbox-probe").exists()
+
+    def test_there_is_no_network(self, sandboxed):
+        student = sandboxed("""
+            import socket
+            def connect():
+                try:
+                    socket.create_connection(("127.0.0.1", 9), timeout=0.5)
+                    return "connected"
+                except OSError as error:
+                    return type(error).__name__
+        """)
+        assert student.connect() != "connected"
+        assert "namespace" in describe_isolation(student.isolation_reports, student.limits)["network"] or \
+            student.isolation_reports[0]["network_tcp"]
+
+    def test_the_grading_process_and_its_parent_cannot_be_signalled(self, sandboxed):
+        student = sandboxed("""
+            import os
+            def probe(pids):
+                results = []
+                for pid in pids:
+                    try:
+                        os.kill(pid, 0)
+                        results.append("reachable")
+                    except OSError as error:
+                        results.append(type(error).__name__)
+                try:
+                    os.killpg(0, 0)
+                    results.append("group of " + str(os.getpid()))
+                except OSError as error:
+                    results.append(type(error).__name__)
+                return results
+        """)
+        got = student.probe([os.getpid(), os.getppid()])
+        assert got[0] != "reachable" and got[1] != "reachable"
+
+    def test_killing_its_parent_or_process_group_leaves_the_grader_running(self, sandboxed):
+        student = sandboxed("""
+            import os, signal
+            def step(z, threshold=0.0):
+                for target in (lambda: os.kill(os.getppid(), signal.SIGKILL), lambda: os.killpg(0, signal.SIGKILL),
+                               lambda: os.kill(-1, signal.SIGKILL)):
+                    try:
+                        target()
+                    except OSError:
+                        pass
+                return 1
+            def perceptron(inputs, weights, bias, threshold=0.0): return 1
+        """)
+        try:
+            student.step(1.0)
+        except (StudentCrashed, StudentRaised):
+            pass  # killing itself is allowed; killing us is not
+        assert student.perceptron([1], [1], 0) == 1
+
+    def test_student_code_cannot_start_processes_but_can_start_threads(self, sandboxed):
+        student = sandboxed("""
+            import os, subprocess, threading
+            def fork():
+                try:
+                    if os.fork() == 0:
+                        os._exit(0)
+                    return "forked"
+                except OSError as error:
+                    return type(error).__name__
+            def spawn():
+                try:
+                    subprocess.run(["/bin/true"])
+                    return "spawned"
+                except OSError as error:
+                    return type(error).__name__
+            def thread():
+                seen = []
+                worker = threading.Thread(target=lambda: seen.append(1))
+                worker.start()
+                worker.join()
+                return seen
+        """)
+        assert student.fork() == "PermissionError"
+        assert student.spawn() == "PermissionError"
+        assert student.thread() == [1]
+        assert "no-fork" in describe_isolation(student.isolation_reports, student.limits)["processes"]
+
+    def test_a_double_forked_daemon_does_not_outlive_the_sandbox(self, workspace, quick_limits):
+        # With the no-fork filter off, the PID namespace alone must end the daemon.
+        token = f"gd{os.getpid() % 100000}"
+        source = f"""
+            import ctypes, os, time
+            def step(z, threshold=0.0):
+                if os.fork() == 0:
+                    os.setsid()
+                    if os.fork() == 0:
+                        ctypes.CDLL(None).prctl(15, b"{token}", 0, 0, 0)   # PR_SET_NAME
+                        while True:
+                            time.sleep(0.05)
+                    os._exit(0)
+                time.sleep(0.3)
+                return 1
+        """
+        student = StudentModule("perceptron", workspace(perceptron=source), quick_limits,
+                                layers=Layers(seccomp=False))
+        try:
+            assert student.step(1.0) == 1
+            assert _processes_named(token), "the daemon should be running while the sandbox is"
+            assert student.isolation_reports[0]["pid_namespace"]
+        finally:
+            student.close()
+        assert _wait_until_gone(token)
+
+
+def _processes_named(name: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if Path(f"/proc/{entry}/comm").read_text().strip() == name:
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def _wait_until_gone(name: str) -> bool:
+    import time
+
+    for _ in range(50):
+        if not _processes_named(name):
+            return True
+        time.sleep(0.05)
+    for pid in _processes_named(name):
+        os.kill(pid, signal.SIGKILL)
+    return False
