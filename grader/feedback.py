@@ -144,13 +144,24 @@ def _array_difference(got: Any, expected: np.ndarray, *, rtol: float, atol: floa
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(error)), error.shape))
     text = (
         f"{len(bad)} of {got.size} elements differ{where}; first at {list(first)}: "
-        f"expected {e[first]!r}, got {g[first]!r}"
+        f"expected {_number(expected[first])}, got {_number(got[first])}"
     )
     if worst != first:
-        text += f"; worst at {list(worst)}: expected {e[worst]!r}, got {g[worst]!r}"
+        text += f"; worst at {list(worst)}: expected {_number(expected[worst])}, got {_number(got[worst])}"
     if np.isnan(g).any() and not np.isnan(e).any():
         text += " (nan in the result: an overflow, or 0/0?)"
     return text + _ratio_hint(g, e)
+
+
+def _number(value: Any) -> str:
+    """An array element as a student writes it: 1, 0.25, True, nan."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (complex, np.complexfloating)):
+        return repr(complex(value))
+    return repr(float(value))
 
 
 def shape_hint(got: tuple[int, ...], expected: tuple[int, ...]) -> str:

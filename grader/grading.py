@@ -17,6 +17,7 @@ from grader.exercises import Exercise, resolve, suite_version
 from grader.results import ExerciseOutcome, GradingResult, TestOutcome
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.policy import Layers, SandboxLimits, describe_isolation
+from grader.sandbox.pool import WorkerPool
 from grader.sandbox.student import StudentModule
 
 SNAPSHOT_FILE_BYTES = 256 * 1024
@@ -75,18 +76,21 @@ def grade_workspace(
     limits: SandboxLimits | None = None,
     protected: tuple[Path, ...] = (),
     layers: Layers = Layers(),
+    pool: WorkerPool | None = None,
 ) -> GradingResult:
     """Grade the exercises of `workspace` (all of them when none is named).
 
     `protected` adds paths the sandboxes must not read (the database file, say) to those
     that are always fenced off: the grader package, the reference and site-packages.
+    A `pool` of warm workers (see `grader.sandbox.pool`) saves their start-up when grading
+    many workspaces in a row; its limits and layers then apply.
     """
     from grader.runner import run_suites
 
     started = time.monotonic()
     workspace = check_workspace(workspace)
     exercises = resolve(exercise_names)
-    limits = limits or SandboxLimits()
+    limits = pool.limits if pool is not None else limits or SandboxLimits()
     files = snapshot(workspace)
     students: dict[str, StudentModule | MissingExercise] = {}
     try:
@@ -94,7 +98,7 @@ def grade_workspace(
             path = workspace / exercise.filename
             if path.is_file() and not path.is_symlink():
                 students[exercise.name] = StudentModule(
-                    exercise.name, workspace, limits, protected=protected, layers=layers
+                    exercise.name, workspace, limits, protected=protected, layers=layers, pool=pool
                 )
             else:
                 students[exercise.name] = MissingExercise(exercise)

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -36,7 +36,13 @@ PYTEST_ARGS = (
     "-p", "no:pastebin",
     "-p", "no:nose",
     "--assert=plain",
-    "--capture=no",
+    "-p", "no:capture",
+    "-p", "no:logging",
+    "-p", "no:debugging",
+    "-p", "no:unittest",
+    "-p", "no:legacypath",
+    "-p", "no:setuponly",
+    "-p", "no:setupplan",
     "-o", "addopts=",
 )
 
@@ -84,18 +90,26 @@ class _SuitePlugin:
                 lesson=str(lesson.args[0]) if lesson else "",
             )
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-        report = yield
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+        """Record the outcome and answer with a bare report.
+
+        pytest's own report would render a traceback with the suite's source for every
+        failure: slow (it parses the source) and never shown, since students see only our
+        message. Answering first skips it.
+        """
         planned = self.planned.get(item.nodeid)
-        if planned is None or call.when == "teardown":
-            return report
-        if call.excinfo is None:
-            if call.when == "call":
-                planned.outcome, planned.message = "passed", ""
-            return report
-        planned.outcome, planned.message = _classify(call.excinfo.value, planned, self._students)
-        return report
+        if planned is not None and call.when != "teardown":
+            if call.excinfo is None:
+                if call.when == "call":
+                    planned.outcome, planned.message = "passed", ""
+            else:
+                planned.outcome, planned.message = _classify(call.excinfo.value, planned, self._students)
+        outcome: Literal["passed", "failed", "skipped"] = "passed" if call.excinfo is None else "failed"
+        return pytest.TestReport(
+            item.nodeid, item.location, {}, outcome, None if outcome == "passed" else "see the grader's record",
+            call.when, duration=call.duration, start=call.start, stop=call.stop,
+        )
 
 
 def _classify(error: BaseException, planned: _Planned, students: Mapping[str, Any]) -> tuple[Outcome, str]:

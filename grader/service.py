@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.errors import ConfigError
 from grader.results import GradingResult, submission_to_dict
-from grader.store.submissions import Progress
+
+if TYPE_CHECKING:
+    from grader.store.submissions import Progress
 
 STUDENT_NAME_MAX = 100
 
@@ -66,18 +68,23 @@ def submit_workspace(
     """
     from grader.exercises import resolve
     from grader.grading import check_workspace, grade_workspace
-    from grader.store import open_store
-    from grader.store.submissions import record_submission
+    from grader.sandbox.policy import SandboxLimits
+    from grader.sandbox.pool import WorkerPool
 
     name = check_student_name(student)
     folder = check_workspace(workspace)
     names = [e.name for e in resolve(exercises)]
-    store = open_store(db_url)
-    try:
-        result = grade_workspace(folder, names, limits=limits, protected=database_files(db_url))
-        submission_id = store.write(lambda session: record_submission(session, name, str(folder), result))
-    finally:
-        store.close()
+    # Sandboxes start first, so they import numpy while this process opens the database.
+    with WorkerPool(limits or SandboxLimits(), size=len(names), refill=False) as pool:
+        from grader.store import open_store
+        from grader.store.submissions import record_submission
+
+        store = open_store(db_url)
+        try:
+            result = grade_workspace(folder, names, pool=pool, protected=database_files(db_url))
+            submission_id = store.write(lambda session: record_submission(session, name, str(folder), result))
+        finally:
+            store.close()
     return SubmitOutcome(submission_id, name, result)
 
 

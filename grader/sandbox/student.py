@@ -26,6 +26,7 @@ from grader.sandbox.errors import (
     StudentTimeout,
 )
 from grader.sandbox.policy import Layers, SandboxLimits, read_rules
+from grader.sandbox.pool import WorkerPool
 from grader.sandbox.process import Worker, cap
 
 
@@ -40,11 +41,13 @@ class StudentModule:
         *,
         protected: tuple[Path, ...] = (),
         layers: Layers = Layers(),
+        pool: WorkerPool | None = None,
     ) -> None:
         self.exercise = exercise
         self.workspace = workspace
         self.limits = limits
         self.layers = layers
+        self._pool = pool
         self.last_call = ""
         self.spent_seconds = 0.0
         self.restarts = 0
@@ -109,7 +112,7 @@ class StudentModule:
         return self._worker.output() if self._worker else ""
 
     def _start(self) -> None:
-        self._worker = Worker(self.limits, layers=self.layers)
+        self._worker = self._pool.take() if self._pool is not None else Worker(self.limits, layers=self.layers)
         self._worker.send_init(self.workspace, self.exercise, self._rules)
 
     def _retire(self) -> None:

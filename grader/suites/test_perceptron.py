@@ -117,7 +117,8 @@ def test_trained_perceptron_learns_the_gate(student, gate):
     """train_perceptron learns a gate that predict then reproduces"""
     weights, bias = _trained(student, gate)
     z = np.asarray(weights, dtype=float) @ TRUTH_TABLE + float(bias)
-    expect_equal((z > 0).astype(int), np.array(GATES[gate]), call=student.last_call,
+    expect_equal((z > 0).astype(int), np.array(GATES[gate]),
+                 call=f"{student.last_call}, then the trained perceptron on each column",
                  hint="update only on a mistake: w += learning_rate * (target - output) * x; b += learning_rate * (target - output)")
 
 

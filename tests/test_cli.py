@@ -1,0 +1,133 @@
+"""The command line as a student meets it: submit, check, progress, and the errors in between."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+
+
+@pytest.fixture
+def runner(db_url, monkeypatch):
+    monkeypatch.setenv("GRADER_DB", db_url)
+    monkeypatch.setenv("GRADER_STUDENT", "ada")
+    return CliRunner()
+
+
+def test_a_correct_perceptron_scores_full_marks_and_exits_0(runner, workspace):
+    folder = workspace(reference=True)
+    result = runner.invoke(main, ["submit", "perceptron", "--workspace", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].split()[:3] == ["perceptron", "18/18", "passed"]
+    assert result.output.rstrip().endswith("Score 18/18: attempt #1 recorded for ada.")
+
+
+def test_the_stubs_score_zero_with_feedback_and_exit_1(runner, workspace):
+    folder = workspace(stubs=True)
+    result = runner.invoke(main, ["submit", "perceptron", "--workspace", str(folder)])
+    assert result.exit_code == 1
+    assert "perceptron.weighted_sum([0, 0], [0.5, 0.5], -0.75) raised NotImplementedError" in result.output
+    assert "lesson: Perceptron: Example: AND Gate (Verification)" in result.output
+
+
+def test_a_wrong_answer_says_what_was_called_expected_against_got_and_a_hint(runner, workspace):
+    folder = workspace(reference=True)
+    source = (folder / "perceptron.py").read_text().replace("return 1 if z > threshold else 0",
+                                                           "return 1 if z >= threshold else 0")
+    (folder / "perceptron.py").write_text(source)
+    result = runner.invoke(main, ["submit", "perceptron", "--workspace", str(folder), "--json"])
+    assert result.exit_code == 1
+    tests = {t["id"]: t for t in json.loads(result.output)["exercises"][0]["tests"]}
+    at_threshold = tests["perceptron::test_step_at_exactly_the_threshold_is_zero"]
+    assert at_threshold["outcome"] == "failed" and at_threshold["points"] == 0
+    assert at_threshold["message"].splitlines()[:4] == [
+        "perceptron.step(0.0)", "  expected: 0", "  got:      1", "  expected 0, got 1",
+    ]
+    assert "hint: the output is 1 only when z > threshold" in at_threshold["message"]
+    assert "def test_" not in result.output  # the hidden suite's source is never shown
+
+
+def test_json_output_is_one_object_with_the_documented_shape(runner, workspace):
+    folder = workspace(reference=True)
+    result = runner.invoke(main, ["submit", "perceptron", "--workspace", str(folder), "--json"])
+    data = json.loads(result.output)
+    assert list(data) == ["submission_id", "student", "score", "max_score", "sandbox", "exercises"]
+    (exercise,) = data["exercises"]
+    assert list(exercise) == ["name", "score", "max_score", "status", "message", "tests"]
+    assert list(exercise["tests"][0]) == ["id", "name", "outcome", "points", "max_points", "message"]
+    assert {t["outcome"] for t in exercise["tests"]} == {"passed"}
+    assert data["sandbox"]["level"] in ("full", "partial", "minimal")
+    assert (data["student"], data["score"], data["max_score"]) == ("ada", 18.0, 18.0)
+
+
+def test_a_module_that_exits_at_import_loses_its_own_points_and_is_still_recorded(runner, workspace):
+    folder = workspace(perceptron="import os\nos._exit(0)\n")
+    result = runner.invoke(main, ["submit", "perceptron", "--workspace", str(folder), "--json"])
+    data = json.loads(result.output)
+    (exercise,) = data["exercises"]
+    assert (exercise["status"], exercise["score"]) == ("error", 0)
+    assert "exited with code 0" in exercise["message"]
+    assert data["submission_id"] == 1
+    progress = runner.invoke(main, ["progress", "--json"])
+    assert json.loads(progress.output)["attempts"][0]["score"] == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["submit", "--workspace", "no/such/folder"], "Error: no/such/folder: no such folder"),
+    (["submit", "nosuch"], "Error: unknown exercise 'nosuch'; known exercises: perceptron"),
+    (["submit", "--db", "not a url"], "Error: not a database URL: 'not a url'"),
+    (["submit", "--db", "nosuchdriver://x"], "Error: no database driver for 'nosuchdriver'"),
+    (["submit", "--student", "a/b"], "Error: the student name 'a/b' has a slash or an unprintable character"),
+])
+def test_bad_input_is_one_line_on_stderr_with_exit_2_and_nothing_stored(runner, workspace, args, message, db_url):
+    folder = workspace(reference=True)
+    full = [*args, "--workspace", str(folder)] if "--workspace" not in args else args
+    result = runner.invoke(main, full)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    assert json.loads(runner.invoke(main, ["progress", "--json"]).output)["attempts"] == []
+
+
+def test_progress_lists_attempts_with_best_and_latest(runner, workspace):
+    good = workspace(reference=True)
+    runner.invoke(main, ["submit", "perceptron", "--workspace", str(good)])
+    (good / "perceptron.py").write_text("def step(z, threshold=0.0):\n    return 1\n")
+    runner.invoke(main, ["submit", "perceptron", "--workspace", str(good)])
+    data = json.loads(runner.invoke(main, ["progress", "--json"]).output)
+    assert [a["submission_id"] for a in data["attempts"]] == [1, 2]
+    assert data["exercises"] == [{"name": "perceptron", "attempts": 2, "best": 18.0, "latest": 0.0, "max_score": 18.0}]
+    table = runner.invoke(main, ["progress"]).output
+    assert "perceptron" in table and "18" in table
+
+
+def test_check_runs_the_docstring_examples_and_records_nothing(runner, workspace):
+    folder = workspace(stubs=True)
+    result = runner.invoke(main, ["check", "perceptron", "--workspace", str(folder)])
+    assert result.exit_code == 1
+    assert "weighted_sum([1, 1], [0.5, 0.5], -0.75)" in result.output
+    assert "raised NotImplementedError (not written yet)" in result.output
+    assert json.loads(runner.invoke(main, ["progress", "--json"]).output)["attempts"] == []
+
+
+def test_every_command_has_help_text():
+    def walk(command: click.Command, path: list[str]) -> None:
+        assert command.help, f"{' '.join(path)} has no help text"
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, [*path, name])
+
+    walk(main, ["grader"])
+
+
+def test_help_does_not_import_the_heavy_libraries():
+    code = "import sys, grader.cli; print(sorted(m for m in ('numpy', 'sqlalchemy', 'pytest', 'rich') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

@@ -1,0 +1,162 @@
+"""The store keeps every attempt whole: one transaction each, many writers at once, crashes mid-way."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader.errors import DatabaseError
+from grader.results import ExerciseOutcome, GradingResult, TestOutcome
+from grader.store import open_store
+from grader.store.migrate import HEAD_REVISION, script_head
+from grader.store.models import SourceFile, Submission, TestResult
+from grader.store.submissions import record_submission, student_progress
+
+
+def a_result(score: float, *, exercise: str = "perceptron", files: dict[str, str] | None = None) -> GradingResult:
+    tests = (
+        TestOutcome(f"{exercise}::a", "a", "passed" if score >= 1 else "failed", min(score, 1.0), 1.0, ""),
+        TestOutcome(f"{exercise}::b", "b", "passed" if score >= 2 else "failed", 1.0 if score >= 2 else 0.0, 1.0, "x"),
+    )
+    outcome = ExerciseOutcome(exercise, score, 2.0, "passed" if score == 2 else "failed", "", tests, "v1")
+    return GradingResult((outcome,), {"level": "full"}, "suite-v1", 0.1, files or {"perceptron.py": "def f(): pass\n"})
+
+
+def test_the_head_revision_constant_names_the_newest_migration():
+    assert HEAD_REVISION == script_head()
+
+
+def test_a_submission_is_stored_with_its_tests_and_source_snapshot(db_url):
+    store = open_store(db_url)
+    submission_id = store.write(lambda s: record_submission(s, "ada", "/work/ada", a_result(1)))
+    with store.read() as session:
+        submission = session.get(Submission, submission_id)
+        assert submission is not None
+        assert (submission.student.name, submission.score, submission.max_score) == ("ada", 1.0, 2.0)
+        assert [t.outcome for t in submission.exercises[0].tests] == ["passed", "failed"]
+        assert [(f.path, f.content) for f in submission.files] == [("perceptron.py", "def f(): pass\n")]
+        assert submission.sandbox == {"level": "full"} and submission.suite_version == "suite-v1"
+    store.close()
+
+
+def test_progress_shows_best_and_latest_per_exercise(db_url):
+    store = open_store(db_url)
+    for score in (1, 2, 0):
+        store.write(lambda s, score=score: record_submission(s, "ada", "/w", a_result(score)))
+    with store.read() as session:
+        progress = student_progress(session, "ada")
+    assert len(progress.attempts) == 3
+    (perceptron,) = progress.exercises
+    assert (perceptron.attempts, perceptron.best, perceptron.latest, perceptron.max_score) == (3, 2.0, 0.0, 2.0)
+    store.close()
+
+
+def test_a_failing_write_leaves_nothing_behind(db_url):
+    store = open_store(db_url)
+
+    def half_then_fail(session):
+        record_submission(session, "ada", "/w", a_result(2))
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        store.write(half_then_fail)
+    with store.read() as session:
+        assert session.query(Submission).count() == 0
+        assert session.query(TestResult).count() == 0
+        assert session.query(SourceFile).count() == 0
+    store.close()
+
+
+@pytest.mark.parametrize("url, message", [
+    ("not a url", "not a database URL: 'not a url'"),
+    ("nosuchdriver://x/y", "no database driver for 'nosuchdriver'"),
+])
+def test_a_bad_database_url_is_one_clear_error(url, message):
+    with pytest.raises(DatabaseError, match=message):
+        open_store(url)
+
+
+def test_a_database_that_is_not_a_database_is_one_clear_error(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database" * 100)
+    with pytest.raises(DatabaseError, match="cannot open the database"):
+        open_store(f"sqlite:///{path}")
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from tests.test_store import a_result
+    from grader.store import open_store
+    from grader.store.submissions import record_submission
+    store = open_store(sys.argv[1])
+    for i in range(int(sys.argv[3])):
+        store.write(lambda s: record_submission(s, sys.argv[2], "/w", a_result(i % 3)))
+    print("done")
+""")
+
+
+def test_many_processes_writing_to_one_sqlite_file_at_once_all_succeed(tmp_path):
+    url = f"sqlite:///{tmp_path / 'class.db'}"  # a fresh file: the writers also race to create the schema
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, url, f"student{n}", "15"], cwd=Path(__file__).parent.parent,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for n in range(8)
+    ]
+    for writer in writers:
+        out, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err
+        assert out.strip() == "done"
+    with sqlite3.connect(tmp_path / "class.db") as connection:
+        assert connection.execute("SELECT count(*) FROM submissions").fetchone() == (120,)
+        assert connection.execute("SELECT count(DISTINCT student_id) FROM submissions").fetchone() == (8,)
+        assert connection.execute("SELECT count(*) FROM test_results").fetchone() == (240,)
+
+
+KILLED = textwrap.dedent("""
+    import sys, time
+    from tests.test_store import a_result
+    from grader.store import open_store
+    from grader.store.submissions import record_submission
+    store = open_store(sys.argv[1])
+    store.write(lambda s: record_submission(s, "before", "/w", a_result(2)))
+    def slow(session):
+        record_submission(session, "victim", "/w", a_result(1))
+        session.flush()
+        print("flushed", flush=True)
+        time.sleep(60)
+    store.write(slow)
+""")
+
+
+def test_a_run_killed_midway_leaves_the_database_whole_and_without_the_attempt(tmp_path):
+    path = tmp_path / "grades.db"
+    writer = subprocess.Popen([sys.executable, "-c", KILLED, f"sqlite:///{path}"], cwd=Path(__file__).parent.parent,
+                              stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "flushed"
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    writer.stdout.close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        names = [row[0] for row in connection.execute(
+            "SELECT students.name FROM submissions JOIN students ON students.id = submissions.student_id")]
+    assert names == ["before"]
+    store = open_store(f"sqlite:///{path}")  # and it opens and takes writes again
+    store.write(lambda s: record_submission(s, "after", "/w", a_result(0)))
+    store.close()
+
+
+def test_results_round_trip_through_json():
+    from grader.results import submission_to_dict
+
+    data = submission_to_dict(7, "ada", a_result(1))
+    assert json.loads(json.dumps(data)) == data
+    assert list(data) == ["submission_id", "student", "score", "max_score", "sandbox", "exercises"]
