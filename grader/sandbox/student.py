@@ -48,7 +48,7 @@ class StudentModule:
         self.limits = limits
         self.layers = layers
         self._pool = pool
-        self.last_call = ""
+        self._last_call: str | tuple[str, tuple[Any, ...], dict[str, Any]] = ""
         self.spent_seconds = 0.0
         self.restarts = 0
         self.isolation_reports: list[dict[str, Any]] = []
@@ -58,6 +58,16 @@ class StudentModule:
         self._start()
 
     # -- what suites use ---------------------------------------------------------------------
+
+    @property
+    def last_call(self) -> str:
+        """The last call, as `exercise.function(args…)` with arguments abbreviated, for messages.
+
+        Formatted on first use: describing numpy arrays costs more than the call itself.
+        """
+        if isinstance(self._last_call, tuple):
+            self._last_call = describe_call(*self._last_call)
+        return self._last_call
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
@@ -71,7 +81,7 @@ class StudentModule:
 
     def call(self, function: str, *args: Any, _readonly: bool = False, _timeout: float | None = None, **kwargs: Any) -> Any:
         """Call `function` in the sandbox and return its answer as decoded plain data."""
-        self.last_call = describe_call(f"{self.exercise}.{function}", args, kwargs)
+        self._last_call = (f"{self.exercise}.{function}", args, kwargs)
         worker = self._ready_worker()
         timeout = min(_timeout or self.limits.call_seconds, self._remaining())
         started = time.monotonic()
@@ -92,7 +102,7 @@ class StudentModule:
 
     def run_examples(self) -> list[Any]:
         """The doctest examples of the module, run in the sandbox: a list of per-function dicts."""
-        self.last_call = f"the examples of {self.exercise}.py"
+        self._last_call = f"the examples of {self.exercise}.py"
         worker = self._ready_worker()
         try:
             answer = worker.run_examples(timeout=self._remaining())
@@ -161,7 +171,12 @@ class StudentModule:
                 value = protocol.decode(answer["value"])
             except protocol.ProtocolError as error:
                 raise StudentDataError(f"{self.last_call} returned data the grader cannot read ({error})") from error
-            _reject_unreadable(value, self.last_call)
+            unreadable = _find_unreadable(value)
+            if unreadable is not None:
+                raise StudentDataError(
+                    f"{self.last_call} returned a {unreadable.type_name}, which the grader cannot read: "
+                    "return numbers, lists or numpy arrays"
+                )
             return value
         if answer.get("missing"):
             raise MissingFunction(f"{self.exercise}.py has no function {function}() (is it misspelt, or inside another block?)")
@@ -189,17 +204,15 @@ class _ReadonlyView:
         return lambda *args, **kwargs: self._module.call(name, *args, _readonly=True, **kwargs)
 
 
-def _reject_unreadable(value: Any, call: str) -> None:
+def _find_unreadable(value: Any) -> protocol.Unreadable | None:
     if isinstance(value, protocol.Unreadable):
-        raise StudentDataError(
-            f"{call} returned a {value.type_name}, which the grader cannot read: return numbers, lists or numpy arrays"
-        )
-    if isinstance(value, (list, tuple)):
-        for item in value:
-            _reject_unreadable(item, call)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _reject_unreadable(item, call)
+        return value
+    items = value if isinstance(value, (list, tuple)) else value.values() if isinstance(value, dict) else ()
+    for item in items:
+        found = _find_unreadable(item)
+        if found is not None:
+            return found
+    return None
 
 
 __all__ = ["StudentModule", "StudentCodeError"]

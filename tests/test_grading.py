@@ -1,0 +1,80 @@
+"""Grading a whole workspace: one exercise's misbehaviour costs only that exercise's points."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.exercises import all_exercises
+from grader.grading import grade_workspace
+from grader.sandbox.policy import SandboxLimits
+from grader.service import submit_workspace
+
+pytestmark = pytest.mark.sandbox
+
+HOSTILE_PERCEPTRONS = {
+    "segfault at import": "import ctypes\nctypes.string_at(0)\n",
+    "hang at import": "while True:\n    pass\n",
+    "exit at import": "import sys\nsys.exit(0)\n",
+    "flood at import": "import sys\nfor _ in range(100_000):\n    sys.stdout.write('PASSED ' * 100)\n",
+    "fork bomb at import": "import os\nwhile True:\n    os.fork()\n",
+    "kill parent and group at import": (
+        "import os, signal\n"
+        "for f in (lambda: os.kill(os.getppid(), 9), lambda: os.killpg(0, 9), lambda: os.kill(-1, 9)):\n"
+        "    try:\n        f()\n    except OSError:\n        pass\n"
+    ),
+    "every call hangs": (
+        "import time\n"
+        "def _hang(*args, **kwargs):\n    time.sleep(1000)\n"
+        "weighted_sum = step = perceptron = and_gate = predict = train_perceptron = _hang\n"
+    ),
+}
+LIMITS = SandboxLimits(call_seconds=0.5, exercise_seconds=2.0)
+
+
+@pytest.mark.parametrize("behaviour", sorted(HOSTILE_PERCEPTRONS))
+def test_a_hostile_exercise_costs_only_its_own_points(workspace, db_url, behaviour):
+    folder = workspace(reference=True, perceptron=HOSTILE_PERCEPTRONS[behaviour])
+    outcome = submit_workspace(folder, student="mallory", db_url=db_url, limits=LIMITS)
+    by_name = {e.name: e for e in outcome.result.exercises}
+    assert by_name["perceptron"].score == 0
+    assert by_name["perceptron"].status != "passed"
+    for name, exercise in by_name.items():
+        if name != "perceptron":
+            assert exercise.score == exercise.max_score > 0, (name, [t.message for t in exercise.tests if t.message])
+    assert outcome.submission_id == 1  # and it was recorded
+
+
+def test_every_test_of_a_hanging_exercise_is_reported_as_timeout_within_its_budget(workspace):
+    folder = workspace(reference=True, perceptron=HOSTILE_PERCEPTRONS["every call hangs"])
+    result = grade_workspace(folder, ["perceptron"], limits=LIMITS)
+    (perceptron,) = result.exercises
+    assert {t.outcome for t in perceptron.tests} == {"timeout"}
+    assert any("time budget is spent" in t.message for t in perceptron.tests)
+    assert perceptron.status == "timeout"
+
+
+def test_the_reference_scores_full_marks_and_the_stubs_zero(workspace, tmp_path):
+    reference = grade_workspace(workspace(reference=True))
+    assert [e.name for e in reference.exercises] == [e.name for e in all_exercises()]
+    for exercise in reference.exercises:
+        assert exercise.score == exercise.max_score > 0, [t.message for t in exercise.tests if t.message]
+    assert reference.all_passed and reference.sandbox["separate_process"]
+
+
+def test_a_missing_exercise_file_is_reported_as_missing(workspace):
+    folder = workspace(reference=True)
+    (folder / "forward.py").unlink()
+    result = grade_workspace(folder, ["forward", "perceptron"])
+    by_name = {e.name: e for e in result.exercises}
+    assert (by_name["forward"].status, by_name["forward"].score) == ("missing", 0)
+    assert by_name["forward"].message == "forward.py is not in the workspace"
+    assert by_name["perceptron"].score == by_name["perceptron"].max_score
+
+
+def test_the_submitted_files_are_snapshotted_but_symlinks_are_not_followed(workspace, tmp_path):
+    folder = workspace(reference=True)
+    secret = tmp_path / "secret.py"
+    secret.write_text("SECRET = 1\n")
+    (folder / "notes.py").symlink_to(secret)
+    result = grade_workspace(folder, ["perceptron"])
+    assert "perceptron.py" in result.files and "notes.py" not in result.files
