@@ -1,4 +1,4 @@
-"""What the commands do, as functions: `grader submit` and `grader progress` call these.
+"""What the commands do, as functions: `grader submit`, `progress` and `report` call these.
 
 Each takes resolved settings (a student name, a database URL) and returns records; none
 prints or exits, so a web server can call the same functions.
@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.errors import ConfigError
+from grader.course import NO_COURSE, CourseSettings, ScorePolicy, apply_course, check_attempt
+from grader.errors import ConfigError, NotFoundError
 from grader.results import GradingResult, submission_to_dict
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from grader.report.model import ClassReport
+    from grader.store import Store
+    from grader.store.reports import AttemptRecord
     from grader.store.submissions import Progress
 
 STUDENT_NAME_MAX = 100
@@ -60,32 +67,73 @@ def submit_workspace(
     student: str,
     db_url: str,
     limits: Any = None,
+    course: CourseSettings = NO_COURSE,
 ) -> SubmitOutcome:
     """Grade `workspace` and record the attempt in one transaction; return what was stored.
 
-    Input is checked before any work: the name, the workspace, the exercise names and the
-    database all fail fast with a `GraderError`.
+    Input is checked before any work: the name, the workspace, the exercise names, the
+    database and the course's attempt rules all fail fast with a `GraderError`.
     """
     from grader.exercises import resolve
     from grader.grading import check_workspace, grade_workspace
     from grader.sandbox.policy import SandboxLimits
     from grader.sandbox.pool import WorkerPool
+    from grader.sandbox.zygote import start_zygote
 
     name = check_student_name(student)
     folder = check_workspace(workspace)
     names = [e.name for e in resolve(exercises)]
     # Sandboxes start first, so they import numpy while this process opens the database.
-    with WorkerPool(limits or SandboxLimits(), size=len(names), refill=False) as pool:
+    with start_zygote() as zygote, WorkerPool(limits or SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool:
         from grader.store import open_store
-        from grader.store.submissions import record_submission
+        from grader.store.base import utcnow
 
         store = open_store(db_url)
         try:
+            now = utcnow()
+            check_course_allows(store, course, [name], now)
             result = grade_workspace(folder, names, pool=pool, protected=database_files(db_url))
-            submission_id = store.write(lambda session: record_submission(session, name, str(folder), result))
+            submission_id, result = store.write(
+                lambda session: record_graded(session, name, str(folder), result, course, submitted_at=now, now=now)
+            )
         finally:
             store.close()
     return SubmitOutcome(submission_id, name, result)
+
+
+def check_course_allows(store: Store, course: CourseSettings, students: Iterable[str], now: datetime) -> None:
+    """Refuse, before grading, an attempt that the course's attempt limit or cool-down forbids."""
+    from grader.store.reports import attempts_so_far
+
+    if course.max_attempts is None and course.cooldown is None:
+        return
+    with store.read() as session:
+        for student in students:
+            check_attempt(course, student, *attempts_so_far(session, student), now)
+
+
+def record_graded(
+    session: Session,
+    student: str,
+    workspace: str,
+    result: GradingResult,
+    course: CourseSettings,
+    *,
+    submitted_at: datetime,
+    now: datetime,
+) -> tuple[int, GradingResult]:
+    """Record a graded attempt with the course applied: the attempt rules checked again (another
+    attempt may have landed meanwhile), late penalties taken off, and what was applied noted in
+    the submission. Returns its id and the result as recorded."""
+    from grader.store.reports import attempts_so_far
+    from grader.store.submissions import record_submission
+
+    attempts = 0
+    if course.source:
+        attempts, last = attempts_so_far(session, student)
+        check_attempt(course, student, attempts, last, now)
+    applied_result, applied = apply_course(course, result, submitted_at, attempts + 1)
+    return record_submission(session, student, workspace, applied_result, settings=applied), applied_result
 
 
 def student_progress(student: str, db_url: str) -> Progress:
@@ -99,3 +147,64 @@ def student_progress(student: str, db_url: str) -> Progress:
             return read_progress(session, name)
     finally:
         store.close()
+
+
+def class_report(db_url: str, policy: ScorePolicy) -> ClassReport:
+    """The gradebook, the struggles per exercise and test, and the item analysis of every quiz."""
+    from grader.exercises import all_exercises
+    from grader.quiz.service import quiz_stats
+    from grader.report.model import build_report
+    from grader.report.struggles import counted_rows
+    from grader.store import open_store
+    from grader.store import reports
+
+    store = open_store(db_url)
+    try:
+        with store.read() as session:
+            students = reports.student_names(session)
+            exercises = reports.exercise_rows(session)
+            tests = reports.test_rows(session, counted_rows(exercises, policy))
+            quizzes = reports.quiz_score_rows(session)
+        stats = quiz_stats(store)
+    finally:
+        store.close()
+    order = [e.name for e in all_exercises()]
+    return build_report(students, exercises, tests, quizzes, stats, policy, order)
+
+
+def student_history(student: str, db_url: str) -> list[AttemptRecord]:
+    """Every submission of `student`, oldest first, with the feedback of every test."""
+    from grader.store import open_store
+    from grader.store.reports import student_attempts
+
+    name = check_student_name(student)
+    store = open_store(db_url)
+    try:
+        with store.read() as session:
+            attempts = student_attempts(session, name)
+    finally:
+        store.close()
+    if not attempts:
+        raise NotFoundError(f"no submissions from {name!r} in the database")
+    return attempts
+
+
+def submission_source(submission_id: int, db_url: str, path: str | None = None) -> tuple[str, dict[str, str]]:
+    """The student and the files of submission `submission_id` (only `path` when one is named)."""
+    from grader.store import open_store
+    from grader.store.reports import submission_source as read_source
+
+    store = open_store(db_url)
+    try:
+        with store.read() as session:
+            found = read_source(session, submission_id)
+    finally:
+        store.close()
+    if found is None:
+        raise NotFoundError(f"no submission #{submission_id} in the database")
+    student, files = found
+    if path is not None:
+        if path not in files:
+            raise NotFoundError(f"submission #{submission_id} has no file {path!r} (it has: {', '.join(files) or 'none'})")
+        files = {path: files[path]}
+    return student, files

@@ -24,6 +24,7 @@ from typing import Any
 from grader.sandbox import protocol
 from grader.sandbox.errors import ImportFailed, StudentCrashed, StudentDataError, StudentTimeout
 from grader.sandbox.policy import Layers, SandboxLimits
+from grader.sandbox.zygote import Zygote, ZygoteChild
 
 WORKER_ENV_PASSTHROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL", "TZ")
 
@@ -47,10 +48,18 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
+def worker_command() -> tuple[list[str], dict[str, str], dict[str, Any]]:
+    """How to start a worker (or a zygote): the command whose last two arguments are the JSON
+    configuration and the protocol's source, its environment, and the base configuration."""
+    worker_source, protocol_source = _sources()
+    command = [sys.executable, "-I", "-S", "-B", "-c", worker_source, "{}", protocol_source]
+    return command, _worker_env(), {"numpy_parent": _numpy_parent()}
+
+
 class Worker:
     """A started worker. `start` returns at once; the first `call` waits for it to be ready."""
 
-    def __init__(self, limits: SandboxLimits, *, layers: Layers = Layers()) -> None:
+    def __init__(self, limits: SandboxLimits, *, layers: Layers = Layers(), zygote: Zygote | None = None) -> None:
         self.limits = limits
         self.isolation: dict[str, Any] = {}
         self._output = bytearray()
@@ -59,23 +68,27 @@ class Worker:
         self._ready = False
         request_read, self._request_write = os.pipe()
         self._response_read, response_write = os.pipe()
-        worker_source, protocol_source = _sources()
-        config = {"read_fd": request_read, "write_fd": response_write, "numpy_parent": _numpy_parent(),
-                  "layers": layers.as_dict()}
+        output_read, output_write = os.pipe()
+        self._process: subprocess.Popen[bytes] | ZygoteChild
         try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-B", "-c", worker_source, json.dumps(config), protocol_source],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                pass_fds=(request_read, response_write),
-                start_new_session=True,
-                env=_worker_env(),
-                cwd="/",
-            )
+            if zygote is not None and zygote.alive:
+                self._process = zygote.spawn(layers, request_read, response_write, output_write)
+            else:
+                command, env, config = worker_command()
+                config.update(read_fd=request_read, write_fd=response_write, layers=layers.as_dict())
+                command[-2] = json.dumps(config)
+                self._process = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=output_write, stderr=output_write,
+                    pass_fds=(request_read, response_write), start_new_session=True, env=env, cwd="/",
+                )
+        except BaseException:
+            for fd in (output_read, self._request_write, self._response_read):
+                os.close(fd)
+            raise
         finally:
-            os.close(request_read)
-            os.close(response_write)
+            for fd in (request_read, response_write, output_write):
+                os.close(fd)
+        self._output_stream = os.fdopen(output_read, "rb", buffering=0)
         os.set_blocking(self._request_write, False)
         self._drain = threading.Thread(target=self._drain_output, daemon=True)
         self._drain.start()
@@ -155,7 +168,7 @@ class Worker:
 
     def kill(self) -> None:
         """End the worker and everything it started; idempotent."""
-        if self._process.returncode is None:
+        if self._process.poll() is None:
             try:
                 os.killpg(self._process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
@@ -164,7 +177,10 @@ class Worker:
                 self._process.kill()
             except ProcessLookupError:
                 pass
-            self._process.wait()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass  # the zygote is gone; its workers die with it
         for fd in (self._request_write, self._response_read):
             try:
                 os.close(fd)
@@ -235,9 +251,8 @@ class Worker:
         return describe_exit(code)
 
     def _drain_output(self) -> None:
-        stream = self._process.stdout
-        assert stream is not None
-        while chunk := stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536):
+        stream = self._output_stream
+        while chunk := stream.read(65536):
             self._output_seen += len(chunk)
             room = self.limits.output_bytes - len(self._output)
             if room > 0:

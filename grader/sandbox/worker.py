@@ -329,27 +329,29 @@ def serve(channel, module, workspace):
         channel.send({"id": call_id, "value": result})
 
 
-def main():
-    config = json.loads(sys.argv[1])
-    channel = Channel(config["read_fd"], config["write_fd"])
-    report = {
-        "user_namespace": False, "network_namespace": False, "pid_namespace": False,
-        "landlock_abi": 0, "filesystem": False, "network_tcp": False, "signal_scope": False,
-        "memory_limit_bytes": None, "no_new_processes": False,
-    }
-    layers = config["layers"]
-    if layers["namespaces"] and enter_namespaces(report):
-        become_pid_one([config["read_fd"], config["write_fd"], 1, 2])
-    try:
-        os.setsid()
-    except OSError:
-        pass  # already a session leader
-
+def load_runtime(config):
+    """Import numpy and the wire format: once per worker, or once per zygote for all its workers."""
     sys.path.insert(0, config["numpy_parent"])
     exec(compile(sys.argv[2], "protocol.py", "exec"), globals())
     import numpy.linalg  # noqa: F401  (warm imports: the student's `import numpy` is then free)
     import numpy.random  # noqa: F401
     sys.path.remove(config["numpy_parent"])
+
+
+def sandbox(layers, read_fd, write_fd):
+    """Become one exercise's sandbox: isolate, wait for `init`, import the module, serve calls."""
+    channel = Channel(read_fd, write_fd)
+    report = {
+        "user_namespace": False, "network_namespace": False, "pid_namespace": False,
+        "landlock_abi": 0, "filesystem": False, "network_tcp": False, "signal_scope": False,
+        "memory_limit_bytes": None, "no_new_processes": False,
+    }
+    if layers["namespaces"] and enter_namespaces(report):
+        become_pid_one([read_fd, write_fd, 1, 2])
+    try:
+        os.setsid()
+    except OSError:
+        pass  # already a session leader
     channel.send({"op": "hello", "pid": os.getpid()})
 
     init = channel.receive()
@@ -377,6 +379,69 @@ def main():
         os._exit(0)
     channel.send({"op": "ready", "isolation": report})
     serve(channel, module, workspace)
+
+
+def zygote(control_fd):
+    """Fork ready-made workers on request: each starts with numpy imported, for a fork's cost.
+
+    Requests arrive on a SOCK_SEQPACKET socket with the worker's three pipe ends attached
+    (request, response, output); the answer is the new worker's pid. Exits are reported as
+    they are reaped. The zygote dies with the grader, and its workers die with it.
+    """
+    import select
+    import socket
+
+    if sys.platform.startswith("linux"):
+        libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    control = socket.socket(fileno=control_fd)
+
+    def answer(message):
+        control.send(json.dumps(message).encode())
+
+    while True:
+        readable, _, _ = select.select([control], [], [], 0.02)
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            answer({"exited": pid, "code": os.waitstatus_to_exitcode(status)})
+        if not readable:
+            continue
+        data, fds, _, _ = socket.recv_fds(control, 65536, 3)
+        if not data:
+            os._exit(0)
+        request = json.loads(data)
+        if len(fds) != 3:
+            for fd in fds:
+                os.close(fd)
+            answer({"spawned": None})
+            continue
+        child = os.fork()
+        if child == 0:
+            control.close()
+            if sys.platform.startswith("linux"):
+                libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            os.setsid()
+            os.dup2(fds[2], 1)
+            os.dup2(fds[2], 2)
+            os.close(fds[2])
+            sandbox(request["layers"], fds[0], fds[1])
+            os._exit(0)
+        for fd in fds:
+            os.close(fd)
+        answer({"spawned": child})
+
+
+def main():
+    config = json.loads(sys.argv[1])
+    load_runtime(config)
+    if config.get("zygote_fd") is not None:
+        zygote(config["zygote_fd"])
+    else:
+        sandbox(config["layers"], config["read_fd"], config["write_fd"])
 
 
 main()

@@ -1,0 +1,154 @@
+"""A zygote: one process that imports numpy once and forks ready-made workers on request.
+
+Starting a worker from nothing costs a Python start-up and a numpy import (about 80 ms of
+CPU); forking one from the zygote costs about a millisecond. Grading one submission starts
+four workers, grading a class thousands, so `grader submit` and `grader grade` fork them
+from a zygote. The zygote itself runs no student code: each worker is forked before it
+learns which workspace it serves, and isolates itself after the fork.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import threading
+from typing import Any
+
+from grader.sandbox.policy import Layers
+
+SPAWN_TIMEOUT = 10.0
+
+
+class ZygoteChild:
+    """A worker forked by the zygote, with the slice of `subprocess.Popen` that `Worker` uses."""
+
+    def __init__(self, zygote: Zygote, pid: int) -> None:
+        self.pid = pid
+        self._zygote = zygote
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        code = self._zygote.exit_code(self.pid)
+        if code is None and not self._zygote.alive:
+            code = -signal.SIGKILL  # the zygote is gone, and its workers died with it
+        self.returncode = code
+        return code
+
+    def wait(self, timeout: float | None = None) -> int:
+        code = self._zygote.wait_for_exit(self.pid, timeout)
+        if code is None and not self._zygote.alive:
+            code = -signal.SIGKILL
+        if code is None:
+            raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout or 0)
+        self.returncode = code
+        return code
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+class Zygote:
+    """The trusted side of a zygote process; `close()` ends it and every worker it forked."""
+
+    def __init__(self, command: list[str], env: dict[str, str], config: dict[str, Any]) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        config = {**config, "zygote_fd": theirs.fileno()}
+        self._process = subprocess.Popen(
+            [*command[:-2], json.dumps(config), command[-1]],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(theirs.fileno(),), start_new_session=True, env=env, cwd="/",
+        )
+        theirs.close()
+        self._control = ours
+        self._send_lock = threading.Lock()
+        self._spawned: queue.Queue[int | None] = queue.Queue()
+        self._exits: dict[int, int] = {}
+        self._exited = threading.Condition()
+        self._closed = False
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def spawn(self, layers: Layers, request_read: int, response_write: int, output_write: int) -> ZygoteChild:
+        """Fork a worker that talks over the given pipe ends (which the caller then closes)."""
+        message = json.dumps({"layers": layers.as_dict()}).encode()
+        with self._send_lock:
+            socket.send_fds(self._control, [message], [request_read, response_write, output_write])
+            try:
+                pid = self._spawned.get(timeout=SPAWN_TIMEOUT)
+            except queue.Empty:
+                pid = None
+        if pid is None:
+            raise OSError("the sandbox zygote did not start a worker")
+        return ZygoteChild(self, pid)
+
+    @property
+    def alive(self) -> bool:
+        return not self._closed and self._process.poll() is None
+
+    def exit_code(self, pid: int) -> int | None:
+        with self._exited:
+            return self._exits.get(pid)
+
+    def wait_for_exit(self, pid: int, timeout: float | None) -> int | None:
+        with self._exited:
+            self._exited.wait_for(lambda: pid in self._exits or self._closed, timeout)
+            return self._exits.get(pid)
+
+    def close(self) -> None:
+        """End the zygote; its workers die with it (they hold a parent-death signal)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            os.killpg(self._process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._process.kill()
+        self._process.wait()
+        self._control.close()
+        with self._exited:
+            self._exited.notify_all()
+
+    def __enter__(self) -> Zygote:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = self._control.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            message = json.loads(data)
+            if "spawned" in message:
+                self._spawned.put(message["spawned"])
+            elif "exited" in message:
+                with self._exited:
+                    self._exits[int(message["exited"])] = int(message["code"])
+                    self._exited.notify_all()
+        self._spawned.put(None)
+        with self._exited:
+            self._closed = True
+            self._exited.notify_all()
+
+
+def start_zygote() -> Zygote:
+    from grader.sandbox.process import worker_command
+
+    command, env, config = worker_command()
+    return Zygote(command, env, config)
+
+
+__all__ = ["Zygote", "ZygoteChild", "start_zygote"]
