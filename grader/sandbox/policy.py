@@ -65,10 +65,14 @@ class SandboxLimits:
 
 @cache
 def _protected_defaults() -> tuple[Path, ...]:
-    import grader
-    import grader.reference
+    import importlib.util
 
-    paths = {Path(grader.__file__).resolve().parent, Path(grader.reference.__file__).resolve().parent}
+    import grader
+
+    reference = importlib.util.find_spec("grader.reference")
+    paths = {Path(grader.__file__).resolve().parent}
+    if reference is not None and reference.origin:
+        paths.add(Path(reference.origin).resolve().parent)
     base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}
     for key in ("purelib", "platlib"):
         paths.add(Path(sysconfig.get_path(key)).resolve())

@@ -51,6 +51,8 @@ class StudentModule:
         self._last_call: str | tuple[str, tuple[Any, ...], dict[str, Any]] = ""
         self.spent_seconds = 0.0
         self.restarts = 0
+        self.last_warnings: list[str] = []
+        """Warnings (e.g. numpy's RuntimeWarning on overflow) raised during the last call, as text."""
         self.isolation_reports: list[dict[str, Any]] = []
         self._rules = read_rules(workspace, protected) if layers.landlock else []
         self._import_error: ImportFailed | None = None
@@ -166,6 +168,8 @@ class StudentModule:
         return self._worker
 
     def _unpack(self, function: str, answer: dict[str, Any]) -> Any:
+        caught = answer.get("warnings")
+        self.last_warnings = [cap(w, 220) for w in caught[:5]] if isinstance(caught, list) else []
         if "value" in answer:
             try:
                 value = protocol.decode(answer["value"])

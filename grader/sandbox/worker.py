@@ -21,6 +21,7 @@ import signal
 import sys
 import traceback
 import json
+import warnings
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
@@ -322,11 +323,14 @@ def serve(channel, module, workspace):
             kwargs = decode(request.get("kwargs", {}))
             if request.get("readonly"):
                 args, kwargs = make_readonly(args), make_readonly(kwargs)
-            result = encode(function(*args, **kwargs))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = encode(function(*args, **kwargs))
         except BaseException as error:  # SystemExit and KeyboardInterrupt are answers too
             channel.send({"id": call_id, "raised": describe_exception(error, workspace)})
             continue
-        channel.send({"id": call_id, "value": result})
+        seen = [f"{w.category.__name__}: {str(w.message)[:200]}" for w in caught[:5]]
+        channel.send({"id": call_id, "value": result, "warnings": seen})
 
 
 def load_runtime(config):

@@ -132,6 +132,9 @@ def test_train_perceptron_follows_the_learning_rule_exactly(student, reference):
         expect(isinstance(got, tuple) and len(got) == 2, student.last_call, "expected (weights, bias)")
     matches_reference(student, reference, "train_perceptron", TRUTH_TABLE, GATES["OR"], 0.5, 3,
                       hint="use the learning_rate and epochs you are given")
+    # XOR cannot be learnt by one perceptron: training runs exactly `epochs` epochs (100 by default).
+    matches_reference(student, reference, "train_perceptron", TRUTH_TABLE, [0, 1, 1, 0],
+                      hint="XOR never converges, so training must stop after exactly `epochs` epochs (default 100)")
 
 
 def _trained(student, gate):
