@@ -83,6 +83,31 @@ class GradingResult:
         return all(t.outcome == "passed" for e in self.exercises for t in e.tests)
 
 
+def result_to_record(result: GradingResult) -> dict[str, Any]:
+    """Everything in a `GradingResult`, as JSON-ready data (for `result_from_record`)."""
+    return {
+        "exercises": [
+            {**e.to_dict(), "suite_version": e.suite_version, "output": e.output} for e in result.exercises
+        ],
+        "sandbox": result.sandbox,
+        "suite_version": result.suite_version,
+        "duration_seconds": result.duration_seconds,
+        "files": result.files,
+    }
+
+
+def result_from_record(record: dict[str, Any]) -> GradingResult:
+    exercises = tuple(
+        ExerciseOutcome(
+            name=e["name"], score=e["score"], max_score=e["max_score"], status=e["status"], message=e["message"],
+            tests=tuple(TestOutcome(**t) for t in e["tests"]), suite_version=e["suite_version"], output=e["output"],
+        )
+        for e in record["exercises"]
+    )
+    return GradingResult(exercises, record["sandbox"], record["suite_version"], record["duration_seconds"],
+                         dict(record["files"]))
+
+
 def submission_to_dict(submission_id: int | None, student: str, result: GradingResult) -> dict[str, Any]:
     """The `grader submit --json` object: a contract that scripts depend on; add, never rename."""
     return {

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import signal
 import socket
 import subprocess
 import threading
+from collections import deque
 from typing import Any
 
 from grader.sandbox.policy import Layers
@@ -24,15 +24,34 @@ SPAWN_TIMEOUT = 10.0
 
 
 class ZygoteChild:
-    """A worker forked by the zygote, with the slice of `subprocess.Popen` that `Worker` uses."""
+    """A worker forked by the zygote, with the slice of `subprocess.Popen` that `Worker` uses.
 
-    def __init__(self, zygote: Zygote, pid: int) -> None:
-        self.pid = pid
+    Its pid arrives when the zygote has forked it; asking for the worker does not wait for
+    that (the zygote may still be importing numpy), only using the pid does.
+    """
+
+    def __init__(self, zygote: Zygote) -> None:
         self._zygote = zygote
+        self._pid: int | None = None
+        self._forked = threading.Event()
         self.returncode: int | None = None
 
+    def forked(self, pid: int | None) -> None:
+        self._pid = pid
+        self._forked.set()
+
+    @property
+    def pid(self) -> int:
+        if not self._forked.wait(SPAWN_TIMEOUT) or self._pid is None:
+            raise OSError("the sandbox zygote did not start a worker")
+        return self._pid
+
     def poll(self) -> int | None:
-        code = self._zygote.exit_code(self.pid)
+        if not self._forked.is_set():
+            return None if self._zygote.alive else -signal.SIGKILL
+        if self._pid is None:
+            return -signal.SIGKILL  # never started
+        code = self._zygote.exit_code(self._pid)
         if code is None and not self._zygote.alive:
             code = -signal.SIGKILL  # the zygote is gone, and its workers died with it
         self.returncode = code
@@ -68,8 +87,9 @@ class Zygote:
         )
         theirs.close()
         self._control = ours
-        self._send_lock = threading.Lock()
-        self._spawned: queue.Queue[int | None] = queue.Queue()
+        self._send_lock = threading.Lock()  # keeps requests in the order of `_pending`
+        self._pending_lock = threading.Lock()  # never held while blocking
+        self._pending: deque[ZygoteChild] = deque()
         self._exits: dict[int, int] = {}
         self._exited = threading.Condition()
         self._closed = False
@@ -79,15 +99,12 @@ class Zygote:
     def spawn(self, layers: Layers, request_read: int, response_write: int, output_write: int) -> ZygoteChild:
         """Fork a worker that talks over the given pipe ends (which the caller then closes)."""
         message = json.dumps({"layers": layers.as_dict()}).encode()
+        child = ZygoteChild(self)
         with self._send_lock:
+            with self._pending_lock:
+                self._pending.append(child)
             socket.send_fds(self._control, [message], [request_read, response_write, output_write])
-            try:
-                pid = self._spawned.get(timeout=SPAWN_TIMEOUT)
-            except queue.Empty:
-                pid = None
-        if pid is None:
-            raise OSError("the sandbox zygote did not start a worker")
-        return ZygoteChild(self, pid)
+        return child
 
     @property
     def alive(self) -> bool:
@@ -133,12 +150,16 @@ class Zygote:
                 break
             message = json.loads(data)
             if "spawned" in message:
-                self._spawned.put(message["spawned"])
+                with self._pending_lock:
+                    child = self._pending.popleft()
+                child.forked(message["spawned"])
             elif "exited" in message:
                 with self._exited:
                     self._exits[int(message["exited"])] = int(message["code"])
                     self._exited.notify_all()
-        self._spawned.put(None)
+        with self._pending_lock:
+            while self._pending:
+                self._pending.popleft().forked(None)
         with self._exited:
             self._closed = True
             self._exited.notify_all()
