@@ -32,7 +32,7 @@ def fail(message: str, *, hint: str | None = None) -> None:
     raise Mismatch(message + (f"\nhint: {hint}" if hint else ""))
 
 
-def expect(condition: bool, call: str, message: str, *, hint: str | None = None) -> None:
+def expect(condition: bool, call: object, message: str, *, hint: str | None = None) -> None:
     """Fail with `call` and `message` unless `condition` holds."""
     if not condition:
         fail(f"{call}\n  {message}", hint=hint)
@@ -42,7 +42,7 @@ def expect_close(
     got: Any,
     expected: Any,
     *,
-    call: str,
+    call: object,
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
     hint: str | None = None,
@@ -60,7 +60,7 @@ def expect_close(
         )
 
 
-def expect_equal(got: Any, expected: Any, *, call: str, hint: str | None = None) -> None:
+def expect_equal(got: Any, expected: Any, *, call: object, hint: str | None = None) -> None:
     """Like `expect_close` with no tolerance: for class labels, counts and exact arithmetic."""
     expect_close(got, expected, call=call, rtol=0.0, atol=0.0, hint=hint)
 

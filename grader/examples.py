@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.exercises import resolve
-from grader.grading import check_workspace
+from grader.workspace import check_workspace
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.policy import SandboxLimits
 from grader.sandbox.process import cap

@@ -47,6 +47,43 @@ def describe_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> s
     return f"{name}({', '.join(parts)})"
 
 
+class CallDescription:
+    """`module.function(args…)` for a message, formatted only when it is shown.
+
+    Suites name the call in every check (`call=student.last_call`), but only failed checks
+    print it, and describing numpy arrays costs more than most calls into the sandbox.
+    Behaves as the string it stands for in f-strings, `str()`, `+` and `==`.
+    """
+
+    __slots__ = ("_call", "_suffix", "_text")
+
+    def __init__(self, call: tuple[str, tuple[Any, ...], dict[str, Any]] | str, suffix: str = "") -> None:
+        self._call = call
+        self._suffix = suffix
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            head = self._call if isinstance(self._call, str) else describe_call(*self._call)
+            self._text = head + self._suffix
+        return self._text
+
+    def __add__(self, other: str) -> CallDescription:
+        return CallDescription(self._call, self._suffix + other)
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __bool__(self) -> bool:
+        return bool(self._suffix) or not isinstance(self._call, str) or bool(self._call)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+
 def kind(value: Any) -> str:
     """The type of a value as a student would name it: 'float', 'ndarray (3, 1) float64', …"""
     if isinstance(value, np.ndarray):

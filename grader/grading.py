@@ -6,22 +6,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from grader import scoring
-from grader.errors import WorkspaceError
 from grader.exercises import Exercise, resolve, suite_version
 from grader.results import ExerciseOutcome, GradingResult, TestOutcome
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.policy import Layers, SandboxLimits, describe_isolation
 from grader.sandbox.pool import WorkerPool
 from grader.sandbox.student import StudentModule
-
-SNAPSHOT_FILE_BYTES = 256 * 1024
-SNAPSHOT_FILES = 50
+from grader.workspace import check_workspace, snapshot
 
 
 class MissingExercise:
@@ -47,26 +43,6 @@ class MissingExercise:
 
     def close(self) -> None:
         pass
-
-
-def check_workspace(workspace: Path) -> Path:
-    """The workspace as an absolute folder path, or a WorkspaceError saying what is wrong."""
-    if not workspace.exists():
-        raise WorkspaceError(f"{workspace}: no such folder (run from your course folder, or pass --workspace)")
-    if not workspace.is_dir():
-        raise WorkspaceError(f"{workspace}: not a folder")
-    return workspace.resolve()
-
-
-def snapshot(workspace: Path) -> dict[str, str]:
-    """The workspace's Python files as text, for the record; symlinks are not followed."""
-    files: dict[str, str] = {}
-    for path in sorted(workspace.glob("*.py"))[:SNAPSHOT_FILES]:
-        if path.is_symlink() or not path.is_file():
-            continue
-        data = path.read_bytes()[:SNAPSHOT_FILE_BYTES]
-        files[path.name] = data.decode("utf-8", errors="replace")
-    return files
 
 
 def grade_workspace(
@@ -141,9 +117,3 @@ def _unstarted_sandbox(limits: SandboxLimits) -> dict[str, object]:
     result["warnings"] = ["no student code ran"]
     return result
 
-
-def source_digest(files: dict[str, str]) -> str:
-    digest = hashlib.sha256()
-    for name, text in sorted(files.items()):
-        digest.update(name.encode() + b"\0" + text.encode())
-    return digest.hexdigest()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,30 +75,41 @@ def submit_workspace(
     database and the course's attempt rules all fail fast with a `GraderError`.
     """
     from grader.exercises import resolve
-    from grader.grading import check_workspace, grade_workspace
-    from grader.sandbox.policy import SandboxLimits
-    from grader.sandbox.pool import WorkerPool
-    from grader.sandbox.zygote import start_zygote
+    from grader.results import result_from_record, result_to_record
+    from grader.store.forked import StoreBeside
+    from grader.workspace import check_workspace
 
     name = check_student_name(student)
     folder = check_workspace(workspace)
     names = [e.name for e in resolve(exercises)]
-    # Sandboxes start first, so they import numpy while this process opens the database.
-    with start_zygote() as zygote, WorkerPool(limits or SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool:
-        from grader.store import open_store
-        from grader.store.base import utcnow
+    now = datetime.now(UTC)
 
-        store = open_store(db_url)
-        try:
-            now = utcnow()
-            check_course_allows(store, course, [name], now)
-            result = grade_workspace(folder, names, pool=pool, protected=database_files(db_url))
-            submission_id, result = store.write(
-                lambda session: record_graded(session, name, str(folder), result, course, submitted_at=now, now=now)
-            )
-        finally:
-            store.close()
-    return SubmitOutcome(submission_id, name, result)
+    def prepare(store: Store) -> dict[str, Any]:
+        check_course_allows(store, course, [name], now)
+        return {"database_files": [str(p) for p in database_files(db_url)]}
+
+    def finish(store: Store, graded: dict[str, Any]) -> dict[str, Any]:
+        submission_id, applied = store.write(
+            lambda session: record_graded(session, name, str(folder), result_from_record(graded), course,
+                                          submitted_at=now, now=now)
+        )
+        return {"submission_id": submission_id, "result": result_to_record(applied)}
+
+    # The database opens in a forked process (before any thread or numpy starts here) while
+    # this one starts the sandboxes and grades: two cores, two halves of the work.
+    with StoreBeside(db_url, prepare, finish) as database:
+        from grader.grading import grade_workspace
+        from grader.sandbox.policy import SandboxLimits
+        from grader.sandbox.pool import WorkerPool
+        from grader.sandbox.zygote import start_zygote
+
+        with start_zygote() as zygote, WorkerPool(limits or SandboxLimits(), size=len(names), refill=False,
+                                                  zygote=zygote) as pool:
+            prepared = database.ready()  # a bad URL or a refused attempt stops here, before grading
+            protected = tuple(Path(p) for p in prepared["database_files"])
+            result = grade_workspace(folder, names, pool=pool, protected=protected)
+        answer = database.complete(result_to_record(result))
+    return SubmitOutcome(int(answer["submission_id"]), name, result_from_record(answer["result"]))
 
 
 def check_course_allows(store: Store, course: CourseSettings, students: Iterable[str], now: datetime) -> None:
@@ -155,8 +166,7 @@ def class_report(db_url: str, policy: ScorePolicy) -> ClassReport:
     from grader.quiz.service import quiz_stats
     from grader.report.model import build_report
     from grader.report.struggles import counted_rows
-    from grader.store import open_store
-    from grader.store import reports
+    from grader.store import open_store, reports
 
     store = open_store(db_url)
     try:
@@ -205,6 +215,7 @@ def submission_source(submission_id: int, db_url: str, path: str | None = None) 
     student, files = found
     if path is not None:
         if path not in files:
-            raise NotFoundError(f"submission #{submission_id} has no file {path!r} (it has: {', '.join(files) or 'none'})")
+            has = ", ".join(files) or "none"
+            raise NotFoundError(f"submission #{submission_id} has no file {path!r} (it has: {has})")
         files = {path: files[path]}
     return student, files

@@ -94,24 +94,42 @@ def _runtime_roots() -> tuple[Path, ...]:
 
 def read_rules(workspace: Path, protected: tuple[Path, ...] = ()) -> list[tuple[str, int]]:
     """Landlock rules (path, access) letting a worker read its workspace and the runtime only."""
-    fenced = tuple(p.resolve() for p in (*_protected_defaults(), *protected))
+    fenced = _fenced(tuple(p.resolve() for p in protected))
     rules: list[tuple[str, int]] = []
     workspace = workspace.resolve()
-    if not any(workspace == f or f in workspace.parents for f in fenced):
+    if not any(_within(workspace, f) for f in fenced):
         _grant(workspace, fenced, rules)
+    return rules + _runtime_rules(fenced)
+
+
+def _fenced(protected: tuple[Path, ...]) -> tuple[str, ...]:
+    return tuple(sorted({str(p) for p in (*_protected_defaults(), *protected)}))
+
+
+@cache
+def _runtime_rules(fenced: tuple[str, ...]) -> list[tuple[str, int]]:
+    """The standard library, numpy and system libraries, less the fenced paths (computed once)."""
+    rules: list[tuple[str, int]] = []
     for root in _runtime_roots():  # numpy's folders sit inside fenced site-packages, by choice
         _grant(root, fenced, rules)
     return rules
 
 
-def _grant(root: Path, fenced: tuple[Path, ...], rules: list[tuple[str, int]]) -> None:
+def _within(path: Path, folder: str) -> bool:
+    text = str(path)
+    return text == folder or text.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _grant(root: Path, fenced: tuple[str, ...], rules: list[tuple[str, int]]) -> None:
     """Allow reading `root`, except any fenced path below it."""
-    if root in fenced:
+    text = str(root)
+    if text in fenced:
         return
-    if not any(root in f.parents for f in fenced):
-        rules.append((str(root), READ))
+    prefix = text.rstrip(os.sep) + os.sep
+    if not any(f.startswith(prefix) for f in fenced):
+        rules.append((text, READ))
         return
-    rules.append((str(root), READ_DIR))  # may be listed, so imports work, but not read whole
+    rules.append((text, READ_DIR))  # may be listed, so imports work, but not read whole
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
     except OSError:

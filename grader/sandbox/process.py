@@ -177,10 +177,8 @@ class Worker:
                 self._process.kill()
             except ProcessLookupError:
                 pass
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass  # the zygote is gone; its workers die with it
+            if isinstance(self._process, subprocess.Popen):
+                self._process.wait()  # reap our own child; a zygote reaps its own
         for fd in (self._request_write, self._response_read):
             try:
                 os.close(fd)

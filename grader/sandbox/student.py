@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from grader.feedback import describe_call
+from grader.feedback import CallDescription
 from grader.sandbox import protocol
 from grader.sandbox.errors import (
     BudgetExhausted,
@@ -48,7 +48,7 @@ class StudentModule:
         self.limits = limits
         self.layers = layers
         self._pool = pool
-        self._last_call: str | tuple[str, tuple[Any, ...], dict[str, Any]] = ""
+        self._last_call = CallDescription("")
         self.spent_seconds = 0.0
         self.restarts = 0
         self.last_warnings: list[str] = []
@@ -62,13 +62,9 @@ class StudentModule:
     # -- what suites use ---------------------------------------------------------------------
 
     @property
-    def last_call(self) -> str:
-        """The last call, as `exercise.function(args…)` with arguments abbreviated, for messages.
-
-        Formatted on first use: describing numpy arrays costs more than the call itself.
-        """
-        if isinstance(self._last_call, tuple):
-            self._last_call = describe_call(*self._last_call)
+    def last_call(self) -> CallDescription:
+        """The last call, as `exercise.function(args…)` with arguments abbreviated, for messages
+        (formatted only when a message shows it)."""
         return self._last_call
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
@@ -83,7 +79,7 @@ class StudentModule:
 
     def call(self, function: str, *args: Any, _readonly: bool = False, _timeout: float | None = None, **kwargs: Any) -> Any:
         """Call `function` in the sandbox and return its answer as decoded plain data."""
-        self._last_call = (f"{self.exercise}.{function}", args, kwargs)
+        self._last_call = CallDescription((f"{self.exercise}.{function}", args, kwargs))
         worker = self._ready_worker()
         timeout = min(_timeout or self.limits.call_seconds, self._remaining())
         started = time.monotonic()
@@ -104,7 +100,7 @@ class StudentModule:
 
     def run_examples(self) -> list[Any]:
         """The doctest examples of the module, run in the sandbox: a list of per-function dicts."""
-        self._last_call = f"the examples of {self.exercise}.py"
+        self._last_call = CallDescription(f"the examples of {self.exercise}.py")
         worker = self._ready_worker()
         try:
             answer = worker.run_examples(timeout=self._remaining())

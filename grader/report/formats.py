@@ -1,0 +1,27 @@
+"""The class report in each `--format` of `grader report`."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from grader.report.model import ClassReport
+
+Format = Literal["table", "csv", "json", "html"]
+FORMATS: tuple[Format, ...] = ("table", "csv", "json", "html")
+
+
+def format_class_report(report: ClassReport, fmt: Format, width: int = 100) -> str:
+    if fmt == "csv":
+        from grader.report.csvfile import format_csv
+
+        return format_csv(report.gradebook)
+    if fmt == "json":
+        return json.dumps(report.to_dict(), indent=2) + "\n"
+    if fmt == "html":
+        from grader.report.page import format_html
+
+        return format_html(report)
+    from grader.report.text import format_report
+
+    return format_report(report, width)

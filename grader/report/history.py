@@ -1,0 +1,79 @@
+"""One student's history: every attempt with its per-test feedback, and a submission's source."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from grader.render import MARKS, points
+from grader.store.reports import AttemptRecord
+
+
+def history_to_dict(student: str, attempts: Sequence[AttemptRecord]) -> dict[str, Any]:
+    """The `grader report --student NAME --format json` object."""
+    return {
+        "student": student,
+        "attempts": [
+            {
+                "submission_id": a.submission_id,
+                "created_at": a.created_at.isoformat(),
+                "score": a.score,
+                "max_score": a.max_score,
+                "settings": a.settings,
+                "files": list(a.files),
+                "exercises": [
+                    {
+                        "name": e.exercise,
+                        "score": e.score,
+                        "max_score": e.max_score,
+                        "status": e.status,
+                        "message": e.message,
+                        "tests": [
+                            {
+                                "name": t.name,
+                                "outcome": t.outcome,
+                                "points": t.points,
+                                "max_points": t.max_points,
+                                "message": t.message,
+                            }
+                            for t in e.tests
+                        ],
+                    }
+                    for e in a.exercises
+                ],
+            }
+            for a in attempts
+        ],
+    }
+
+
+def format_history(student: str, attempts: Sequence[AttemptRecord]) -> str:
+    lines = [f"{student}: {len(attempts)} attempt{'s' if len(attempts) != 1 else ''}"]
+    for attempt in attempts:
+        when = attempt.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        lines += [
+            "",
+            f"#{attempt.submission_id}  {when}  score {points(attempt.score)}/{points(attempt.max_score)}",
+        ]
+        width = max((len(e.exercise) for e in attempt.exercises), default=10)
+        for exercise in attempt.exercises:
+            score = f"{points(exercise.score)}/{points(exercise.max_score)}"
+            lines.append(
+                f"  {exercise.exercise:<{width}}  {score:>7}  {exercise.status:<8} {exercise.message}"
+            )
+            for test in exercise.tests:
+                lines.append(f"    {MARKS.get(test.outcome, '?')} {test.name}")
+                if test.outcome != "passed" and test.message:
+                    lines += [f"        {line}" for line in test.message.splitlines()]
+        if attempt.files:
+            lines.append(
+                f"  files: {', '.join(attempt.files)}  (grader report --source {attempt.submission_id})"
+            )
+    return "\n".join(lines)
+
+
+def format_source(files: Mapping[str, str], only: str | None = None) -> str:
+    """The submitted files one after another under a header; just the text of `only` if named."""
+    if only is not None:
+        return files[only]
+    return "\n".join(f"# ==> {path} <==\n{text.rstrip()}\n" for path, text in sorted(files.items()))

@@ -1,0 +1,49 @@
+"""The class report: the gradebook, the struggles per exercise and test, and quiz item analysis."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from grader.course import ScorePolicy
+from grader.quiz.stats import QuizStats
+from grader.report.gradebook import Gradebook, build_gradebook
+from grader.report.struggles import ExerciseStruggle, find_struggles
+from grader.store.reports import ExerciseRow, QuizScoreRow, TestRow
+
+
+@dataclass(frozen=True)
+class ClassReport:
+    gradebook: Gradebook
+    exercises: tuple[ExerciseStruggle, ...]
+    quizzes: tuple[QuizStats, ...]
+
+    @property
+    def policy(self) -> ScorePolicy:
+        return self.gradebook.policy
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `grader report --format json` object."""
+        return {
+            "policy": self.policy,
+            "gradebook": self.gradebook.to_dict(),
+            "exercises": [e.to_dict() for e in self.exercises],
+            "quizzes": [q.to_dict() for q in self.quizzes],
+        }
+
+
+def build_report(
+    students: Sequence[str],
+    exercises: Sequence[ExerciseRow],
+    tests: Sequence[TestRow],
+    quiz_scores: Sequence[QuizScoreRow],
+    quiz_stats: Sequence[QuizStats],
+    policy: ScorePolicy,
+    exercise_order: Sequence[str] = (),
+) -> ClassReport:
+    return ClassReport(
+        gradebook=build_gradebook(students, exercises, quiz_scores, policy, exercise_order),
+        exercises=find_struggles(exercises, tests, policy, exercise_order),
+        quizzes=tuple(quiz_stats),
+    )

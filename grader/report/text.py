@@ -1,0 +1,132 @@
+"""The class report as aligned tables for a terminal, rendered by rich into a plain string."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from grader.quiz.stats import QuizStats
+from grader.render import points
+from grader.report.gradebook import Gradebook
+from grader.report.model import ClassReport
+from grader.report.struggles import ExerciseStruggle, FailureMessage, most_failed
+
+DEFAULT_WIDTH = 100
+MOST_FAILED = 10
+MESSAGE_CHARS = 90
+
+
+def format_report(report: ClassReport, width: int = DEFAULT_WIDTH) -> str:
+    tables = [gradebook_table(report.gradebook)]
+    if report.exercises:
+        tables += [exercise_table(report.exercises), failed_tests_table(report.exercises)]
+    tables += [quiz_table(stats) for stats in report.quizzes]
+    return render(tables, width)
+
+
+def render(tables: Sequence[Table], width: int = DEFAULT_WIDTH) -> str:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width, color_system=None, force_terminal=False, highlight=False
+    )
+    for table in tables:
+        console.print(table)
+        console.print()
+    return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip().splitlines()) + "\n"
+
+
+def gradebook_table(book: Gradebook) -> Table:
+    policy = "best attempt" if book.policy == "best" else "latest attempt"
+    table = Table(
+        title=f"Gradebook ({len(book.rows)} students, {policy} counts)",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    table.add_column("student", no_wrap=True)
+    for column in book.columns:
+        label = column.title if column.kind == "exercise" else f"quiz: {column.title}"
+        table.add_column(escape(f"{label}\n/{points(column.max_score)}"), justify="right")
+    table.add_column(f"total\n/{points(book.max_total)}", justify="right")
+    table.add_column("done", justify="center")
+    for row in book.rows:
+        cells = ["–" if s is None else points(s) for s in row.scores]
+        table.add_row(Text(row.student), *cells, points(row.total), "✓" if row.done else "")
+    return table
+
+
+def exercise_table(struggles: Sequence[ExerciseStruggle]) -> Table:
+    table = Table(
+        title="Where students struggle: exercises", box=box.SIMPLE_HEAD, title_justify="left"
+    )
+    table.add_column("exercise", no_wrap=True)
+    table.add_column("students", justify="right")
+    table.add_column("not full marks", justify="right")
+    table.add_column("most common failure")
+    for item in struggles:
+        top = item.messages[0] if item.messages else None
+        table.add_row(
+            Text(item.exercise),
+            str(item.students),
+            f"{item.failing} ({item.share:.0%})",
+            _message(top),
+        )
+    return table
+
+
+def failed_tests_table(struggles: Sequence[ExerciseStruggle]) -> Table:
+    table = Table(title="Most failed hidden tests", box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("test")
+    table.add_column("failing", justify="right", no_wrap=True)
+    table.add_column("most common message")
+    for test in most_failed(struggles, MOST_FAILED):
+        top = test.messages[0] if test.messages else None
+        table.add_row(
+            Text(f"{test.exercise}: {test.name}"),
+            f"{test.failing}/{test.students} ({test.share:.0%})",
+            _message(top),
+        )
+    return table
+
+
+def quiz_table(stats: QuizStats) -> Table:
+    table = Table(
+        title=escape(
+            f"Quiz {stats.quiz_id}: {stats.title} ({stats.students} students, first attempts)"
+        ),
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    table.add_column("question", no_wrap=True)
+    table.add_column("answered", justify="right")
+    table.add_column("facility", justify="right")
+    table.add_column("discrim.", justify="right")
+    table.add_column("options chosen (* correct)")
+    for item in stats.questions:
+        options = " ".join(f"{o.key}{'*' if o.correct else ''}:{o.chosen}" for o in item.options)
+        table.add_row(
+            Text(item.question_id),
+            str(item.answered),
+            _share(item.facility),
+            _share(item.discrimination),
+            Text(options),
+        )
+    return table
+
+
+def _message(top: FailureMessage | None) -> Text:
+    if top is None:
+        return Text("")
+    text = (
+        top.message if len(top.message) <= MESSAGE_CHARS else top.message[: MESSAGE_CHARS - 1] + "…"
+    )
+    return Text(f"{text} ({top.students})")
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
