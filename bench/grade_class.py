@@ -41,11 +41,7 @@ def stub_functions(name: str) -> dict[str, str]:
     """Top-level function name -> its source in the stub file."""
     text = (REPO / "exercises" / f"{name}.py").read_text()
     tree = ast.parse(text)
-    return {
-        n.name: ast.get_source_segment(text, n) or ""
-        for n in tree.body
-        if isinstance(n, ast.FunctionDef)
-    }
+    return {n.name: ast.get_source_segment(text, n) or "" for n in tree.body if isinstance(n, ast.FunctionDef)}
 
 
 def with_stubbed(name: str, count: int, rng: random.Random) -> str:
@@ -105,8 +101,7 @@ def main() -> None:
             seconds = time.perf_counter() - started
             assert not result.failed, result.failed
             print(
-                f"grader grade --jobs {jobs or 'default'}: {seconds:6.1f} s  "
-                f"{args.students / seconds:5.2f} students/s"
+                f"grader grade --jobs {jobs or 'default'}: {seconds:6.1f} s  {args.students / seconds:5.2f} students/s"
             )
             return seconds
 

@@ -35,53 +35,103 @@ EXERCISES = ("perceptron", "activations", "forward", "backprop")
 
 # Hand-written mutants: (exercise, description, exact source text, replacement).
 HANDWRITTEN = [
-    ("activations", "sigmoid_derivative takes sigmoid(z) as its input",
-     "s = _floats(sigmoid(z))", "s = _floats(z)"),
-    ("activations", "sigmoid by the overflowing formula",
-     "return _result(np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))",
-     "return _result(1.0 / (1.0 + np.exp(-z)))"),
-    ("activations", "tanh by the lesson's formula, which overflows",
-     "return _result(np.tanh(_floats(z)))",
-     "return _result((np.exp(_floats(z)) - np.exp(-_floats(z))) / (np.exp(_floats(z)) + np.exp(-_floats(z))))"),
-    ("activations", "a number in gives a 0-d array out", "return float(values) if values.ndim == 0 else values",
-     "return values"),
-    ("activations", "relu modifies its input in place", "return _result(np.maximum(_floats(z), 0.0))",
-     "z = _floats(z)\n    np.maximum(z, 0.0, out=z)\n    return _result(z)"),
+    ("activations", "sigmoid_derivative takes sigmoid(z) as its input", "s = _floats(sigmoid(z))", "s = _floats(z)"),
+    (
+        "activations",
+        "sigmoid by the overflowing formula",
+        "return _result(np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))",
+        "return _result(1.0 / (1.0 + np.exp(-z)))",
+    ),
+    (
+        "activations",
+        "tanh by the lesson's formula, which overflows",
+        "return _result(np.tanh(_floats(z)))",
+        "return _result((np.exp(_floats(z)) - np.exp(-_floats(z))) / (np.exp(_floats(z)) + np.exp(-_floats(z))))",
+    ),
+    (
+        "activations",
+        "a number in gives a 0-d array out",
+        "return float(values) if values.ndim == 0 else values",
+        "return values",
+    ),
+    (
+        "activations",
+        "relu modifies its input in place",
+        "return _result(np.maximum(_floats(z), 0.0))",
+        "z = _floats(z)\n    np.maximum(z, 0.0, out=z)\n    return _result(z)",
+    ),
     ("forward", "W.T @ A_prev instead of W @ A_prev", "Z = W @ A_prev + b", "Z = W.T @ A_prev + b"),
     ("forward", "bias flattened to (n,)", "Z = W @ A_prev + b", "Z = W @ A_prev + b.ravel()"),
-    ("forward", "W drawn as (n_in, n_out)", "rng.standard_normal((n_out, n_in))", "rng.standard_normal((n_in, n_out)).T"),
+    (
+        "forward",
+        "W drawn as (n_in, n_out)",
+        "rng.standard_normal((n_out, n_in))",
+        "rng.standard_normal((n_in, n_out)).T",
+    ),
     ("forward", "a new rng per layer", "W = rng.standard_normal(", "W = np.random.default_rng(seed).standard_normal("),
-    ("forward", "every layer uses the last activation name",
-     "A, cache = dense_layer(A, layer[\"W\"], layer[\"b\"], name)",
-     "A, cache = dense_layer(A, layer[\"W\"], layer[\"b\"], activation_names[-1])"),
-    ("forward", "cache keeps the activation output instead of Z",
-     "return A, {\"A_prev\": A_prev, \"Z\": Z,", "return A, {\"A_prev\": A_prev, \"Z\": A,"),
-    ("forward", "unknown activation names fall back to linear",
-     "if name not in ACTIVATIONS:", "if False:"),
-    ("backprop", "loss with a factor 1/2", "return float(np.sum((AL - Y) ** 2) / m)",
-     "return float(0.5 * np.sum((AL - Y) ** 2) / m)"),
-    ("backprop", "loss averaged over every entry", "return float(np.sum((AL - Y) ** 2) / m)",
-     "return float(np.mean((AL - Y) ** 2))"),
+    (
+        "forward",
+        "every layer uses the last activation name",
+        'A, cache = dense_layer(A, layer["W"], layer["b"], name)',
+        'A, cache = dense_layer(A, layer["W"], layer["b"], activation_names[-1])',
+    ),
+    (
+        "forward",
+        "cache keeps the activation output instead of Z",
+        'return A, {"A_prev": A_prev, "Z": Z,',
+        'return A, {"A_prev": A_prev, "Z": A,',
+    ),
+    ("forward", "unknown activation names fall back to linear", "if name not in ACTIVATIONS:", "if False:"),
+    (
+        "backprop",
+        "loss with a factor 1/2",
+        "return float(np.sum((AL - Y) ** 2) / m)",
+        "return float(0.5 * np.sum((AL - Y) ** 2) / m)",
+    ),
+    (
+        "backprop",
+        "loss averaged over every entry",
+        "return float(np.sum((AL - Y) ** 2) / m)",
+        "return float(np.mean((AL - Y) ** 2))",
+    ),
     ("backprop", "loss gradient without the 2", "return 2.0 * (AL - Y) / m", "return (AL - Y) / m"),
     ("backprop", "dW divided by m again", "dW = dZ @ A_prev.T", "dW = dZ @ A_prev.T / A_prev.shape[1]"),
     ("backprop", "db as a flat (n,) array", "db = np.sum(dZ, axis=1, keepdims=True)", "db = np.sum(dZ, axis=1)"),
     ("backprop", "gradients returned last layer first", "    gradients.reverse()\n", ""),
-    ("backprop", "dA not passed back (reuses the output gradient)",
-     "dA, dW, db = layer_backward(dA, cache)", "_, dW, db = layer_backward(dA, cache)"),
-    ("backprop", "gradient step in place",
-     "return [\n        {\"W\": layer[\"W\"] - learning_rate * grad[\"W\"], \"b\": layer[\"b\"] - learning_rate * grad[\"b\"]}\n"
-     "        for layer, grad in zip(parameters, gradients, strict=True)\n    ]",
-     "for layer, grad in zip(parameters, gradients):\n        layer[\"W\"] -= learning_rate * grad[\"W\"]\n"
-     "        layer[\"b\"] -= learning_rate * grad[\"b\"]\n    return parameters"),
+    (
+        "backprop",
+        "dA not passed back (reuses the output gradient)",
+        "dA, dW, db = layer_backward(dA, cache)",
+        "_, dW, db = layer_backward(dA, cache)",
+    ),
+    (
+        "backprop",
+        "gradient step in place",
+        'return [\n        {"W": layer["W"] - learning_rate * grad["W"], "b": layer["b"] - learning_rate * grad["b"]}\n'
+        "        for layer, grad in zip(parameters, gradients, strict=True)\n    ]",
+        'for layer, grad in zip(parameters, gradients):\n        layer["W"] -= learning_rate * grad["W"]\n'
+        '        layer["b"] -= learning_rate * grad["b"]\n    return parameters',
+    ),
     ("backprop", "training never stops early", "            break\n", "            pass\n"),
-    ("backprop", "training starts from seed 0 whatever the seed", "init_parameters(layer_sizes, seed)",
-     "init_parameters(layer_sizes, 0)"),
-    ("backprop", "the loss is recorded after the step",
-     "        losses.append(loss(AL, Y))\n        if len(losses) > 1",
-     "        losses.append(loss(forward_pass(X, gradient_step(parameters, backward_pass(AL, Y, caches), "
-     "learning_rate), activation_names)[0], Y))\n        if len(losses) > 1"),
-    ("perceptron", "predict with >= at the threshold", "return (z > threshold).astype(int)",
-     "return (z >= threshold).astype(int)"),
+    (
+        "backprop",
+        "training starts from seed 0 whatever the seed",
+        "init_parameters(layer_sizes, seed)",
+        "init_parameters(layer_sizes, 0)",
+    ),
+    (
+        "backprop",
+        "the loss is recorded after the step",
+        "        losses.append(loss(AL, Y))\n        if len(losses) > 1",
+        "        losses.append(loss(forward_pass(X, gradient_step(parameters, backward_pass(AL, Y, caches), "
+        "learning_rate), activation_names)[0], Y))\n        if len(losses) > 1",
+    ),
+    (
+        "perceptron",
+        "predict with >= at the threshold",
+        "return (z > threshold).astype(int)",
+        "return (z >= threshold).astype(int)",
+    ),
     ("perceptron", "training updates even without a mistake", "            if error != 0:\n", "            if True:\n"),
 ]
 
@@ -91,14 +141,19 @@ EQUIVALENT = {
     "forward: init_parameters `True` -> `False`": "zip(..., strict=False): the two slices always have equal lengths",
     "forward: forward_pass `True` -> `False`": "zip(..., strict=False): the lengths were checked just before",
     "backprop: gradient_step `True` -> `False`": "zip(..., strict=False): parameters and gradients have equal lengths",
-    "perceptron: train_perceptron `learning_rate * error`: * -> /": "error is -1 or 1 when it is used, so * and / agree",
-    "perceptron: train_perceptron constant `0` -> `1`":
-        "`mistakes = 1`: never stops early, but after convergence no epoch changes the weights",
-    "perceptron: train_perceptron constant `0` -> `-1`":
-        "`mistakes = -1`: never stops early, but after convergence no epoch changes the weights",
+    "perceptron: train_perceptron `learning_rate * error`: * -> /": (
+        "error is -1 or 1 when it is used, so * and / agree"
+    ),
+    "perceptron: train_perceptron constant `0` -> `1`": (
+        "`mistakes = 1`: never stops early, but after convergence no epoch changes the weights"
+    ),
+    "perceptron: train_perceptron constant `0` -> `-1`": (
+        "`mistakes = -1`: never stops early, but after convergence no epoch changes the weights"
+    ),
     "perceptron: train_perceptron constant `1` -> `2`": "`mistakes += 2`: only whether mistakes is 0 matters",
-    "perceptron: training updates even without a mistake":
-        "an update with error 0 adds 0; it only stops the early exit, which changes no weights",
+    "perceptron: training updates even without a mistake": (
+        "an update with error 0 adds 0; it only stops the early exit, which changes no weights"
+    ),
 }
 
 
@@ -110,12 +165,36 @@ class Mutant:
 
 
 DOCUMENTATION_ONLY = {"LESSON_SIZES"}
-OPERATOR_SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.MatMult: ast.Mult,
-                  ast.Pow: ast.Mult}
-COMPARE_SWAPS = {ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Eq: ast.NotEq,
-                 ast.NotEq: ast.Eq}
-SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@", ast.Pow: "**", ast.Gt: ">",
-          ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
+OPERATOR_SWAPS = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.MatMult: ast.Mult,
+    ast.Pow: ast.Mult,
+}
+COMPARE_SWAPS = {
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+}
+SYMBOL = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.MatMult: "@",
+    ast.Pow: "**",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+}
 
 
 def _skip(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
@@ -151,14 +230,20 @@ def _edits(tree: ast.Module) -> Iterator[tuple[ast.AST, str, object]]:
         where = _function_of(node, parents)
         if isinstance(node, ast.BinOp) and type(node.op) in OPERATOR_SWAPS:
             new_op = OPERATOR_SWAPS[type(node.op)]
-            yield node, f"{where} `{ast.unparse(node)}`: {SYMBOL[type(node.op)]} -> {SYMBOL[new_op]}", \
-                ast.BinOp(node.left, new_op(), node.right)
+            yield (
+                node,
+                f"{where} `{ast.unparse(node)}`: {SYMBOL[type(node.op)]} -> {SYMBOL[new_op]}",
+                ast.BinOp(node.left, new_op(), node.right),
+            )
             if isinstance(node.op, (ast.Add, ast.Sub)):
                 yield node, f"{where} `{ast.unparse(node)}` -> `{ast.unparse(node.left)}`", node.left
         elif isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in COMPARE_SWAPS:
             new_op = COMPARE_SWAPS[type(node.ops[0])]()
-            yield node, f"{where} `{ast.unparse(node)}` -> `{ast.unparse(ast.Compare(node.left, [new_op], node.comparators))}`", \
-                ast.Compare(node.left, [new_op], node.comparators)
+            yield (
+                node,
+                f"{where} `{ast.unparse(node)}` -> `{ast.unparse(ast.Compare(node.left, [new_op], node.comparators))}`",
+                ast.Compare(node.left, [new_op], node.comparators),
+            )
         elif isinstance(node, ast.Constant) and type(node.value) is bool:
             yield node, f"{where} `{node.value}` -> `{not node.value}`", ast.Constant(not node.value)
         elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
@@ -246,8 +331,10 @@ def main(argv: list[str] | None = None) -> None:
         total += len(rows)
         caught += len(rows) - len(survivors)
         equivalent += len(known)
-        print(f"{name}: {len(rows)} mutants, {len(rows) - len(survivors)} caught, {len(survivors)} survived "
-              f"({len(known)} known equivalent)")
+        print(
+            f"{name}: {len(rows)} mutants, {len(rows) - len(survivors)} caught, {len(survivors)} survived "
+            f"({len(known)} known equivalent)"
+        )
         for mutant, _ in survivors:
             why = EQUIVALENT.get(mutant.description)
             print(f"  survived: {mutant.description}" + (f"  [equivalent: {why}]" if why else ""))
@@ -257,9 +344,11 @@ def main(argv: list[str] | None = None) -> None:
                 if lost:
                     print(f"  leaked into {', '.join(lost)}: {mutant.description}")
     killable = total - equivalent
-    print(f"overall: {total} mutants, {caught} caught ({100 * caught / max(total, 1):.1f}%); "
-          f"{equivalent} known equivalent, so {caught}/{killable} = {100 * caught / max(killable, 1):.1f}% "
-          f"of the non-equivalent ones; {time.monotonic() - started:.0f} s")
+    print(
+        f"overall: {total} mutants, {caught} caught ({100 * caught / max(total, 1):.1f}%); "
+        f"{equivalent} known equivalent, so {caught}/{killable} = {100 * caught / max(killable, 1):.1f}% "
+        f"of the non-equivalent ones; {time.monotonic() - started:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -38,16 +38,28 @@ class _Group(click.Group):
             raise BadInput(str(error)) from None
 
 
-db_option = click.option("--db", "db_url", metavar="URL",
-                         help="SQLAlchemy database URL [default: $GRADER_DB, else grader.db in your app folder].")
-student_option = click.option("--student", metavar="NAME", help="Who is submitting [default: $GRADER_STUDENT, else your login].")
+db_option = click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="SQLAlchemy database URL [default: $GRADER_DB, else grader.db in your app folder].",
+)
+student_option = click.option(
+    "--student", metavar="NAME", help="Who is submitting [default: $GRADER_STUDENT, else your login]."
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
 course_option = click.option(
-    "--course", "course_file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+    "--course",
+    "course_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
     help="Course settings (deadlines, attempts) [default: $GRADER_COURSE, else ./course.toml if there is one].",
 )
 workspace_option = click.option(
-    "--workspace", type=click.Path(path_type=Path), default=Path("exercises"), show_default=True,
+    "--workspace",
+    type=click.Path(path_type=Path),
+    default=Path("exercises"),
+    show_default=True,
     help="The folder holding your exercise files.",
 )
 
@@ -69,16 +81,27 @@ def main() -> None:
 @db_option
 @course_option
 @json_option
-def submit(exercises: tuple[str, ...], workspace: Path, student: str | None, db_url: str | None,
-           course_file: Path | None, as_json: bool) -> None:
+def submit(
+    exercises: tuple[str, ...],
+    workspace: Path,
+    student: str | None,
+    db_url: str | None,
+    course_file: Path | None,
+    as_json: bool,
+) -> None:
     """Grade your exercises (all, or those named) and record the attempt.
 
     Exit status: 0 when every test passed, 1 when some failed, 2 for bad input.
     """
     from grader.service import submit_workspace
 
-    outcome = submit_workspace(workspace, exercises, student=student or default_student(),
-                               db_url=db_url or default_db_url(), course=_course(course_file))
+    outcome = submit_workspace(
+        workspace,
+        exercises,
+        student=student or default_student(),
+        db_url=db_url or default_db_url(),
+        course=_course(course_file),
+    )
     if as_json:
         click.echo(json.dumps(outcome.to_dict()))
     else:
@@ -132,8 +155,9 @@ def progress(student: str | None, db_url: str | None, as_json: bool) -> None:
 @main.command()
 @click.argument("submissions", type=click.Path(path_type=Path))
 @db_option
-@click.option("--jobs", type=click.IntRange(min=1), metavar="N",
-              help="Students graded at once [default: one per core].")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), metavar="N", help="Students graded at once [default: one per core]."
+)
 @course_option
 @json_option
 def grade(submissions: Path, db_url: str | None, jobs: int | None, course_file: Path | None, as_json: bool) -> None:
@@ -145,8 +169,9 @@ def grade(submissions: Path, db_url: str | None, jobs: int | None, course_file: 
     from grader.batch import grade_class
 
     with _progress("grading") as hook:
-        result = grade_class(submissions, db_url=db_url or default_db_url(), jobs=jobs,
-                             course=_course(course_file), on_progress=hook)
+        result = grade_class(
+            submissions, db_url=db_url or default_db_url(), jobs=jobs, course=_course(course_file), on_progress=hook
+        )
     if as_json:
         click.echo(json.dumps(result.to_dict()))
     else:
@@ -158,18 +183,39 @@ def grade(submissions: Path, db_url: str | None, jobs: int | None, course_file: 
 
 @main.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "html"]), default="table",
-              show_default=True, help="csv is for an LMS gradebook import; html is one page with charts.")
-@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
-              help="Write to FILE instead of the terminal.")
-@click.option("--policy", type=click.Choice(["best", "latest"]),
-              help="Which attempt counts [default: the course file's `score`, else best].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "html"]),
+    default="table",
+    show_default=True,
+    help="csv is for an LMS gradebook import; html is one page with charts.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Write to FILE instead of the terminal.",
+)
+@click.option(
+    "--policy",
+    type=click.Choice(["best", "latest"]),
+    help="Which attempt counts [default: the course file's `score`, else best].",
+)
 @click.option("--student", metavar="NAME", help="Instead: every attempt of NAME with its per-test feedback.")
 @click.option("--source", type=int, metavar="ID", help="Instead: the files submitted in attempt ID.")
 @click.option("--file", "path", metavar="NAME", help="With --source: only this file, exactly as submitted.")
 @course_option
-def report(db_url: str | None, fmt: str, output: Path | None, policy: str | None, student: str | None,
-           source: int | None, path: str | None, course_file: Path | None) -> None:
+def report(
+    db_url: str | None,
+    fmt: str,
+    output: Path | None,
+    policy: str | None,
+    student: str | None,
+    source: int | None,
+    path: str | None,
+    course_file: Path | None,
+) -> None:
     """The class gradebook, where students struggle (exercises, hidden tests, quiz questions),
     or one student's history."""
     from grader import service
@@ -181,8 +227,11 @@ def report(db_url: str | None, fmt: str, output: Path | None, policy: str | None
         text = history.format_source(service.submission_source(source, db, path)[1], path)
     elif student is not None:
         attempts = service.student_history(student, db)
-        text = (json.dumps(history.history_to_dict(student.strip(), attempts), indent=2) if fmt == "json"
-                else history.format_history(student.strip(), attempts))
+        text = (
+            json.dumps(history.history_to_dict(student.strip(), attempts), indent=2)
+            if fmt == "json"
+            else history.format_history(student.strip(), attempts)
+        )
     else:
         chosen = policy or _course(course_file).score_policy
         text = format_class_report(service.class_report(db, chosen), fmt, _width())  # type: ignore[arg-type]
@@ -213,8 +262,9 @@ def _progress(label: str) -> Iterator[Callable[[int, int, str], None] | None]:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=None)
-        yield lambda done, total, student: bar.update(task, completed=done, total=total,
-                                                      description=f"{label} {student}")
+        yield lambda done, total, student: bar.update(
+            task, completed=done, total=total, description=f"{label} {student}"
+        )
 
 
 def _width() -> int:

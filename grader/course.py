@@ -126,9 +126,7 @@ def parse_course(data: Mapping[str, Any], text: str, path: Path) -> CourseSettin
     late = _table(data, "late", fail)
     for key in late:
         if key not in _LATE_KEYS:
-            raise fail(
-                f"unknown setting {key!r} in [late] (known: {', '.join(_LATE_KEYS)})", key, "late"
-            )
+            raise fail(f"unknown setting {key!r} in [late] (known: {', '.join(_LATE_KEYS)})", key, "late")
     for key in _LATE_KEYS:
         if key in late and (not _is_number(late[key]) or not 0 <= late[key] <= 1):
             raise fail(f"{key} must be a share between 0 and 1 (0.1 is 10%)", key, "late")
@@ -143,8 +141,7 @@ def parse_course(data: Mapping[str, Any], text: str, path: Path) -> CourseSettin
             )
         if not isinstance(when, datetime) or when.tzinfo is None:
             raise fail(
-                f"the deadline of {name} must be a date and time with a time zone, "
-                "e.g. 2025-03-01T23:59:00+01:00",
+                f"the deadline of {name} must be a date and time with a time zone, e.g. 2025-03-01T23:59:00+01:00",
                 name,
                 "deadlines",
             )
@@ -154,9 +151,7 @@ def parse_course(data: Mapping[str, Any], text: str, path: Path) -> CourseSettin
         score_policy=policy,
         max_attempts=max_attempts,
         cooldown=timedelta(minutes=cooldown) if cooldown else None,
-        late=LatePolicy(
-            float(late.get("penalty_per_day", 0.0)), float(late.get("max_penalty", 1.0))
-        ),
+        late=LatePolicy(float(late.get("penalty_per_day", 0.0)), float(late.get("max_penalty", 1.0))),
         deadlines=deadlines,
     )
 
@@ -164,9 +159,7 @@ def parse_course(data: Mapping[str, Any], text: str, path: Path) -> CourseSettin
 # -- the rules -----------------------------------------------------------------------------------
 
 
-def check_attempt(
-    course: CourseSettings, student: str, attempts: int, last: datetime | None, now: datetime
-) -> None:
+def check_attempt(course: CourseSettings, student: str, attempts: int, last: datetime | None, now: datetime) -> None:
     """Refuse an attempt that the course does not allow now; `attempts` were made before it."""
     where = Path(course.source).name
     if course.max_attempts is not None and attempts >= course.max_attempts:

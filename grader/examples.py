@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from grader.exercises import resolve
-from grader.workspace import check_workspace
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.policy import SandboxLimits
 from grader.sandbox.process import cap
 from grader.sandbox.student import StudentModule
+from grader.workspace import check_workspace
 
 
 @dataclass(frozen=True)
@@ -59,16 +59,14 @@ class ExampleReport:
         }
 
 
-def check_examples(workspace: Path, exercise_names: Iterable[str] = (), *, limits: SandboxLimits | None = None) -> list[ExampleReport]:
+def check_examples(
+    workspace: Path, exercise_names: Iterable[str] = (), *, limits: SandboxLimits | None = None
+) -> list[ExampleReport]:
     """Run every documented example of the named exercises (all when none is named)."""
     folder = check_workspace(workspace)
     exercises = resolve(exercise_names)
     limits = limits or SandboxLimits()
-    modules = {
-        e.name: StudentModule(e.name, folder, limits)
-        for e in exercises
-        if (folder / e.filename).is_file()
-    }
+    modules = {e.name: StudentModule(e.name, folder, limits) for e in exercises if (folder / e.filename).is_file()}
     reports = []
     try:
         for exercise in exercises:
@@ -81,7 +79,9 @@ def check_examples(workspace: Path, exercise_names: Iterable[str] = (), *, limit
             except StudentCodeError as error:
                 reports.append(ExampleReport(exercise.name, (), error.feedback))
                 continue
-            reports.append(ExampleReport(exercise.name, tuple(_function(item) for item in raw if isinstance(item, dict))))
+            reports.append(
+                ExampleReport(exercise.name, tuple(_function(item) for item in raw if isinstance(item, dict)))
+            )
     finally:
         for module in modules.values():
             module.close()
@@ -93,5 +93,6 @@ def _function(item: dict[str, Any]) -> FunctionExamples:
         value = item.get(key)
         return value if isinstance(value, int) and value >= 0 else 0
 
-    return FunctionExamples(cap(item.get("name"), 100), count("attempted"), count("failed"),
-                            str(item.get("details", ""))[:4000])
+    return FunctionExamples(
+        cap(item.get("name"), 100), count("attempted"), count("failed"), str(item.get("details", ""))[:4000]
+    )

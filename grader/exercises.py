@@ -46,7 +46,11 @@ def _version(name: str) -> str:
 
     digest = hashlib.sha256()
     spec = importlib.util.find_spec(f"{REFERENCE_PACKAGE}.{name}")
-    paths = [SUITES_DIR / f"test_{name}.py", Path(__file__).with_name("checks.py"), Path(__file__).with_name("feedback.py")]
+    paths = [
+        SUITES_DIR / f"test_{name}.py",
+        Path(__file__).with_name("checks.py"),
+        Path(__file__).with_name("feedback.py"),
+    ]
     if spec is not None and spec.origin:
         paths.append(Path(spec.origin))
     for path in paths:

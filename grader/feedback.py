@@ -156,7 +156,8 @@ def difference(got: Any, expected: Any, *, rtol: float, atol: float, path: str =
 def _array_difference(got: Any, expected: np.ndarray, *, rtol: float, atol: float, where: str) -> str | None:
     if not isinstance(got, np.ndarray):
         if isinstance(got, (list, tuple)):
-            return f"expected an ndarray of shape {expected.shape}{where}, got a {type(got).__name__} (wrap it in np.array)"
+            got_kind = type(got).__name__
+            return f"expected an ndarray of shape {expected.shape}{where}, got a {got_kind} (wrap it in np.array)"
         return f"expected an ndarray of shape {expected.shape}{where}, got {kind(got)} {abbreviate(got, 40)}"
     if got.shape != expected.shape:
         return f"expected shape {expected.shape}{where}, got {got.shape}" + shape_hint(got.shape, expected.shape)
@@ -219,8 +220,11 @@ def _ratio_hint(got: np.ndarray, expected: np.ndarray) -> str:
     if not mask.any():
         return ""
     ratio = got[mask] / expected[mask]
-    for factor, hint in ((2.0, "twice the expected: a factor of 2?"), (0.5, "half the expected: a factor of 1/2?"),
-                         (-1.0, "the sign is flipped")):
+    for factor, hint in (
+        (2.0, "twice the expected: a factor of 2?"),
+        (0.5, "half the expected: a factor of 1/2?"),
+        (-1.0, "the sign is flipped"),
+    ):
         if np.allclose(ratio, factor, rtol=1e-6):
             return f" ({hint})"
     return ""

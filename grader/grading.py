@@ -116,4 +116,3 @@ def _unstarted_sandbox(limits: SandboxLimits) -> dict[str, object]:
     result = describe_isolation([], limits)
     result["warnings"] = ["no student code ran"]
     return result
-

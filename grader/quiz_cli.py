@@ -44,12 +44,8 @@ quizzes_option = click.option(
     type=click.Path(path_type=Path),
     help="Folder of quiz files [default: $GRADER_QUIZZES, else ./quizzes, else the grader's bank].",
 )
-db_option = click.option(
-    "--db", help="Database URL [default: $GRADER_DB, else grader.db in the app folder]."
-)
-student_option = click.option(
-    "--student", help="Who is answering [default: $GRADER_STUDENT, else your login]."
-)
+db_option = click.option("--db", help="Database URL [default: $GRADER_DB, else grader.db in the app folder].")
+student_option = click.option("--student", help="Who is answering [default: $GRADER_STUDENT, else your login].")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 
 
@@ -129,18 +125,12 @@ def take(
         else:
             quiz_, shown = service.start_attempt(bank, quiz_id, random.Random(seed))
             click.echo(f"{quiz_.title}: {len(shown)} questions\n")
-            answers = {
-                item.question.id: _ask_and_explain(item, f"{n}/{len(shown)}")
-                for n, item in enumerate(shown, 1)
-            }
+            answers = {item.question.id: _ask_and_explain(item, f"{n}/{len(shown)}") for n, item in enumerate(shown, 1)}
             result = service.submit_attempt(store, quiz_, who, answers)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
-        click.echo(
-            f"Score: {result.score.score:g} / {result.score.max_score:g} "
-            f"(attempt {result.attempt_id})"
-        )
+        click.echo(f"Score: {result.score.score:g} / {result.score.max_score:g} (attempt {result.attempt_id})")
 
 
 @quiz.command()
@@ -156,9 +146,7 @@ def take(
     help="Most questions this session.",
 )
 @_reports_errors
-def practice(
-    quiz_id: str | None, student: str | None, db: str | None, quizzes_dir: Path | None, limit: int
-) -> None:
+def practice(quiz_id: str | None, student: str | None, db: str | None, quizzes_dir: Path | None, limit: int) -> None:
     """Practise with spaced repetition (FSRS): due questions first, then new ones; q stops."""
     import random
 
@@ -204,14 +192,9 @@ def stats(quiz_id: str | None, db: str | None, as_json: bool) -> None:
         return
     for result in results:
         click.echo(f"{result.quiz_id}: {result.title} ({result.students} students, first attempts)")
-        click.echo(
-            f"  {'question':<32} {'answered':>8} {'facility':>8} {'discrim':>8}"
-            "  options (* correct)"
-        )
+        click.echo(f"  {'question':<32} {'answered':>8} {'facility':>8} {'discrim':>8}  options (* correct)")
         for item in result.questions:
-            options = " ".join(
-                f"{o.key}{'*' if o.correct else ''}:{o.chosen}" for o in item.options
-            )
+            options = " ".join(f"{o.key}{'*' if o.correct else ''}:{o.chosen}" for o in item.options)
             click.echo(
                 f"  {item.question_id:<32} {item.answered:>8} {_num(item.facility):>8} "
                 f"{_num(item.discrimination):>8}  {options}"
@@ -252,16 +235,8 @@ def _explain(item: Presented, score: QuestionScore) -> None:
         verdict = "Right."
     else:
         right = [f"{n}) {o.text}" for n, o in enumerate(item.options, 1) if o.correct]
-        answer = (
-            f"{question.answer:g} ± {question.tolerance:g}"
-            if question.type == "numeric"
-            else "; ".join(right)
-        )
-        partly = (
-            f"Partly right ({score.points:g} of {score.max_points:g})"
-            if score.points > 0
-            else "Wrong"
-        )
+        answer = f"{question.answer:g} ± {question.tolerance:g}" if question.type == "numeric" else "; ".join(right)
+        partly = f"Partly right ({score.points:g} of {score.max_points:g})" if score.points > 0 else "Wrong"
         verdict = f"{partly}. The answer: {answer}"
     click.echo(f"{verdict}\n{question.explanation}\n")
 

@@ -42,10 +42,13 @@ def format_submission(outcome: SubmitOutcome) -> str:
             if test.message:
                 lines.append(_indent(test.message, "      "))
         if len(failing) > DETAILED_FAILURES:
-            lines.append(f"  … and {len(failing) - DETAILED_FAILURES} more failing tests (grader submit --json lists all)")
+            lines.append(
+                f"  … and {len(failing) - DETAILED_FAILURES} more failing tests (grader submit --json lists all)"
+            )
     lines.append("")
     lines.append(
-        f"Score {points(result.score)}/{points(result.max_score)}: attempt #{outcome.submission_id} recorded for {outcome.student}."
+        f"Score {points(result.score)}/{points(result.max_score)}: "
+        f"attempt #{outcome.submission_id} recorded for {outcome.student}."
     )
     return "\n".join(lines)
 
@@ -82,17 +85,32 @@ def format_progress(progress: Progress) -> str:
     if not progress.attempts:
         return f"No attempts recorded for {progress.student} yet: run `grader submit`."
     table = Table(title=f"Progress of {progress.student}: {len(progress.attempts)} attempts", title_justify="left")
-    for column, justify in (("exercise", "left"), ("attempts", "right"), ("best", "right"), ("latest", "right"), ("max", "right")):
+    for column, justify in (
+        ("exercise", "left"),
+        ("attempts", "right"),
+        ("best", "right"),
+        ("latest", "right"),
+        ("max", "right"),
+    ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for exercise in progress.exercises:
-        table.add_row(exercise.exercise, str(exercise.attempts), points(exercise.best), points(exercise.latest),
-                      points(exercise.max_score))
+        table.add_row(
+            exercise.exercise,
+            str(exercise.attempts),
+            points(exercise.best),
+            points(exercise.latest),
+            points(exercise.max_score),
+        )
     history = Table(title="Attempts", title_justify="left")
     for column in ("#", "when (UTC)", "score", "exercises"):
         history.add_column(column)
     for attempt in progress.attempts[-10:]:
-        history.add_row(str(attempt.submission_id), attempt.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                        f"{points(attempt.score)}/{points(attempt.max_score)}", ", ".join(attempt.exercises))
+        history.add_row(
+            str(attempt.submission_id),
+            attempt.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            f"{points(attempt.score)}/{points(attempt.max_score)}",
+            ", ".join(attempt.exercises),
+        )
     buffer = StringIO()
     console = Console(file=buffer, width=100, color_system=None, highlight=False)
     console.print(table)

@@ -72,11 +72,11 @@ class GradingResult:
 
     @property
     def score(self) -> float:
-        return round(sum(e.score for e in self.exercises), 6)
+        return float(round(sum(e.score for e in self.exercises), 6))
 
     @property
     def max_score(self) -> float:
-        return round(sum(e.max_score for e in self.exercises), 6)
+        return float(round(sum(e.max_score for e in self.exercises), 6))
 
     @property
     def all_passed(self) -> bool:
@@ -86,9 +86,7 @@ class GradingResult:
 def result_to_record(result: GradingResult) -> dict[str, Any]:
     """Everything in a `GradingResult`, as JSON-ready data (for `result_from_record`)."""
     return {
-        "exercises": [
-            {**e.to_dict(), "suite_version": e.suite_version, "output": e.output} for e in result.exercises
-        ],
+        "exercises": [{**e.to_dict(), "suite_version": e.suite_version, "output": e.output} for e in result.exercises],
         "sandbox": result.sandbox,
         "suite_version": result.suite_version,
         "duration_seconds": result.duration_seconds,
@@ -99,13 +97,20 @@ def result_to_record(result: GradingResult) -> dict[str, Any]:
 def result_from_record(record: dict[str, Any]) -> GradingResult:
     exercises = tuple(
         ExerciseOutcome(
-            name=e["name"], score=e["score"], max_score=e["max_score"], status=e["status"], message=e["message"],
-            tests=tuple(TestOutcome(**t) for t in e["tests"]), suite_version=e["suite_version"], output=e["output"],
+            name=e["name"],
+            score=e["score"],
+            max_score=e["max_score"],
+            status=e["status"],
+            message=e["message"],
+            tests=tuple(TestOutcome(**t) for t in e["tests"]),
+            suite_version=e["suite_version"],
+            output=e["output"],
         )
         for e in record["exercises"]
     )
-    return GradingResult(exercises, record["sandbox"], record["suite_version"], record["duration_seconds"],
-                         dict(record["files"]))
+    return GradingResult(
+        exercises, record["sandbox"], record["suite_version"], record["duration_seconds"], dict(record["files"])
+    )
 
 
 def submission_to_dict(submission_id: int | None, student: str, result: GradingResult) -> dict[str, Any]:

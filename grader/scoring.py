@@ -15,7 +15,7 @@ def exercise_score(tests: Iterable[TestOutcome]) -> tuple[float, float]:
     """
     tests = list(tests)
     score = sum(t.max_points for t in tests if t.outcome == "passed")
-    return round(score, 6), round(sum(t.max_points for t in tests), 6)
+    return float(round(score, 6)), float(round(sum(t.max_points for t in tests), 6))
 
 
 def exercise_status(tests: Iterable[TestOutcome]) -> str:

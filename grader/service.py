@@ -90,8 +90,9 @@ def submit_workspace(
 
     def finish(store: Store, graded: dict[str, Any]) -> dict[str, Any]:
         submission_id, applied = store.write(
-            lambda session: record_graded(session, name, str(folder), result_from_record(graded), course,
-                                          submitted_at=now, now=now)
+            lambda session: record_graded(
+                session, name, str(folder), result_from_record(graded), course, submitted_at=now, now=now
+            )
         )
         return {"submission_id": submission_id, "result": result_to_record(applied)}
 
@@ -103,8 +104,10 @@ def submit_workspace(
         from grader.sandbox.pool import WorkerPool
         from grader.sandbox.zygote import start_zygote
 
-        with start_zygote() as zygote, WorkerPool(limits or SandboxLimits(), size=len(names), refill=False,
-                                                  zygote=zygote) as pool:
+        with (
+            start_zygote() as zygote,
+            WorkerPool(limits or SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool,
+        ):
             prepared = database.ready()  # a bad URL or a refused attempt stops here, before grading
             protected = tuple(Path(p) for p in prepared["database_files"])
             result = grade_workspace(folder, names, pool=pool, protected=protected)

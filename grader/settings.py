@@ -32,9 +32,7 @@ def default_student() -> str:
     try:
         return getpass.getuser()
     except (OSError, KeyError) as error:
-        raise ConfigError(
-            "cannot tell who you are: use --student NAME or set GRADER_STUDENT"
-        ) from error
+        raise ConfigError("cannot tell who you are: use --student NAME or set GRADER_STUDENT") from error
 
 
 def default_quizzes_dir() -> Path:

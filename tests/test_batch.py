@@ -28,9 +28,7 @@ def classroom(tmp_path: Path, workspace) -> Path:  # type: ignore[no-untyped-def
     shutil.move(tmp_path / "stubs", root / "ben")
     shutil.copytree(root / "ada", root / "cy")
     step = (root / "cy" / "perceptron.py").read_text().replace("def step(", "def _step(", 1)
-    (root / "cy" / "perceptron.py").write_text(
-        step + "\n\ndef step(z, threshold=0.0):\n    return 1\n"
-    )
+    (root / "cy" / "perceptron.py").write_text(step + "\n\ndef step(z, threshold=0.0):\n    return 1\n")
     return root
 
 
@@ -44,14 +42,10 @@ def recorded(db_url: str, student: str) -> list[tuple[str, str, str]]:
     return [(e.exercise, t.name, t.outcome) for e in attempt.exercises for t in e.tests]
 
 
-def test_each_student_is_graded_and_recorded_exactly_as_if_they_had_submitted(
-    classroom: Path, tmp_path: Path
-) -> None:
+def test_each_student_is_graded_and_recorded_exactly_as_if_they_had_submitted(classroom: Path, tmp_path: Path) -> None:
     batch_db, submit_db = f"sqlite:///{tmp_path}/batch.db", f"sqlite:///{tmp_path}/submit.db"
     seen: list[str] = []
-    result = grade_class(
-        classroom, db_url=batch_db, jobs=2, on_progress=lambda done, total, s: seen.append(s)
-    )
+    result = grade_class(classroom, db_url=batch_db, jobs=2, on_progress=lambda done, total, s: seen.append(s))
     assert result.failed == ()
     assert sorted(seen) == ["ada", "ben", "cy"]
     scores = {s.student: (s.score, s.max_score) for s in result.students}
@@ -72,9 +66,7 @@ def test_folders_that_cannot_be_graded_are_reported_per_student_and_the_rest_is_
     (classroom / "gus\tbad").mkdir()
     (classroom / "gus\tbad" / "perceptron.py").write_text("")
     shutil.rmtree(classroom / "ben")
-    outcome = CliRunner().invoke(
-        main, ["grade", str(classroom), "--db", db_url, "--jobs", "1", "--json"]
-    )
+    outcome = CliRunner().invoke(main, ["grade", str(classroom), "--db", db_url, "--jobs", "1", "--json"])
     assert outcome.exit_code == 1, outcome.output
     report = json.loads(outcome.output)
     assert report["graded"] == 2
@@ -107,9 +99,7 @@ def test_a_student_whose_code_hangs_or_kills_itself_does_not_stop_the_batch(
     assert scores["ada"] > scores["cy"] > 0
 
 
-def test_an_empty_class_grades_nobody_and_a_missing_folder_is_bad_input(
-    tmp_path: Path, db_url: str
-) -> None:
+def test_an_empty_class_grades_nobody_and_a_missing_folder_is_bad_input(tmp_path: Path, db_url: str) -> None:
     (tmp_path / "empty").mkdir()
     outcome = CliRunner().invoke(main, ["grade", str(tmp_path / "empty"), "--db", db_url, "--json"])
     assert (outcome.exit_code, json.loads(outcome.output)) == (

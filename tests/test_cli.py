@@ -38,8 +38,11 @@ def test_the_stubs_score_zero_with_feedback_and_exit_1(runner, workspace):
 
 def test_a_wrong_answer_says_what_was_called_expected_against_got_and_a_hint(runner, workspace):
     folder = workspace(reference=True)
-    source = (folder / "perceptron.py").read_text().replace("return 1 if z > threshold else 0",
-                                                           "return 1 if z >= threshold else 0")
+    source = (
+        (folder / "perceptron.py")
+        .read_text()
+        .replace("return 1 if z > threshold else 0", "return 1 if z >= threshold else 0")
+    )
     (folder / "perceptron.py").write_text(source)
     result = runner.invoke(main, ["submit", "perceptron", "--workspace", str(folder), "--json"])
     assert result.exit_code == 1
@@ -47,7 +50,10 @@ def test_a_wrong_answer_says_what_was_called_expected_against_got_and_a_hint(run
     at_threshold = tests["perceptron::test_step_at_exactly_the_threshold_is_zero"]
     assert at_threshold["outcome"] == "failed" and at_threshold["points"] == 0
     assert at_threshold["message"].splitlines()[:4] == [
-        "perceptron.step(0.0)", "  expected: 0", "  got:      1", "  expected 0, got 1",
+        "perceptron.step(0.0)",
+        "  expected: 0",
+        "  got:      1",
+        "  expected 0, got 1",
     ]
     assert "hint: the output is 1 only when z > threshold" in at_threshold["message"]
     assert "def test_" not in result.output  # the hidden suite's source is never shown
@@ -78,13 +84,16 @@ def test_a_module_that_exits_at_import_loses_its_own_points_and_is_still_recorde
     assert json.loads(progress.output)["attempts"][0]["score"] == 0
 
 
-@pytest.mark.parametrize("args, message", [
-    (["submit", "--workspace", "no/such/folder"], "Error: no/such/folder: no such folder"),
-    (["submit", "nosuch"], "Error: unknown exercise 'nosuch'; known exercises: perceptron"),
-    (["submit", "--db", "not a url"], "Error: not a database URL: 'not a url'"),
-    (["submit", "--db", "nosuchdriver://x"], "Error: no database driver for 'nosuchdriver'"),
-    (["submit", "--student", "a/b"], "Error: the student name 'a/b' has a slash or an unprintable character"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["submit", "--workspace", "no/such/folder"], "Error: no/such/folder: no such folder"),
+        (["submit", "nosuch"], "Error: unknown exercise 'nosuch'; known exercises: perceptron"),
+        (["submit", "--db", "not a url"], "Error: not a database URL: 'not a url'"),
+        (["submit", "--db", "nosuchdriver://x"], "Error: no database driver for 'nosuchdriver'"),
+        (["submit", "--student", "a/b"], "Error: the student name 'a/b' has a slash or an unprintable character"),
+    ],
+)
 def test_bad_input_is_one_line_on_stderr_with_exit_2_and_nothing_stored(runner, workspace, args, message, db_url):
     folder = workspace(reference=True)
     full = [*args, "--workspace", str(folder)] if "--workspace" not in args else args
@@ -128,6 +137,7 @@ def test_every_command_has_help_text():
 
 
 def test_help_does_not_import_the_heavy_libraries():
-    code = "import sys, grader.cli; print(sorted(m for m in ('numpy', 'sqlalchemy', 'pytest', 'rich') if m in sys.modules))"
+    heavy = ("numpy", "sqlalchemy", "pytest", "rich")
+    code = f"import sys, grader.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"

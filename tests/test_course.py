@@ -64,8 +64,11 @@ def _examples(exercise: str) -> list[doctest.DocTest]:
     for node in ast.parse(source).body:
         docstring = ast.get_docstring(node) if isinstance(node, ast.FunctionDef) else None
         if docstring and ">>>" in docstring:
-            tests.append(parser.get_doctest(docstring, dict(vars(reference)), f"{exercise}.{node.name}",
-                                            f"exercises/{exercise}.py", node.lineno))
+            tests.append(
+                parser.get_doctest(
+                    docstring, dict(vars(reference)), f"{exercise}.{node.name}", f"exercises/{exercise}.py", node.lineno
+                )
+            )
     return tests
 
 
@@ -88,7 +91,7 @@ LOCAL_MISTAKES = {
     "perceptron": ("return 1 if z > threshold else 0", "return 1 if z >= threshold else 0"),
     "activations": ("np.where(_floats(z) > 0, 1.0, 0.0)", "np.where(_floats(z) >= 0, 1.0, 0.0)"),
     "forward": ("def init_parameters(layer_sizes, seed=0):", "def init_parameters(layer_sizes, seed=1):"),
-    "backprop": ("{\"W\": layer[\"W\"] - learning_rate * grad[\"W\"]", "{\"W\": layer[\"W\"] + learning_rate * grad[\"W\"]"),
+    "backprop": ('{"W": layer["W"] - learning_rate * grad["W"]', '{"W": layer["W"] + learning_rate * grad["W"]'),
 }
 
 
@@ -106,7 +109,11 @@ def test_a_planted_mistake_costs_points_only_in_its_exercise(tmp_path: Path, exe
 # Mistakes that training cannot help running into: they cost points in their own exercise, no
 # points in the exercises between, and in backprop only training tests, each naming the cause.
 LEAKING_MISTAKES = {
-    "activations": ("return _result(s * (1.0 - s))", "return _result(-s * (1.0 - s))", "activations.sigmoid_derivative"),
+    "activations": (
+        "return _result(s * (1.0 - s))",
+        "return _result(-s * (1.0 - s))",
+        "activations.sigmoid_derivative",
+    ),
     "forward": ("Z = W @ A_prev + b", "Z = W @ A_prev - b", "forward.forward_pass"),
 }
 
@@ -117,7 +124,7 @@ def test_a_mistake_training_relies_on_is_named_in_the_training_tests(tmp_path: P
     result = grade_workspace(_workspace(tmp_path, ROOT / "reference", (exercise, old, new)))
     scores = _scores(result)
     assert scores[exercise][0] < scores[exercise][1]
-    for other in COURSE_ORDER[COURSE_ORDER.index(exercise) + 1:-1]:
+    for other in COURSE_ORDER[COURSE_ORDER.index(exercise) + 1 : -1]:
         assert scores[other][0] == scores[other][1], (other, _failures(result, other))
     (backprop,) = [e for e in result.exercises if e.name == "backprop"]
     failed = [t for t in backprop.tests if t.outcome != "passed"]

@@ -80,9 +80,7 @@ def test_a_course_file_is_read_with_every_setting(tmp_path: Path) -> None:
         ("score = 'best'\nmax_attempts = \n", "2: not valid TOML: Invalid value"),
     ],
 )
-def test_a_mistake_in_the_course_file_names_its_file_and_line(
-    tmp_path: Path, text: str, message: str
-) -> None:
+def test_a_mistake_in_the_course_file_names_its_file_and_line(tmp_path: Path, text: str, message: str) -> None:
     path = course_file(tmp_path, text)
     with pytest.raises(InputFileError) as error:
         load_course(path)
@@ -234,9 +232,5 @@ def test_without_a_course_file_nothing_is_limited_or_recorded(
 
 def test_the_course_score_policy_is_the_reports_default(tmp_path: Path, db_url: str) -> None:
     path = course_file(tmp_path, "score = 'latest'\n")
-    output = (
-        CliRunner()
-        .invoke(main, ["report", "--db", db_url, "--format", "json", "--course", str(path)])
-        .output
-    )
+    output = CliRunner().invoke(main, ["report", "--db", db_url, "--format", "json", "--course", str(path)]).output
     assert json.loads(output)["policy"] == "latest"

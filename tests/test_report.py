@@ -44,9 +44,7 @@ def result(**exercises: dict[str, str]) -> GradingResult:
         )
         score = sum(t.points for t in records)
         status = "passed" if score == len(records) else "failed"
-        outcomes.append(
-            ExerciseOutcome(name, score, float(len(records)), status, "", records, "v1")
-        )
+        outcomes.append(ExerciseOutcome(name, score, float(len(records)), status, "", records, "v1"))
     return GradingResult(
         tuple(outcomes),
         {"level": "full"},
@@ -72,9 +70,7 @@ def record(db_url: str, student: str, graded: GradingResult, at: datetime) -> in
         store.close()
 
 
-WRONG_SIGN = (
-    "perceptron.step(0.4)\n  expected: 1\n  got:      0\n  expected 1, got 0\nlesson: Step 3"
-)
+WRONG_SIGN = "perceptron.step(0.4)\n  expected: 1\n  got:      0\n  expected 1, got 0\nlesson: Step 3"
 
 
 @pytest.fixture
@@ -120,9 +116,7 @@ def test_gradebook_counts_each_students_best_attempt_by_default_and_latest_on_re
         ("cy", 1.0, False),
     ]
 
-    latest = json.loads(
-        run("report", "--db", class_db, "--format", "json", "--policy", "latest")[1]
-    )
+    latest = json.loads(run("report", "--db", class_db, "--format", "json", "--policy", "latest")[1])
     assert [s["total"] for s in latest["gradebook"]["students"]] == [2.0, 1.0, 1.0]
 
 
@@ -151,9 +145,7 @@ def test_a_student_name_that_looks_like_a_formula_is_not_run_by_the_spreadsheet(
 def test_where_students_struggle_counts_students_failing_each_test_and_groups_their_messages(
     class_db: str,
 ) -> None:
-    report = json.loads(
-        run("report", "--db", class_db, "--format", "json", "--policy", "latest")[1]
-    )
+    report = json.loads(run("report", "--db", class_db, "--format", "json", "--policy", "latest")[1])
     [exercise] = report["exercises"]
     assert (exercise["exercise"], exercise["students"], exercise["failing"]) == ("perceptron", 3, 2)
     step = next(t for t in exercise["tests"] if t["id"] == "perceptron::step")
@@ -168,9 +160,7 @@ def test_table_output_lines_up_the_gradebook_and_lists_the_most_failed_tests(cla
     lines = output.splitlines()
     header = next(line for line in lines if "perceptron" in line)
     end = header.index("perceptron") + len("perceptron")  # columns of numbers are right-aligned
-    rows = {
-        line.split()[0]: line for line in lines if line.strip().startswith(("ada", "ben", "cy"))
-    }
+    rows = {line.split()[0]: line for line in lines if line.strip().startswith(("ada", "ben", "cy"))}
     assert [rows[name][end - 1] for name in ("ada", "ben", "cy")] == ["2", "2", "1"]
     assert rows["ada"].rstrip().endswith("✓") and not rows["cy"].rstrip().endswith("✓")
     assert "Most failed hidden tests" in output
@@ -205,9 +195,7 @@ def test_a_students_history_shows_every_attempt_with_feedback_and_its_source(cla
     assert code == 0
     assert output.startswith("ben: 2 attempts")
     assert "✗ step" in output and "expected 1, got 0" in output
-    attempt = json.loads(
-        run("report", "--db", class_db, "--student", "ben", "--format", "json")[1]
-    )["attempts"][1]
+    attempt = json.loads(run("report", "--db", class_db, "--student", "ben", "--format", "json")[1])["attempts"][1]
     code, source = run(
         "report",
         "--db",
@@ -232,11 +220,7 @@ def test_unknown_student_or_submission_is_bad_input(class_db: str) -> None:
 
 
 def _chromium() -> str | None:
-    return (
-        shutil.which("chromium")
-        or shutil.which("chromium-browser")
-        or shutil.which("google-chrome")
-    )
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
 def _headless(*args: str) -> subprocess.CompletedProcess[str]:
@@ -264,12 +248,8 @@ def _headless(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    _chromium() is None, reason="no chromium binary (CI: apt-get install -y chromium)"
-)
-def test_html_report_renders_offline_in_a_real_browser_with_gradebook_and_charts(
-    class_db: str, tmp_path: Path
-) -> None:
+@pytest.mark.skipif(_chromium() is None, reason="no chromium binary (CI: apt-get install -y chromium)")
+def test_html_report_renders_offline_in_a_real_browser_with_gradebook_and_charts(class_db: str, tmp_path: Path) -> None:
     record(
         class_db,
         "<script>alert(1)</script>",
@@ -280,10 +260,7 @@ def test_html_report_renders_offline_in_a_real_browser_with_gradebook_and_charts
     code, _ = run("report", "--db", class_db, "--format", "html", "--output", str(page))
     assert code == 0
     html = page.read_text()
-    assert (
-        "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
-        and "https://" not in html
-    )
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in html
 
     dom = _headless("--dump-dom", page.as_uri()).stdout
     from html.parser import HTMLParser

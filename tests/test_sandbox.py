@@ -27,7 +27,9 @@ from grader.sandbox.policy import Layers, SandboxLimits, describe_isolation
 from grader.sandbox.student import StudentModule
 
 pytestmark = pytest.mark.sandbox
-linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Landlock and namespaces are Linux features")
+linux_only = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="Landlock and namespaces are Linux features"
+)
 
 
 @pytest.fixture
@@ -105,13 +107,16 @@ def test_patching_numpy_testing_pytest_and_builtins_in_the_sandbox_changes_nothi
     assert abs(-2) == 2 and sum([1, 2]) == 3
 
 
-@pytest.mark.parametrize("statement, feedback", [
-    ("import os; os._exit(0)", "exited with code 0"),
-    ("import sys; sys.exit(3)", "raised SystemExit"),
-    ("raise KeyboardInterrupt", "raised KeyboardInterrupt"),
-    ("raise SystemExit('bye')", "raised SystemExit"),
-    ("import ctypes; ctypes.string_at(0)", "segmentation fault"),
-])
+@pytest.mark.parametrize(
+    "statement, feedback",
+    [
+        ("import os; os._exit(0)", "exited with code 0"),
+        ("import sys; sys.exit(3)", "raised SystemExit"),
+        ("raise KeyboardInterrupt", "raised KeyboardInterrupt"),
+        ("raise SystemExit('bye')", "raised SystemExit"),
+        ("import ctypes; ctypes.string_at(0)", "segmentation fault"),
+    ],
+)
 def test_a_module_that_dies_or_exits_at_import_fails_to_import(sandboxed, statement, feedback):
     student = sandboxed(statement + "\ndef step(z, threshold=0.0): return 1\n")
     with pytest.raises(ImportFailed, match=feedback):
@@ -121,12 +126,15 @@ def test_a_module_that_dies_or_exits_at_import_fails_to_import(sandboxed, statem
     assert student.restarts == 0
 
 
-@pytest.mark.parametrize("body, error, feedback", [
-    ("raise SystemExit(0)", StudentRaised, "raised SystemExit"),
-    ("raise KeyboardInterrupt", StudentRaised, "raised KeyboardInterrupt"),
-    ("import os; os._exit(0)", StudentCrashed, "exited with code 0"),
-    ("import ctypes; ctypes.string_at(0)", StudentCrashed, "segmentation fault"),
-])
+@pytest.mark.parametrize(
+    "body, error, feedback",
+    [
+        ("raise SystemExit(0)", StudentRaised, "raised SystemExit"),
+        ("raise KeyboardInterrupt", StudentRaised, "raised KeyboardInterrupt"),
+        ("import os; os._exit(0)", StudentCrashed, "exited with code 0"),
+        ("import ctypes; ctypes.string_at(0)", StudentCrashed, "segmentation fault"),
+    ],
+)
 def test_a_call_that_exits_or_crashes_costs_that_call_only(sandboxed, body, error, feedback):
     student = sandboxed(f"""
         def step(z, threshold=0.0):
@@ -139,11 +147,14 @@ def test_a_call_that_exits_or_crashes_costs_that_call_only(sandboxed, body, erro
 
 
 def test_a_hanging_call_times_out_and_the_next_call_gets_a_fresh_worker(sandboxed):
-    student = sandboxed("""
+    student = sandboxed(
+        """
         def step(z, threshold=0.0):
             while True: pass
         def perceptron(inputs, weights, bias, threshold=0.0): return 1
-    """, SandboxLimits(call_seconds=0.5, exercise_seconds=5))
+    """,
+        SandboxLimits(call_seconds=0.5, exercise_seconds=5),
+    )
     with pytest.raises(StudentTimeout, match="did not return within 0.5 s"):
         student.step(1.0)
     assert student.perceptron([1], [1], 0) == 1
@@ -151,10 +162,13 @@ def test_a_hanging_call_times_out_and_the_next_call_gets_a_fresh_worker(sandboxe
 
 
 def test_an_exercise_whose_every_call_hangs_stops_at_its_budget(sandboxed):
-    student = sandboxed("""
+    student = sandboxed(
+        """
         import time
         def step(z, threshold=0.0): time.sleep(100)
-    """, SandboxLimits(call_seconds=0.4, exercise_seconds=1.0, max_restarts=10))
+    """,
+        SandboxLimits(call_seconds=0.4, exercise_seconds=1.0, max_restarts=10),
+    )
     outcomes = []
     for _ in range(6):
         with pytest.raises(StudentTimeout) as raised:
@@ -172,24 +186,30 @@ def test_a_hang_at_import_is_an_import_failure(sandboxed):
 
 
 def test_memory_beyond_the_cap_raises_memory_error_in_the_sandbox(sandboxed):
-    student = sandboxed("""
+    student = sandboxed(
+        """
         import numpy as np
         def step(z, threshold=0.0):
             return float(np.ones(300_000_000).sum())   # 2.4 GB
-    """, SandboxLimits(memory_bytes=512 << 20))
+    """,
+        SandboxLimits(memory_bytes=512 << 20),
+    )
     with pytest.raises(StudentRaised, match="MemoryError"):
         student.step(1.0)
 
 
 def test_an_output_flood_is_capped_and_does_not_block_the_answer(sandboxed):
-    student = sandboxed("""
+    student = sandboxed(
+        """
         import os, sys
         def step(z, threshold=0.0):
             for _ in range(2000):
                 print("x" * 10_000)
                 os.write(2, b"y" * 10_000)
             return 1
-    """, SandboxLimits(output_bytes=4096))
+    """,
+        SandboxLimits(output_bytes=4096),
+    )
     assert student.step(1.0) == 1
     assert len(student.output) <= 4096
     assert student._worker is not None and student._worker.output_bytes_seen > 1_000_000
@@ -236,8 +256,9 @@ class TestIsolation:
     """What the Linux sandbox guarantees where the kernel offers Landlock and namespaces."""
 
     def test_the_reference_the_suites_the_database_and_other_folders_cannot_be_read(self, sandboxed, tmp_path):
-        import grader
         import grader.reference
+
+        import grader
 
         secret = tmp_path / "other-student" / "perceptron.py"
         secret.parent.mkdir()
@@ -288,8 +309,10 @@ class TestIsolation:
                     return type(error).__name__
         """)
         assert student.connect() != "connected"
-        assert "namespace" in describe_isolation(student.isolation_reports, student.limits)["network"] or \
-            student.isolation_reports[0]["network_tcp"]
+        assert (
+            "namespace" in describe_isolation(student.isolation_reports, student.limits)["network"]
+            or student.isolation_reports[0]["network_tcp"]
+        )
 
     def test_the_grading_process_and_its_parent_cannot_be_signalled(self, sandboxed):
         student = sandboxed("""
@@ -375,8 +398,7 @@ class TestIsolation:
                 time.sleep(0.3)
                 return 1
         """
-        student = StudentModule("perceptron", workspace(perceptron=source), quick_limits,
-                                layers=Layers(seccomp=False))
+        student = StudentModule("perceptron", workspace(perceptron=source), quick_limits, layers=Layers(seccomp=False))
         try:
             assert student.step(1.0) == 1
             assert _processes_named(token), "the daemon should be running while the sandbox is"

@@ -74,10 +74,13 @@ def test_a_failing_write_leaves_nothing_behind(db_url):
     store.close()
 
 
-@pytest.mark.parametrize("url, message", [
-    ("not a url", "not a database URL: 'not a url'"),
-    ("nosuchdriver://x/y", "no database driver for 'nosuchdriver'"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("not a url", "not a database URL: 'not a url'"),
+        ("nosuchdriver://x/y", "no database driver for 'nosuchdriver'"),
+    ],
+)
 def test_a_bad_database_url_is_one_clear_error(url, message):
     with pytest.raises(DatabaseError, match=message):
         open_store(url)
@@ -105,8 +108,13 @@ WRITER = textwrap.dedent("""
 def test_many_processes_writing_to_one_sqlite_file_at_once_all_succeed(tmp_path):
     url = f"sqlite:///{tmp_path / 'class.db'}"  # a fresh file: the writers also race to create the schema
     writers = [
-        subprocess.Popen([sys.executable, "-c", WRITER, url, f"student{n}", "15"], cwd=Path(__file__).parent.parent,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, url, f"student{n}", "15"],
+            cwd=Path(__file__).parent.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for n in range(8)
     ]
     for writer in writers:
@@ -137,8 +145,12 @@ KILLED = textwrap.dedent("""
 
 def test_a_run_killed_midway_leaves_the_database_whole_and_without_the_attempt(tmp_path):
     path = tmp_path / "grades.db"
-    writer = subprocess.Popen([sys.executable, "-c", KILLED, f"sqlite:///{path}"], cwd=Path(__file__).parent.parent,
-                              stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED, f"sqlite:///{path}"],
+        cwd=Path(__file__).parent.parent,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert writer.stdout is not None
     assert writer.stdout.readline().strip() == "flushed"
     writer.send_signal(signal.SIGKILL)
@@ -146,8 +158,12 @@ def test_a_run_killed_midway_leaves_the_database_whole_and_without_the_attempt(t
     writer.stdout.close()
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        names = [row[0] for row in connection.execute(
-            "SELECT students.name FROM submissions JOIN students ON students.id = submissions.student_id")]
+        names = [
+            row[0]
+            for row in connection.execute(
+                "SELECT students.name FROM submissions JOIN students ON students.id = submissions.student_id"
+            )
+        ]
     assert names == ["before"]
     store = open_store(f"sqlite:///{path}")  # and it opens and takes writes again
     store.write(lambda s: record_submission(s, "after", "/w", a_result(0)))

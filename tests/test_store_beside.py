@@ -46,8 +46,10 @@ def test_errors_from_the_other_process_arrive_as_the_same_grader_error(db_url, f
 
     with StoreBeside(db_url, refuse, add_student, fork=fork) as database, pytest.raises(ConfigError, match="too soon"):
         database.ready()
-    with StoreBeside("not a url", count_students, add_student, fork=fork) as database, \
-            pytest.raises(DatabaseError, match="not a database URL"):
+    with (
+        StoreBeside("not a url", count_students, add_student, fork=fork) as database,
+        pytest.raises(DatabaseError, match="not a database URL"),
+    ):
         database.ready()
 
 
@@ -64,8 +66,16 @@ def test_many_submits_at_once_to_one_sqlite_file_all_succeed(tmp_path, workspace
     folder = workspace(reference=True)
     db = f"sqlite:///{tmp_path / 'class.db'}"
     command = [sys.executable, "-m", "grader", "submit", "perceptron", "--workspace", str(folder), "--db", db, "--json"]
-    runs = [subprocess.Popen([*command, "--student", f"s{n}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, cwd=Path(__file__).parent.parent) for n in range(6)]
+    runs = [
+        subprocess.Popen(
+            [*command, "--student", f"s{n}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).parent.parent,
+        )
+        for n in range(6)
+    ]
     ids = []
     for run in runs:
         out, err = run.communicate(timeout=120)

@@ -25,11 +25,7 @@ def quiz_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
         path = Path(raw)
         if path.is_dir():
             files.extend(
-                sorted(
-                    p
-                    for p in path.glob("*.md")
-                    if p.is_file() and p.name.lower() not in DOCUMENTATION_FILES
-                )
+                sorted(p for p in path.glob("*.md") if p.is_file() and p.name.lower() not in DOCUMENTATION_FILES)
             )
         elif path.is_file():
             files.append(path)
@@ -69,9 +65,7 @@ def load_bank(paths: Sequence[str | Path]) -> list[Quiz]:
     quizzes, problems = read_bank(paths)
     if problems:
         first = problems[0]
-        more = (
-            f" (and {len(problems) - 1} more; run `grader quiz check`)" if len(problems) > 1 else ""
-        )
+        more = f" (and {len(problems) - 1} more; run `grader quiz check`)" if len(problems) > 1 else ""
         raise InputFileError(first.path, first.message + more, first.line)
     return quizzes
 
@@ -88,9 +82,7 @@ def read_bank(paths: Sequence[str | Path]) -> tuple[list[Quiz], list[Problem]]:
     """The valid quizzes under `paths` and every problem found in the others."""
     files, problems = quiz_files(paths)
     if not files and not problems:
-        problems.append(
-            Problem(", ".join(str(p) for p in paths) or ".", None, "no quiz files (*.md) found")
-        )
+        problems.append(Problem(", ".join(str(p) for p in paths) or ".", None, "no quiz files (*.md) found"))
     quizzes: list[Quiz] = []
     first_file: dict[str, Path] = {}
     for path in files:
@@ -99,9 +91,7 @@ def read_bank(paths: Sequence[str | Path]) -> tuple[list[Quiz], list[Problem]]:
         if quiz is None:
             continue
         if quiz.id in first_file:
-            problems.append(
-                Problem(str(path), 1, f'duplicate quiz id "{quiz.id}" (also {first_file[quiz.id]})')
-            )
+            problems.append(Problem(str(path), 1, f'duplicate quiz id "{quiz.id}" (also {first_file[quiz.id]})'))
             continue
         first_file[quiz.id] = path
         quizzes.append(quiz)

@@ -47,9 +47,7 @@ def question_to_dict(question: Question) -> dict[str, Any]:
 def export_quizzes(quizzes: Sequence[Quiz], fmt: str) -> str:
     """The quizzes as one document in `fmt` ("json" or "gift")."""
     if fmt == "json":
-        return json.dumps(
-            {"quizzes": [quiz_to_dict(q) for q in quizzes]}, ensure_ascii=False, indent=2
-        )
+        return json.dumps({"quizzes": [quiz_to_dict(q) for q in quizzes]}, ensure_ascii=False, indent=2)
     if fmt == "gift":
         return "\n\n".join(_gift_quiz(q) for q in quizzes) + "\n"
     raise ExportFormatError(f'unknown export format "{fmt}" (expected {" or ".join(FORMATS)})')
@@ -73,8 +71,7 @@ def _gift_question(question: Question) -> str:
         right = len(question.correct_keys)
         wrong = len(question.options) - right
         lines = [
-            f"~%{_percent(100 / right if o.correct else -100 / wrong)}%{_gift_escape(o.text)}"
-            for o in question.options
+            f"~%{_percent(100 / right if o.correct else -100 / wrong)}%{_gift_escape(o.text)}" for o in question.options
         ]
     body = "\n".join(f"\t{line}" for line in [*lines, feedback])
     return f"{title}{prompt} {{\n{body}\n}}"

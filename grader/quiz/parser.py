@@ -34,9 +34,7 @@ OPTION_PATTERN = re.compile(r"\[( |x|X)\][ \t]+([A-Za-z0-9]{1,8})\)[ \t]*(.*)\Z"
 METADATA_PATTERN = re.compile(r"(type|tags|answer)[ \t]*:[ \t]*(.*)\Z", re.IGNORECASE)
 NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 ANSWER_PATTERN = re.compile(rf"({NUMBER})(?:[ \t]*(?:±|\+/-|\+-)[ \t]*({NUMBER}))?\Z")
-EXPLANATION_LABEL = re.compile(
-    r"^(?:\*\*|__)?explanation(?:\*\*|__)?:(?:\*\*|__)?[ \t]*", re.IGNORECASE
-)
+EXPLANATION_LABEL = re.compile(r"^(?:\*\*|__)?explanation(?:\*\*|__)?:(?:\*\*|__)?[ \t]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, order=True)
@@ -93,9 +91,7 @@ class _Reader:
             if opener.type == "heading_open" and opener.tag == "h1":
                 self.read_title(block, line)
             elif opener.type == "heading_open" and opener.tag == "h2":
-                self.drafts.append(
-                    _Draft(id=_inline_text(block).strip().strip("`").strip(), line=line)
-                )
+                self.drafts.append(_Draft(id=_inline_text(block).strip().strip("`").strip(), line=line))
             elif self.drafts:
                 self.read_question_block(self.drafts[-1], block, line)
             # Anything between the title and the first question is the quiz's introduction.
@@ -113,9 +109,7 @@ class _Reader:
             return
         if opener.type == "blockquote_open":
             if draft.explanation is not None:
-                self.problem(
-                    line, f'question "{draft.id}" has two explanations; keep one "> " quote'
-                )
+                self.problem(line, f'question "{draft.id}" has two explanations; keep one "> " quote')
             else:
                 draft.explanation = _explanation(self.source(opener))
             return
@@ -156,8 +150,7 @@ class _Reader:
         if match is None:
             self.problem(
                 line,
-                f'cannot read the answer "{value}" of question "{draft.id}" '
-                '(write e.g. "Answer: 0.25 ± 0.01")',
+                f'cannot read the answer "{value}" of question "{draft.id}" (write e.g. "Answer: 0.25 ± 0.01")',
             )
             return
         draft.answer = float(match.group(1))
@@ -173,8 +166,7 @@ class _Reader:
             if match is None:
                 self.problem(
                     line,
-                    f'option of question "{draft.id}" must look like '
-                    '"- [ ] a) text" or "- [x] a) text"',
+                    f'option of question "{draft.id}" must look like "- [ ] a) text" or "- [x] a) text"',
                 )
                 continue
             mark, key, text = match.groups()
@@ -192,8 +184,7 @@ class _Reader:
         if not ID_PATTERN.match(self.quiz_id):
             self.problem(
                 1,
-                f'the file name "{self.quiz_id}" is not a quiz id: '
-                "use lowercase letters, digits and hyphens",
+                f'the file name "{self.quiz_id}" is not a quiz id: use lowercase letters, digits and hyphens',
             )
         if self.title is None:
             self.problem(1, 'the quiz has no title (a "# Title" line at the top)')
@@ -233,9 +224,7 @@ class _Reader:
         prompt = "\n\n".join(part for part in draft.prompt if part).strip()
         if not prompt:
             self.problem(draft.line, f"{name} has an empty prompt")
-        kind = draft.type or (
-            "numeric" if draft.answer_line is not None and not draft.options_line else "single"
-        )
+        kind = draft.type or ("numeric" if draft.answer_line is not None and not draft.options_line else "single")
         if kind not in QUESTION_TYPES:
             self.problem(
                 draft.type_line,
@@ -283,8 +272,7 @@ class _Reader:
         elif correct > 1 and kind == "single":
             self.problem(
                 draft.options_line,
-                f"single-answer {name} has {correct} correct options "
-                '(add "Type: multiple" if that is meant)',
+                f'single-answer {name} has {correct} correct options (add "Type: multiple" if that is meant)',
             )
 
 
@@ -311,9 +299,7 @@ def _top_level_blocks(tokens: Sequence[Token]) -> Iterator[list[Token]]:
 
 
 def _inline_text(block: list[Token]) -> str:
-    return "\n".join(
-        token.content for token in block if token.type == "inline" and token.level == 1
-    )
+    return "\n".join(token.content for token in block if token.type == "inline" and token.level == 1)
 
 
 def _explanation(quote: str) -> str:

@@ -56,9 +56,7 @@ def read_choice(presented: Presented, typed: str) -> tuple[str, ...]:
     picked: list[str] = []
     for number in numbers:
         if not number.isdigit() or not 1 <= int(number) <= len(presented.options):
-            raise AnswerFormatError(
-                f'"{number}" is not an option number (1-{len(presented.options)})'
-            )
+            raise AnswerFormatError(f'"{number}" is not an option number (1-{len(presented.options)})')
         key = presented.options[int(number) - 1].key
         if key not in picked:
             picked.append(key)

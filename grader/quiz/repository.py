@@ -53,12 +53,7 @@ def sync_quizzes(session: Session, quizzes: Iterable[Quiz]) -> SyncReport:
             counts["quizzes"] += 1
         elif record.title != quiz.title:
             record.title = quiz.title
-        rows = {
-            row.slug: row
-            for row in session.scalars(
-                select(QuizQuestion).where(QuizQuestion.quiz_id == record.id)
-            )
-        }
+        rows = {row.slug: row for row in session.scalars(select(QuizQuestion).where(QuizQuestion.quiz_id == record.id))}
         for position, question in enumerate(quiz.questions):
             content_hash = question.content_hash()
             row = rows.pop(question.id, None)
@@ -130,9 +125,7 @@ def quiz_records(session: Session) -> Sequence[QuizRecord]:
     return session.scalars(select(QuizRecord).order_by(QuizRecord.slug)).all()
 
 
-def current_questions(
-    session: Session, record: QuizRecord
-) -> list[tuple[QuizQuestion, QuestionVersion]]:
+def current_questions(session: Session, record: QuizRecord) -> list[tuple[QuizQuestion, QuestionVersion]]:
     """The questions now in the quiz's file, in file order, each with its current wording."""
     from sqlalchemy import select
 
@@ -151,9 +144,7 @@ def current_questions(
     return [(row[0], row[1]) for row in rows]
 
 
-def record_attempt(
-    session: Session, student_name: str, quiz: Quiz, score: QuizScore, at: datetime
-) -> int:
+def record_attempt(session: Session, student_name: str, quiz: Quiz, score: QuizScore, at: datetime) -> int:
     """Store an attempt and each of its answers, tied to the wording that was asked; its id."""
     from grader.store.quiz_models import QuizAttempt
 
@@ -171,9 +162,7 @@ def record_attempt(
     )
     session.add(attempt)
     for answer in score.questions:
-        attempt.answers.append(
-            _answer_row(taker.id, versions[answer.question_id].id, "take", answer, at)
-        )
+        attempt.answers.append(_answer_row(taker.id, versions[answer.question_id].id, "take", answer, at))
     session.flush()
     return attempt.id
 
@@ -184,9 +173,7 @@ def record_practice_answer(
     session.add(_answer_row(taker.id, version.id, "practice", answer, at))
 
 
-def practice_cards(
-    session: Session, taker: Student | None, question_ids: Sequence[int]
-) -> dict[int, PracticeCard]:
+def practice_cards(session: Session, taker: Student | None, question_ids: Sequence[int]) -> dict[int, PracticeCard]:
     from sqlalchemy import select
 
     from grader.store.quiz_models import PracticeCard
@@ -194,38 +181,26 @@ def practice_cards(
     if taker is None or not question_ids:
         return {}
     cards = session.scalars(
-        select(PracticeCard).where(
-            PracticeCard.student_id == taker.id, PracticeCard.question_id.in_(question_ids)
-        )
+        select(PracticeCard).where(PracticeCard.student_id == taker.id, PracticeCard.question_id.in_(question_ids))
     )
     return {card.question_id: card for card in cards}
 
 
-def save_card(
-    session: Session, taker: Student, question_id: int, card: dict[str, Any], due: datetime
-) -> None:
+def save_card(session: Session, taker: Student, question_id: int, card: dict[str, Any], due: datetime) -> None:
     from sqlalchemy import select
 
     from grader.store.quiz_models import PracticeCard
 
     row = session.scalar(
-        select(PracticeCard).where(
-            PracticeCard.student_id == taker.id, PracticeCard.question_id == question_id
-        )
+        select(PracticeCard).where(PracticeCard.student_id == taker.id, PracticeCard.question_id == question_id)
     )
     if row is None:
-        session.add(
-            PracticeCard(
-                student_id=taker.id, question_id=question_id, card=card, due=due, reviews=1
-            )
-        )
+        session.add(PracticeCard(student_id=taker.id, question_id=question_id, card=card, due=due, reviews=1))
     else:
         row.card, row.due, row.reviews = card, due, row.reviews + 1
 
 
-def first_attempt_answers(
-    session: Session, record: QuizRecord
-) -> tuple[list[Response], dict[int, float]]:
+def first_attempt_answers(session: Session, record: QuizRecord) -> tuple[list[Response], dict[int, float]]:
     """Answers to current wordings from each student's first attempt, and each such attempt's score.
 
     Item analysis wants one sitting per student, taken before the explanations were seen.
@@ -298,9 +273,7 @@ def _version_row(question_id: int, question: Question, content_hash: str) -> Que
     )
 
 
-def _answer_row(
-    student_id: int, version_id: int, mode: str, answer: QuestionScore, at: datetime
-) -> Any:
+def _answer_row(student_id: int, version_id: int, mode: str, answer: QuestionScore, at: datetime) -> Any:
     from grader.store.quiz_models import QuizAnswer
 
     return QuizAnswer(

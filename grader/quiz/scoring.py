@@ -73,9 +73,7 @@ def score_question(question: Question, chosen: Sequence[str]) -> QuestionScore:
     if question.type == "numeric":
         value = parse_number(picked[0]) if picked else None
         assert question.answer is not None
-        right = (
-            value is not None and abs(value - question.answer) <= question.tolerance + NUMERIC_SLACK
-        )
+        right = value is not None and abs(value - question.answer) <= question.tolerance + NUMERIC_SLACK
         points = 1.0 if right else 0.0
     elif question.type == "single":
         points = 1.0 if set(picked) == set(question.correct_keys) else 0.0
@@ -86,9 +84,7 @@ def score_question(question: Question, chosen: Sequence[str]) -> QuestionScore:
 
 def score_quiz(quiz: Quiz, answers: Mapping[str, Sequence[str]]) -> QuizScore:
     """Score every question of `quiz`; a question missing from `answers` scores 0 as unanswered."""
-    return QuizScore(
-        quiz.id, tuple(score_question(q, answers.get(q.id, ())) for q in quiz.questions)
-    )
+    return QuizScore(quiz.id, tuple(score_question(q, answers.get(q.id, ())) for q in quiz.questions))
 
 
 def parse_number(text: str) -> float | None:

@@ -101,9 +101,7 @@ def sync_bank(store: Store, paths: Sequence[str | Path]) -> list[Quiz]:
     return quizzes
 
 
-def start_attempt(
-    paths: Sequence[str | Path], quiz_id: str, rng: random.Random
-) -> tuple[Quiz, list[Presented]]:
+def start_attempt(paths: Sequence[str | Path], quiz_id: str, rng: random.Random) -> tuple[Quiz, list[Presented]]:
     """The quiz and its questions with options shuffled for this attempt."""
     quiz = find_quiz(load_bank(paths), quiz_id)
     return quiz, [present(question, rng) for question in quiz.questions]
@@ -127,9 +125,7 @@ def submit_attempt(
             raise AnswerFormatError(problem)
     score = score_quiz(quiz, answers)
     when = at or utcnow()
-    attempt_id = store.write(
-        lambda session: repository.record_attempt(session, name, quiz, score, when)
-    )
+    attempt_id = store.write(lambda session: repository.record_attempt(session, name, quiz, score, when))
     return AttemptResult(attempt_id, quiz.id, name, score)
 
 
@@ -158,9 +154,7 @@ def read_answers_file(path: str | Path, quiz: Quiz) -> dict[str, tuple[str, ...]
     except json.JSONDecodeError as error:
         raise InputFileError(path, f"not valid JSON: {error.msg}", error.lineno) from error
     if not isinstance(data, dict):
-        raise InputFileError(
-            path, 'expected a JSON object of question id -> list of option keys, e.g. {"q1": ["b"]}'
-        )
+        raise InputFileError(path, 'expected a JSON object of question id -> list of option keys, e.g. {"q1": ["b"]}')
     answers: dict[str, tuple[str, ...]] = {}
     for question_id, chosen in data.items():
         question = quiz.question(question_id)
@@ -168,9 +162,7 @@ def read_answers_file(path: str | Path, quiz: Quiz) -> dict[str, tuple[str, ...]
             raise InputFileError(path, f'no question "{question_id}" in quiz "{quiz.id}"')
         keys = _answer_values(chosen)
         if keys is None:
-            raise InputFileError(
-                path, f'the answer to "{question_id}" must be a list of option keys, e.g. ["b"]'
-            )
+            raise InputFileError(path, f'the answer to "{question_id}" must be a list of option keys, e.g. ["b"]')
         problem = answer_problem(question, keys)
         if problem is not None:
             raise InputFileError(path, problem)
@@ -178,9 +170,7 @@ def read_answers_file(path: str | Path, quiz: Quiz) -> dict[str, tuple[str, ...]
     return answers
 
 
-def practice_queue(
-    store: Store, student: str, quiz_ids: Sequence[str], now: datetime | None = None
-) -> PracticeQueue:
+def practice_queue(store: Store, student: str, quiz_ids: Sequence[str], now: datetime | None = None) -> PracticeQueue:
     """What to practise next: due questions (most overdue first), then new ones in file order."""
     when = now or utcnow()
     name = check_student(student)
@@ -211,12 +201,8 @@ def record_review(
         taker = repository.student(session, name)
         version = session.get(QuestionVersion, item.version_id)
         assert taker is not None and version is not None
-        card = repository.practice_cards(session, taker, [item.question_row_id]).get(
-            item.question_row_id
-        )
-        review = scheduler.review(
-            card.card if card else None, score, when, card_id=item.question_row_id
-        )
+        card = repository.practice_cards(session, taker, [item.question_row_id]).get(item.question_row_id)
+        review = scheduler.review(card.card if card else None, score, when, card_id=item.question_row_id)
         repository.save_card(session, taker, item.question_row_id, review.card, review.due)
         repository.record_practice_answer(session, taker, version, score, when)
         return ReviewResult(score, item.question.explanation, review.rating, review.due)
@@ -232,15 +218,12 @@ def quiz_stats(store: Store, quiz_id: str | None = None) -> list[QuizStats]:
         else:
             record = repository.quiz_record(session, quiz_id)
             if record is None:
-                raise NotFoundError(
-                    f'no quiz "{quiz_id}" in the database (a quiz is stored when first taken)'
-                )
+                raise NotFoundError(f'no quiz "{quiz_id}" in the database (a quiz is stored when first taken)')
             records = [record]
         results = []
         for record in records:
             questions = [
-                repository.question_from_row(row, v)
-                for row, v in repository.current_questions(session, record)
+                repository.question_from_row(row, v) for row, v in repository.current_questions(session, record)
             ]
             responses, totals = repository.first_attempt_answers(session, record)
             items = item_statistics(questions, responses, totals)
@@ -257,9 +240,7 @@ def check_student(name: str) -> str:
     return cleaned
 
 
-def _practice_queue(
-    session: Session, name: str, quiz_ids: Sequence[str], now: datetime
-) -> PracticeQueue:
+def _practice_queue(session: Session, name: str, quiz_ids: Sequence[str], now: datetime) -> PracticeQueue:
     taker = repository.student(session, name, create=False)
     due: list[tuple[datetime, PracticeItem]] = []
     new: list[PracticeItem] = []
@@ -282,9 +263,7 @@ def _practice_queue(
                 later.append(card.due)
     due.sort(key=lambda pair: pair[0])
     queue = [item for _, item in due] + new
-    return PracticeQueue(
-        queue[0] if queue else None, len(due), len(new), min(later) if later else None
-    )
+    return PracticeQueue(queue[0] if queue else None, len(due), len(new), min(later) if later else None)
 
 
 def _answer_values(value: object) -> tuple[str, ...] | None:

@@ -61,10 +61,7 @@ class ItemStats:
             "blank": self.blank,
             "facility": self.facility,
             "discrimination": self.discrimination,
-            "options": [
-                {"key": o.key, "text": o.text, "correct": o.correct, "chosen": o.chosen}
-                for o in self.options
-            ],
+            "options": [{"key": o.key, "text": o.text, "correct": o.correct, "chosen": o.chosen} for o in self.options],
         }
 
 
@@ -91,9 +88,7 @@ def item_statistics(
     by_question: dict[str, list[Response]] = {}
     for response in responses:
         by_question.setdefault(response.question_id, []).append(response)
-    return tuple(
-        _item(question, by_question.get(question.id, []), totals) for question in questions
-    )
+    return tuple(_item(question, by_question.get(question.id, []), totals) for question in questions)
 
 
 def facility(responses: Sequence[Response]) -> float | None:
@@ -115,8 +110,7 @@ def discrimination(responses: Sequence[Response], totals: Mapping[int, float]) -
 
 def _item(question: Question, responses: list[Response], totals: Mapping[int, float]) -> ItemStats:
     counts = tuple(
-        OptionCount(o.key, o.text, o.correct, sum(o.key in r.chosen for r in responses))
-        for o in question.options
+        OptionCount(o.key, o.text, o.correct, sum(o.key in r.chosen for r in responses)) for o in question.options
     )
     return ItemStats(
         question_id=question.id,

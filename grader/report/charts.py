@@ -47,16 +47,12 @@ def histogram(title: str, scores: Sequence[float], max_score: float) -> str:
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot - 12:.1f}" height="{bar:.1f}" fill="{colour}">'
             f"<title>{escape(label)}: {count}</title></rect>"
         )
-        parts.append(
-            f'<text x="{x + (slot - 12) / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle">{count}</text>'
-        )
+        parts.append(f'<text x="{x + (slot - 12) / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle">{count}</text>')
         parts.append(
             f'<text x="{x + (slot - 12) / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
             f'class="axis">{escape(label)}</text>'
         )
-    parts.append(
-        f'<line x1="{left}" x2="{width - left}" y1="{top + plot}" y2="{top + plot}" stroke="#888"/>'
-    )
+    parts.append(f'<line x1="{left}" x2="{width - left}" y1="{top + plot}" y2="{top + plot}" stroke="#888"/>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -72,20 +68,14 @@ def failed_bars(tests: Sequence[TestStruggle], label_chars: int = 64) -> str:
     for i, test in enumerate(tests):
         y = 5 + i * row
         label = f"{test.exercise}: {test.name}"
-        shown = (
-            label if len(label) <= label_chars else label[: label_chars - 22] + "…" + label[-21:]
-        )
+        shown = label if len(label) <= label_chars else label[: label_chars - 22] + "…" + label[-21:]
         bar = bar_width * test.share
         parts.append(
             f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end"><title>{escape(label)}</title>'
             f"{escape(shown)}</text>"
         )
-        parts.append(
-            f'<rect x="{label_width}" y="{y + 4}" width="{bar_width}" height="18" fill="#eee"/>'
-        )
-        parts.append(
-            f'<rect x="{label_width}" y="{y + 4}" width="{bar:.1f}" height="18" fill="{FAIL_COLOUR}"/>'
-        )
+        parts.append(f'<rect x="{label_width}" y="{y + 4}" width="{bar_width}" height="18" fill="#eee"/>')
+        parts.append(f'<rect x="{label_width}" y="{y + 4}" width="{bar:.1f}" height="18" fill="{FAIL_COLOUR}"/>')
         parts.append(
             f'<text x="{label_width + bar_width + 8}" y="{y + 17}">{test.share:.0%} '
             f"({test.failing}/{test.students})</text>"

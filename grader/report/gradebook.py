@@ -55,8 +55,7 @@ class Gradebook:
         return {
             "policy": self.policy,
             "columns": [
-                {"key": c.key, "title": c.title, "kind": c.kind, "max_score": c.max_score}
-                for c in self.columns
+                {"key": c.key, "title": c.title, "kind": c.kind, "max_score": c.max_score} for c in self.columns
             ],
             "max_total": self.max_total,
             "students": [
@@ -82,9 +81,7 @@ def counted(rows: Sequence[R], policy: ScorePolicy) -> R:
     return best
 
 
-def counted_exercises(
-    rows: Sequence[ExerciseRow], policy: ScorePolicy
-) -> dict[tuple[str, str], ExerciseRow]:
+def counted_exercises(rows: Sequence[ExerciseRow], policy: ScorePolicy) -> dict[tuple[str, str], ExerciseRow]:
     """(student, exercise) -> the row that counts."""
     grouped: dict[tuple[str, str], list[ExerciseRow]] = {}
     for row in rows:
@@ -110,10 +107,7 @@ def build_gradebook(
     latest_max = {row.exercise: row.max_score for row in exercises}
     columns = [Column(name, name, "exercise", latest_max[name]) for name in names]
     quiz_titles = {row.quiz: (row.title, row.max_score) for row in quizzes}
-    columns += [
-        Column(f"quiz:{slug}", title, "quiz", top)
-        for slug, (title, top) in sorted(quiz_titles.items())
-    ]
+    columns += [Column(f"quiz:{slug}", title, "quiz", top) for slug, (title, top) in sorted(quiz_titles.items())]
 
     chosen_exercises = counted_exercises(exercises, policy)
     grouped_quizzes: dict[tuple[str, str], list[QuizScoreRow]] = {}
@@ -126,16 +120,12 @@ def build_gradebook(
         scores: list[float | None] = []
         for column in columns:
             if column.kind == "exercise":
-                found: ExerciseRow | QuizScoreRow | None = chosen_exercises.get(
-                    (student, column.key)
-                )
+                found: ExerciseRow | QuizScoreRow | None = chosen_exercises.get((student, column.key))
             else:
                 found = chosen_quizzes.get((student, column.key.removeprefix("quiz:")))
             scores.append(None if found is None else found.score)
         done = bool(names) and all(
-            (row := chosen_exercises.get((student, name))) is not None
-            and row.score >= row.max_score
-            for name in names
+            (row := chosen_exercises.get((student, name))) is not None and row.score >= row.max_score for name in names
         )
         total = round(sum(s for s in scores if s is not None), 6)
         rows.append(GradebookRow(student, tuple(scores), total, done))

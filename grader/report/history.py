@@ -58,17 +58,13 @@ def format_history(student: str, attempts: Sequence[AttemptRecord]) -> str:
         width = max((len(e.exercise) for e in attempt.exercises), default=10)
         for exercise in attempt.exercises:
             score = f"{points(exercise.score)}/{points(exercise.max_score)}"
-            lines.append(
-                f"  {exercise.exercise:<{width}}  {score:>7}  {exercise.status:<8} {exercise.message}"
-            )
+            lines.append(f"  {exercise.exercise:<{width}}  {score:>7}  {exercise.status:<8} {exercise.message}")
             for test in exercise.tests:
                 lines.append(f"    {MARKS.get(test.outcome, '?')} {test.name}")
                 if test.outcome != "passed" and test.message:
                     lines += [f"        {line}" for line in test.message.splitlines()]
         if attempt.files:
-            lines.append(
-                f"  files: {', '.join(attempt.files)}  (grader report --source {attempt.submission_id})"
-            )
+            lines.append(f"  files: {', '.join(attempt.files)}  (grader report --source {attempt.submission_id})")
     return "\n".join(lines)
 
 

@@ -57,10 +57,7 @@ def format_html(report: ClassReport) -> str:
         parts += [
             '<h2 id="distribution">Score distribution per exercise</h2>',
             '<div class="charts">',
-            *(
-                f"<figure>{histogram(s.exercise, s.scores, s.max_score)}</figure>"
-                for s in report.exercises
-            ),
+            *(f"<figure>{histogram(s.exercise, s.scores, s.max_score)}</figure>" for s in report.exercises),
             "</div>",
             '<h2 id="most-failed">Most failed hidden tests</h2>',
             f"<figure>{failed_bars(most_failed(report.exercises, MOST_FAILED))}</figure>",
@@ -82,8 +79,7 @@ def gradebook_html(book: Gradebook) -> str:
     rows = []
     for row in book.rows:
         cells = "".join(
-            '<td class="none">–</td>' if s is None else f'<td class="num">{points(s)}</td>'
-            for s in row.scores
+            '<td class="none">–</td>' if s is None else f'<td class="num">{points(s)}</td>' for s in row.scores
         )
         rows.append(
             f"<tr{' class=done' if row.done else ''}><td>{escape(row.student)}</td>{cells}"
@@ -99,9 +95,7 @@ def gradebook_html(book: Gradebook) -> str:
 def struggle_html(item: ExerciseStruggle) -> str:
     rows = []
     for test in item.tests:
-        messages = "<br>".join(
-            f'<span class="msg">{escape(m.message)}</span> ({m.students})' for m in test.messages
-        )
+        messages = "<br>".join(f'<span class="msg">{escape(m.message)}</span> ({m.students})' for m in test.messages)
         rows.append(
             f"<tr><td>{escape(test.name)}</td>"
             f'<td class="num">{test.failing}/{test.students} ({test.share:.0%})</td><td>{messages}</td></tr>'

@@ -172,9 +172,7 @@ def _collapse_calls(text: str) -> str:
 def _test_struggle(exercise: str, results: list[TestRow]) -> TestStruggle:
     failing = [r for r in results if r.outcome != "passed"]
     messages = Counter(failure_kind(r.message) for r in failing)
-    return TestStruggle(
-        exercise, results[0].test_id, results[-1].name, len(results), len(failing), _top(messages)
-    )
+    return TestStruggle(exercise, results[0].test_id, results[-1].name, len(results), len(failing), _top(messages))
 
 
 def _top(messages: Counter[str]) -> tuple[FailureMessage, ...]:

@@ -15,8 +15,7 @@ def format_batch(result: BatchResult) -> str:
         mean = sum(s.score for s in graded) / len(graded)
         top = max(s.max_score for s in graded)
         lines.append(
-            f"{full} with full marks; mean score {points(round(mean, 2))}/{points(top)}. "
-            "See them with `grader report`."
+            f"{full} with full marks; mean score {points(round(mean, 2))}/{points(top)}. See them with `grader report`."
         )
     if result.failed:
         lines.append(f"Not graded ({len(result.failed)}):")

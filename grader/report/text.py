@@ -32,9 +32,7 @@ def format_report(report: ClassReport, width: int = DEFAULT_WIDTH) -> str:
 
 def render(tables: Sequence[Table], width: int = DEFAULT_WIDTH) -> str:
     buffer = io.StringIO()
-    console = Console(
-        file=buffer, width=width, color_system=None, force_terminal=False, highlight=False
-    )
+    console = Console(file=buffer, width=width, color_system=None, force_terminal=False, highlight=False)
     for table in tables:
         console.print(table)
         console.print()
@@ -61,9 +59,7 @@ def gradebook_table(book: Gradebook) -> Table:
 
 
 def exercise_table(struggles: Sequence[ExerciseStruggle]) -> Table:
-    table = Table(
-        title="Where students struggle: exercises", box=box.SIMPLE_HEAD, title_justify="left"
-    )
+    table = Table(title="Where students struggle: exercises", box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("exercise", no_wrap=True)
     table.add_column("students", justify="right")
     table.add_column("not full marks", justify="right")
@@ -96,9 +92,7 @@ def failed_tests_table(struggles: Sequence[ExerciseStruggle]) -> Table:
 
 def quiz_table(stats: QuizStats) -> Table:
     table = Table(
-        title=escape(
-            f"Quiz {stats.quiz_id}: {stats.title} ({stats.students} students, first attempts)"
-        ),
+        title=escape(f"Quiz {stats.quiz_id}: {stats.title} ({stats.students} students, first attempts)"),
         box=box.SIMPLE_HEAD,
         title_justify="left",
     )
@@ -122,9 +116,7 @@ def quiz_table(stats: QuizStats) -> Table:
 def _message(top: FailureMessage | None) -> Text:
     if top is None:
         return Text("")
-    text = (
-        top.message if len(top.message) <= MESSAGE_CHARS else top.message[: MESSAGE_CHARS - 1] + "…"
-    )
+    text = top.message if len(top.message) <= MESSAGE_CHARS else top.message[: MESSAGE_CHARS - 1] + "…"
     return Text(f"{text} ({top.students})")
 
 

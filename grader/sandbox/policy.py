@@ -146,9 +146,12 @@ def describe_isolation(reports: list[dict[str, Any]], limits: SandboxLimits) -> 
 
     filesystem = "landlock" if every("filesystem") else "none"
     network = "namespace" if every("network_namespace") else "landlock-tcp" if every("network_tcp") else "none"
-    processes = "+".join(
-        [name for key, name in (("no_new_processes", "no-fork"), ("pid_namespace", "pid-namespace")) if every(key)]
-    ) or "process-group"
+    processes = (
+        "+".join(
+            [name for key, name in (("no_new_processes", "no-fork"), ("pid_namespace", "pid-namespace")) if every(key)]
+        )
+        or "process-group"
+    )
     signals = "landlock-scope" if every("signal_scope") else "pid-namespace" if every("pid_namespace") else "none"
     memory = min((r.get("memory_limit_bytes") or 0 for r in reports), default=0) or None
     warnings = []

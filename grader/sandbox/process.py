@@ -78,8 +78,14 @@ class Worker:
                 config.update(read_fd=request_read, write_fd=response_write, layers=layers.as_dict())
                 command[-2] = json.dumps(config)
                 self._process = subprocess.Popen(
-                    command, stdin=subprocess.DEVNULL, stdout=output_write, stderr=output_write,
-                    pass_fds=(request_read, response_write), start_new_session=True, env=env, cwd="/",
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=output_write,
+                    stderr=output_write,
+                    pass_fds=(request_read, response_write),
+                    start_new_session=True,
+                    env=env,
+                    cwd="/",
                 )
         except BaseException:
             for fd in (output_read, self._request_write, self._response_read):
@@ -98,8 +104,13 @@ class Worker:
     def send_init(self, workspace: Path, module: str, rules: list[tuple[str, int]]) -> None:
         """Tell the worker what to import; it arrives while the worker is still starting up."""
         self._send(
-            {"op": "init", "workspace": str(workspace.resolve()), "module": module, "rules": rules,
-             "limits": self.limits.as_dict()},
+            {
+                "op": "init",
+                "workspace": str(workspace.resolve()),
+                "module": module,
+                "rules": rules,
+                "limits": self.limits.as_dict(),
+            },
             deadline=time.monotonic() + 5,
         )
 
@@ -115,7 +126,9 @@ class Worker:
             message = self._receive(deadline)
         except StudentTimeout as error:
             self.kill()
-            raise ImportFailed(f"importing your module took longer than {timeout:g} s (an endless loop at import time?)") from error
+            raise ImportFailed(
+                f"importing your module took longer than {timeout:g} s (an endless loop at import time?)"
+            ) from error
         except StudentCrashed as error:
             raise ImportFailed(f"your module stopped the process while being imported: {error.feedback}") from error
         except (StudentDataError, protocol.ProtocolError) as error:
@@ -135,11 +148,18 @@ class Worker:
             raise ImportFailed("your module's process answered with something other than a ready signal")
         self._ready = True
 
-    def call(self, function: str, args: list[Any], kwargs: dict[str, Any], *, readonly: bool, timeout: float) -> dict[str, Any]:
+    def call(
+        self, function: str, args: list[Any], kwargs: dict[str, Any], *, readonly: bool, timeout: float
+    ) -> dict[str, Any]:
         """Send one call and return the worker's raw answer (value, raised, missing or too_large)."""
         return self._exchange(
-            {"op": "call", "function": function, "args": protocol.encode(list(args)),
-             "kwargs": protocol.encode(dict(kwargs)), "readonly": readonly},
+            {
+                "op": "call",
+                "function": function,
+                "args": protocol.encode(list(args)),
+                "kwargs": protocol.encode(dict(kwargs)),
+                "readonly": readonly,
+            },
             timeout,
         )
 
@@ -206,7 +226,7 @@ class Worker:
             if not writable:
                 continue
             try:
-                view = view[os.write(self._request_write, view):]
+                view = view[os.write(self._request_write, view) :]
             except BlockingIOError:
                 continue
             except (BrokenPipeError, OSError) as error:

@@ -34,8 +34,7 @@ MAX_FRAME_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_DIMENSIONS = 32
 ALLOWED_DTYPES = frozenset(
-    "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 "
-    "float16 float32 float64 complex64 complex128".split()
+    "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 float32 float64 complex64 complex128".split()
 )
 
 
@@ -65,12 +64,13 @@ def encode(value: Any, depth: int = 0) -> Any:
         array = np.asarray(value).view(np.ndarray)
         if array.dtype.name not in ALLOWED_DTYPES:
             return {"$unreadable": f"ndarray of {array.dtype}"}
-        array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("="))
+        # Not np.ascontiguousarray: it turns a 0-d array into a 1-d one.
+        array = array.astype(array.dtype.newbyteorder("="), copy=False)
         return {
             "$array": {
                 "dtype": array.dtype.name,
                 "shape": list(array.shape),
-                "data": base64.b64encode(array.tobytes()).decode("ascii"),
+                "data": base64.b64encode(array.tobytes(order="C")).decode("ascii"),
             }
         }
     if isinstance(value, np.generic):

@@ -77,7 +77,9 @@ class StudentModule:
         """Calls through this view receive read-only arrays: writing to an input raises."""
         return _ReadonlyView(self)
 
-    def call(self, function: str, *args: Any, _readonly: bool = False, _timeout: float | None = None, **kwargs: Any) -> Any:
+    def call(
+        self, function: str, *args: Any, _readonly: bool = False, _timeout: float | None = None, **kwargs: Any
+    ) -> Any:
         """Call `function` in the sandbox and return its answer as decoded plain data."""
         self._last_call = CallDescription((f"{self.exercise}.{function}", args, kwargs))
         worker = self._ready_worker()
@@ -153,7 +155,8 @@ class StudentModule:
             if wait < self.limits.call_seconds and isinstance(error.__cause__, StudentTimeout):
                 # Cut short by the budget, not by the module: it may import fine given time.
                 raise BudgetExhausted(
-                    f"{self.last_call} was not run: the exercise's {self.limits.exercise_seconds:g} s time budget is spent"
+                    f"{self.last_call} was not run: "
+                    f"the exercise's {self.limits.exercise_seconds:g} s time budget is spent"
                 ) from error
             self._import_error = error
             raise
@@ -179,12 +182,18 @@ class StudentModule:
                 )
             return value
         if answer.get("missing"):
-            raise MissingFunction(f"{self.exercise}.py has no function {function}() (is it misspelt, or inside another block?)")
+            raise MissingFunction(
+                f"{self.exercise}.py has no function {function}() (is it misspelt, or inside another block?)"
+            )
         if "too_large" in answer:
             raise StudentDataError(f"{self.last_call} returned more data than the grader accepts")
         raised = answer.get("raised")
         if isinstance(raised, dict):
-            type_name, message, where = cap(raised.get("type"), 100), cap(raised.get("message"), 300), cap(raised.get("where"), 200)
+            type_name, message, where = (
+                cap(raised.get("type"), 100),
+                cap(raised.get("message"), 300),
+                cap(raised.get("where"), 200),
+            )
             at = f" at {where}" if where else ""
             if type_name == "NotImplementedError":
                 feedback = f"{self.last_call} raised NotImplementedError{at}: not written yet"

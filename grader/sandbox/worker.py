@@ -15,12 +15,12 @@
 
 import ctypes
 import importlib
+import json
 import os
 import resource
 import signal
 import sys
 import traceback
-import json
 import warnings
 
 CLONE_NEWUSER = 0x10000000
@@ -52,7 +52,11 @@ SECCOMP_ARCHES = {
 
 
 class RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
 
 
 class PathBeneathAttr(ctypes.Structure):
@@ -149,7 +153,9 @@ def apply_landlock(rules, report):
         return
     c = libc()
     fs_access = FS_ACCESS_BY_ABI.get(abi, FS_ACCESS_NEWEST)
-    attr = RulesetAttr(fs_access, NET_BIND_AND_CONNECT_TCP if abi >= 4 else 0, SCOPE_ABSTRACT_UNIX_AND_SIGNAL if abi >= 6 else 0)
+    attr = RulesetAttr(
+        fs_access, NET_BIND_AND_CONNECT_TCP if abi >= 4 else 0, SCOPE_ABSTRACT_UNIX_AND_SIGNAL if abi >= 6 else 0
+    )
     size = 24 if abi >= 6 else 16 if abi >= 4 else 8
     ruleset = c.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
     if ruleset < 0:
@@ -203,8 +209,8 @@ def forbid_new_processes(report):
         program += [jeq(number, 0, 1), stmt(0x06, deny)]
     program += [
         jeq(nr_clone, 0, 3),
-        stmt(0x20, 16),                    # low word of clone's flags
-        (0x45, 1, 0, CLONE_THREAD),        # BPF_JMP|BPF_JSET|BPF_K: a thread, allow
+        stmt(0x20, 16),  # low word of clone's flags
+        (0x45, 1, 0, CLONE_THREAD),  # BPF_JMP|BPF_JSET|BPF_K: a thread, allow
         stmt(0x06, deny),
         stmt(0x06, SECCOMP_RET_ALLOW),
     ]
@@ -218,7 +224,10 @@ def forbid_new_processes(report):
     filters = (SockFilter * len(program))(*[SockFilter(*ins) for ins in program])
     prog = SockFprog(len(program), filters)
     c = libc()
-    if c.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 and c.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) == 0:
+    if (
+        c.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
+        and c.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) == 0
+    ):
         report["no_new_processes"] = True
 
 
@@ -230,7 +239,9 @@ def apply_limits(limits, report):
         except (ValueError, OSError):
             return False
 
-    report["memory_limit_bytes"] = limits["memory_bytes"] if setrlimit(resource.RLIMIT_AS, limits["memory_bytes"]) else None
+    report["memory_limit_bytes"] = (
+        limits["memory_bytes"] if setrlimit(resource.RLIMIT_AS, limits["memory_bytes"]) else None
+    )
     setrlimit(resource.RLIMIT_CPU, limits["cpu_seconds"])
     setrlimit(resource.RLIMIT_CORE, 0)
     setrlimit(resource.RLIMIT_FSIZE, 0)
@@ -291,12 +302,14 @@ def run_examples(module):
             continue
         report = io.StringIO()
         outcome = runner.run(test, out=report.write, clear_globs=True)
-        results.append({
-            "name": test.name.rsplit(".", 1)[-1],
-            "attempted": outcome.attempted,
-            "failed": outcome.failed,
-            "details": report.getvalue()[-MESSAGE_CAP:],
-        })
+        results.append(
+            {
+                "name": test.name.rsplit(".", 1)[-1],
+                "attempted": outcome.attempted,
+                "failed": outcome.failed,
+                "details": report.getvalue()[-MESSAGE_CAP:],
+            }
+        )
     return results
 
 
@@ -339,6 +352,7 @@ def load_runtime(config):
     exec(compile(sys.argv[2], "protocol.py", "exec"), globals())
     import numpy.linalg  # noqa: F401  (warm imports: the student's `import numpy` is then free)
     import numpy.random  # noqa: F401
+
     sys.path.remove(config["numpy_parent"])
 
 
@@ -346,9 +360,15 @@ def sandbox(layers, read_fd, write_fd):
     """Become one exercise's sandbox: isolate, wait for `init`, import the module, serve calls."""
     channel = Channel(read_fd, write_fd)
     report = {
-        "user_namespace": False, "network_namespace": False, "pid_namespace": False,
-        "landlock_abi": 0, "filesystem": False, "network_tcp": False, "signal_scope": False,
-        "memory_limit_bytes": None, "no_new_processes": False,
+        "user_namespace": False,
+        "network_namespace": False,
+        "pid_namespace": False,
+        "landlock_abi": 0,
+        "filesystem": False,
+        "network_tcp": False,
+        "signal_scope": False,
+        "memory_limit_bytes": None,
+        "no_new_processes": False,
     }
     if layers["namespaces"] and enter_namespaces(report):
         become_pid_one([read_fd, write_fd, 1, 2])

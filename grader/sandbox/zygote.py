@@ -82,8 +82,13 @@ class Zygote:
         config = {**config, "zygote_fd": theirs.fileno()}
         self._process = subprocess.Popen(
             [*command[:-2], json.dumps(config), command[-1]],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(theirs.fileno(),), start_new_session=True, env=env, cwd="/",
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(theirs.fileno(),),
+            start_new_session=True,
+            env=env,
+            cwd="/",
         )
         theirs.close()
         self._control = ours

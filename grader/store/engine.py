@@ -156,7 +156,9 @@ def _current_revision(engine: Engine) -> str | None:
     except OperationalError as error:
         if _is_lock_error(error):
             return None
-        raise DatabaseError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {_first_line(error)}") from error
+        raise DatabaseError(
+            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {_first_line(error)}"
+        ) from error
 
 
 def _is_lock_error(error: OperationalError) -> bool:

@@ -132,7 +132,7 @@ class StoreBeside:
         os.write(self._to_child, _HEADER.pack(len(body)))
         view = memoryview(body)
         while view:
-            view = view[os.write(self._to_child, view):]
+            view = view[os.write(self._to_child, view) :]
 
     def _receive_or_fail(self) -> dict[str, Any]:
         try:

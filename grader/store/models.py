@@ -74,9 +74,7 @@ class TestResult(Base):
     __test__ = False  # not a pytest class
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    exercise_result_id: Mapped[int] = mapped_column(
-        ForeignKey("exercise_results.id", ondelete="CASCADE"), index=True
-    )
+    exercise_result_id: Mapped[int] = mapped_column(ForeignKey("exercise_results.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     test_id: Mapped[str] = mapped_column(String(300), index=True)
     name: Mapped[str] = mapped_column(Text)

@@ -26,9 +26,7 @@ class QuizRecord(Base):
     title: Mapped[str] = mapped_column(String(300))
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    questions: Mapped[list[QuizQuestion]] = relationship(
-        back_populates="quiz", order_by="QuizQuestion.position"
-    )
+    questions: Mapped[list[QuizQuestion]] = relationship(back_populates="quiz", order_by="QuizQuestion.position")
 
 
 class QuizQuestion(Base):
@@ -48,9 +46,7 @@ class QuizQuestion(Base):
     current_hash: Mapped[str] = mapped_column(String(64))
 
     quiz: Mapped[QuizRecord] = relationship(back_populates="questions")
-    versions: Mapped[list[QuestionVersion]] = relationship(
-        back_populates="question", order_by="QuestionVersion.id"
-    )
+    versions: Mapped[list[QuestionVersion]] = relationship(back_populates="question", order_by="QuestionVersion.id")
 
 
 class QuestionVersion(Base):
@@ -99,9 +95,7 @@ class QuizAnswer(Base):
     __tablename__ = "quiz_answers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int | None] = mapped_column(
-        ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True
-    )
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("quiz_question_versions.id"), index=True)
     mode: Mapped[str] = mapped_column(String(20))

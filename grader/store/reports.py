@@ -94,9 +94,7 @@ class AttemptRecord:
 def attempts_so_far(session: Session, student: str) -> tuple[int, datetime | None]:
     """How many submissions `student` has made, and when the latest was recorded."""
     count, last = session.execute(
-        select(func.count(Submission.id), func.max(Submission.created_at))
-        .join(Student)
-        .where(Student.name == student)
+        select(func.count(Submission.id), func.max(Submission.created_at)).join(Student).where(Student.name == student)
     ).one()
     if last is not None and last.tzinfo is None:  # aggregates bypass the column type
         from datetime import UTC
@@ -194,10 +192,7 @@ def student_attempts(session: Session, student: str) -> list[AttemptRecord]:
                     e.max_score,
                     e.status,
                     e.message,
-                    tuple(
-                        TestFeedback(t.name, t.outcome, t.points, t.max_points, t.message)
-                        for t in e.tests
-                    ),
+                    tuple(TestFeedback(t.name, t.outcome, t.points, t.max_points, t.message) for t in e.tests),
                 )
                 for e in s.exercises
             ),

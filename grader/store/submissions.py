@@ -63,8 +63,15 @@ def record_submission(
             suite_version=exercise.suite_version,
         )
         row.tests = [
-            TestResult(position=i, test_id=t.id, name=t.name, outcome=t.outcome, points=t.points,
-                       max_points=t.max_points, message=t.message)
+            TestResult(
+                position=i,
+                test_id=t.id,
+                name=t.name,
+                outcome=t.outcome,
+                points=t.points,
+                max_points=t.max_points,
+                message=t.message,
+            )
             for i, t in enumerate(exercise.tests)
         ]
         submission.exercises.append(row)
@@ -105,12 +112,23 @@ class Progress:
         return {
             "student": self.student,
             "attempts": [
-                {"submission_id": a.submission_id, "created_at": a.created_at.isoformat(), "score": a.score,
-                 "max_score": a.max_score, "exercises": list(a.exercises)}
+                {
+                    "submission_id": a.submission_id,
+                    "created_at": a.created_at.isoformat(),
+                    "score": a.score,
+                    "max_score": a.max_score,
+                    "exercises": list(a.exercises),
+                }
                 for a in self.attempts
             ],
             "exercises": [
-                {"name": e.exercise, "attempts": e.attempts, "best": e.best, "latest": e.latest, "max_score": e.max_score}
+                {
+                    "name": e.exercise,
+                    "attempts": e.attempts,
+                    "best": e.best,
+                    "latest": e.latest,
+                    "max_score": e.max_score,
+                }
                 for e in self.exercises
             ],
         }

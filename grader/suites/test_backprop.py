@@ -35,10 +35,11 @@ XOR_NET = ([2, 3, 1], ["tanh", "sigmoid"])
 XOR_TARGET_LOSS, AND_TARGET_LOSS = 0.01, 0.02
 LOSS_HINT = "L = sum((AL - Y)^2) / m: square every error, add them all up, divide by m = the number of columns"
 GRADIENT_HINT = "dL/dAL = 2 * (AL - Y) / m, the derivative of sum((AL - Y)^2) / m"
-LAYER_HINT = ("dZ = dA * f'(Z); dW = dZ @ A_prev.T; db = dZ.sum(axis=1, keepdims=True); "
-              "dA_prev = W.T @ dZ")
-PASS_HINT = ("start from dA = loss_gradient(AL, Y), go through the caches from the last layer to the first, "
-             "pass dA_prev on, and return the gradients first layer first")
+LAYER_HINT = "dZ = dA * f'(Z); dW = dZ @ A_prev.T; db = dZ.sum(axis=1, keepdims=True); dA_prev = W.T @ dZ"
+PASS_HINT = (
+    "start from dA = loss_gradient(AL, Y), go through the caches from the last layer to the first, "
+    "pass dA_prev on, and return the gradients first layer first"
+)
 STEP_HINT = "w_new = w_old - learning_rate * gradient, for W and b of every layer, into new arrays"
 SECTION = "Backpropagation: How Networks Learn"
 
@@ -54,13 +55,17 @@ def _compare(got, expected, *, call, hint, blame=None, given_upstream=None, rtol
     if alternative is not None and difference(got, alternative, rtol=rtol, atol=atol) is None:
         return
     cause = blame() if blame is not None else None
-    fail(f"{call}\n  expected: {abbreviate(expected)}\n  got:      {abbreviate(got)}\n  {found}"
-         + (f"\n  cause: {cause}" if cause else ""), hint=hint)
+    fail(
+        f"{call}\n  expected: {abbreviate(expected)}\n  got:      {abbreviate(got)}\n  {found}"
+        + (f"\n  cause: {cause}" if cause else ""),
+        hint=hint,
+    )
 
 
 def _upstream(student, user, checks):
     """A blame function: `checks` are (function, args, expected, exercise) of the student's earlier code,
     called as backprop.py imported them; the first that is wrong is named."""
+
     def blame():
         for function, args, expected, exercise in checks:
             try:
@@ -68,20 +73,32 @@ def _upstream(student, user, checks):
             except MissingFunction:
                 continue  # imported under another name: cannot tell
             except StudentRaised as error:
-                return f"{user} uses your {exercise}.{function}, which raised {error.type_name}: fix {exercise}.py first"
+                return (
+                    f"{user} uses your {exercise}.{function}, which raised {error.type_name}: fix {exercise}.py first"
+                )
             except StudentCodeError:
                 return None
             if difference(got, expected, rtol=RTOL, atol=ATOL) is not None:
-                return (f"{user} uses your {exercise}.{function}, which is wrong here "
-                        f"(see the {exercise} tests): fix {exercise}.py first")
+                return (
+                    f"{user} uses your {exercise}.{function}, which is wrong here "
+                    f"(see the {exercise} tests): fix {exercise}.py first"
+                )
         return None
+
     return blame
 
 
 def _derivative_checks(caches):
-    return [(f"{c['activation']}_derivative", (c["Z"],),
-             getattr(reference_activations, f"{c['activation']}_derivative")(c["Z"]), "activations")
-            for c in caches if c["activation"] != "linear"]
+    return [
+        (
+            f"{c['activation']}_derivative",
+            (c["Z"],),
+            getattr(reference_activations, f"{c['activation']}_derivative")(c["Z"]),
+            "activations",
+        )
+        for c in caches
+        if c["activation"] != "linear"
+    ]
 
 
 def _student_derivative(student, name, Z):
@@ -126,8 +143,10 @@ def _forward_checks(X, parameters, names):
 
 
 def _network(rng, sizes, bias_scale=1.0):
-    return [{"W": rng.normal(size=(n_out, n_in)) / np.sqrt(n_in), "b": rng.normal(scale=bias_scale, size=(n_out, 1))}
-            for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
+    return [
+        {"W": rng.normal(size=(n_out, n_in)) / np.sqrt(n_in), "b": rng.normal(scale=bias_scale, size=(n_out, 1))}
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
 
 
 def _ratio_hint(got, expected, m, n_out):
@@ -135,10 +154,12 @@ def _ratio_hint(got, expected, m, n_out):
     if not isinstance(got, (float, np.floating)) or expected == 0:
         return LOSS_HINT
     ratio = float(got) / expected
-    for factor, hint in ((m, "you summed over the samples: divide by m, the number of columns"),
-                         (1 / n_out, "np.mean over every entry also divides by the number of outputs: sum, then divide by m"),
-                         (0.5, "a factor of 1/2: this course's loss is sum((AL - Y)^2) / m, without 1/2"),
-                         (2.0, "a factor of 2 in the loss? L = sum((AL - Y)^2) / m")):
+    for factor, hint in (
+        (m, "you summed over the samples: divide by m, the number of columns"),
+        (1 / n_out, "np.mean over every entry also divides by the number of outputs: sum, then divide by m"),
+        (0.5, "a factor of 1/2: this course's loss is sum((AL - Y)^2) / m, without 1/2"),
+        (2.0, "a factor of 2 in the loss? L = sum((AL - Y)^2) / m"),
+    ):
         if np.isclose(ratio, factor, rtol=1e-6):
             return hint
     return LOSS_HINT
@@ -171,7 +192,9 @@ def test_loss_matches_reference_on_random_batches(student, reference):
         AL, Y = rng.uniform(size=(n_out, m)), rng.integers(0, 2, size=(n_out, m))
         expected = reference.loss(AL, Y)
         got = student.call("loss", AL, Y, _readonly=True)
-        expect_close(got, expected, call=student.last_call, rtol=RTOL, atol=ATOL, hint=_ratio_hint(got, expected, m, n_out))
+        expect_close(
+            got, expected, call=student.last_call, rtol=RTOL, atol=ATOL, hint=_ratio_hint(got, expected, m, n_out)
+        )
 
 
 @pytest.mark.points(2)
@@ -182,8 +205,9 @@ def test_loss_gradient_matches_reference(student, reference):
     for n_out, m in ((1, 4), (3, 5), (2, 1)):
         AL, Y = rng.uniform(size=(n_out, m)), rng.integers(0, 2, size=(n_out, m))
         got = student.call("loss_gradient", AL, Y, _readonly=True)
-        expect_close(got, reference.loss_gradient(AL, Y), call=student.last_call, rtol=RTOL, atol=ATOL,
-                     hint=GRADIENT_HINT)
+        expect_close(
+            got, reference.loss_gradient(AL, Y), call=student.last_call, rtol=RTOL, atol=ATOL, hint=GRADIENT_HINT
+        )
 
 
 @pytest.mark.points(1)
@@ -200,8 +224,14 @@ def test_loss_gradient_equals_finite_differences_of_your_loss(student):
         up[index] += H
         down[index] -= H
         numerical[index] = (float(student.loss(up, Y)) - float(student.loss(down, Y))) / (2 * H)
-    expect_close(got, numerical, call=f"{call} against finite differences of your loss", rtol=1e-6, atol=1e-8,
-                 hint="loss and loss_gradient must agree: " + GRADIENT_HINT)
+    expect_close(
+        got,
+        numerical,
+        call=f"{call} against finite differences of your loss",
+        rtol=1e-6,
+        atol=1e-8,
+        hint="loss and loss_gradient must agree: " + GRADIENT_HINT,
+    )
 
 
 # -- backward ------------------------------------------------------------------------------
@@ -217,18 +247,25 @@ def test_activation_derivative_by_name(student, reference):
         if name == "relu":
             Z[0, 0] = 0.0
         got = student.call("activation_derivative", Z, name, _readonly=True)
-        _compare(got, reference.activation_derivative(Z, name), call=student.last_call,
-                 hint=f"the derivative of {name} at Z" + (" (linear: all ones)" if name == "linear" else ""),
-                 blame=_upstream(student, "backprop.activation_derivative",
-                                 _derivative_checks([{"activation": name, "Z": Z}])),
-                 given_upstream=lambda name=name, Z=Z: _student_derivative(student, name, Z))
+        _compare(
+            got,
+            reference.activation_derivative(Z, name),
+            call=student.last_call,
+            hint=f"the derivative of {name} at Z" + (" (linear: all ones)" if name == "linear" else ""),
+            blame=_upstream(
+                student, "backprop.activation_derivative", _derivative_checks([{"activation": name, "Z": Z}])
+            ),
+            given_upstream=lambda name=name, Z=Z: _student_derivative(student, name, Z),
+        )
     try:
         got = student.activation_derivative(np.zeros((1, 2)), "softplus")
     except StudentRaised as error:
         expect(error.type_name == "ValueError", student.last_call, f"raised {error.type_name}, expected ValueError")
         return
-    fail(f"{student.last_call}\n  returned {abbreviate(got)}, expected a ValueError",
-         hint="raise ValueError for a name other than sigmoid, relu, tanh or linear")
+    fail(
+        f"{student.last_call}\n  returned {abbreviate(got)}, expected a ValueError",
+        hint="raise ValueError for a name other than sigmoid, relu, tanh or linear",
+    )
 
 
 def _layer_case(rng, n_in, n_out, m, name):
@@ -241,8 +278,12 @@ def _layer_case(rng, n_in, n_out, m, name):
 
 def _layer_result(student, got):
     call = student.last_call
-    expect(isinstance(got, tuple) and len(got) == 3, call, f"expected a tuple (dA_prev, dW, db), got {abbreviate(got)}",
-           hint="return dA_prev, dW, db")
+    expect(
+        isinstance(got, tuple) and len(got) == 3,
+        call,
+        f"expected a tuple (dA_prev, dW, db), got {abbreviate(got)}",
+        hint="return dA_prev, dW, db",
+    )
     return got
 
 
@@ -251,17 +292,28 @@ def _layer_result(student, got):
 def test_layer_backward_matches_reference_on_reference_caches(student, reference):
     """layer_backward matches the reference on caches of the reference dense_layer, every activation"""
     rng = np.random.default_rng(64)
-    for (n_in, n_out, m), name in zip([(3, 2, 4), (4, 3, 1), (2, 5, 3), (5, 1, 6)], ["sigmoid", "relu", "tanh", "linear"], strict=True):
+    for (n_in, n_out, m), name in zip(
+        [(3, 2, 4), (4, 3, 1), (2, 5, 3), (5, 1, 6)], ["sigmoid", "relu", "tanh", "linear"], strict=True
+    ):
         dA, cache = _layer_case(rng, n_in, n_out, m, name)
         expected = reference.layer_backward(dA, cache)
         got = _layer_result(student, student.call("layer_backward", dA, cache, _readonly=True))
         call = student.last_call
         blame = _upstream(student, "backprop.layer_backward", _derivative_checks([cache]))
-        given = _layer_given_upstream(student, reference, dA, cache) if difference(
-            got, expected, rtol=RTOL, atol=ATOL) is not None else None
+        given = (
+            _layer_given_upstream(student, reference, dA, cache)
+            if difference(got, expected, rtol=RTOL, atol=ATOL) is not None
+            else None
+        )
         for index, (part, g, e) in enumerate(zip(("dA_prev", "dW", "db"), got, expected, strict=True)):
-            _compare(g, e, call=f"{call}, {part}", hint=LAYER_HINT, blame=blame,
-                     given_upstream=lambda index=index, given=given: None if given is None else given[index])
+            _compare(
+                g,
+                e,
+                call=f"{call}, {part}",
+                hint=LAYER_HINT,
+                blame=blame,
+                given_upstream=lambda index=index, given=given: None if given is None else given[index],
+            )
 
 
 @pytest.mark.points(2)
@@ -274,7 +326,9 @@ def test_layer_backward_equals_finite_differences_of_the_layer(student, referenc
         inputs = {"A_prev": cache["A_prev"], "W": cache["W"], "b": cache["b"]}
 
         def objective(values, name=name, dA=dA):
-            return float(np.sum(dA * reference_forward.dense_layer(values["A_prev"], values["W"], values["b"], name)[0]))
+            return float(
+                np.sum(dA * reference_forward.dense_layer(values["A_prev"], values["W"], values["b"], name)[0])
+            )
 
         _, exact_cache = reference_forward.dense_layer(inputs["A_prev"], inputs["W"], inputs["b"], name)
         if np.abs(exact_cache["Z"]).min() < 1e-3:  # a course bug, not the student's: keep ReLU away from its kink
@@ -291,10 +345,16 @@ def test_layer_backward_equals_finite_differences_of_the_layer(student, referenc
                 down[key][index] -= H
                 numerical[index] = (objective(up) - objective(down)) / (2 * H)
             label = {"A_prev": "dA_prev", "W": "dW", "b": "db"}[key]
-            _compare(part, numerical, call=f"{call}, {label} against finite differences", rtol=1e-6, atol=1e-8,
-                     hint=LAYER_HINT,
-                     given_upstream=lambda position=position, given=given: None if given is None else given[position],
-                     blame=_upstream(student, "backprop.layer_backward", _derivative_checks([exact_cache])))
+            _compare(
+                part,
+                numerical,
+                call=f"{call}, {label} against finite differences",
+                rtol=1e-6,
+                atol=1e-8,
+                hint=LAYER_HINT,
+                given_upstream=lambda position=position, given=given: None if given is None else given[position],
+                blame=_upstream(student, "backprop.layer_backward", _derivative_checks([exact_cache])),
+            )
 
 
 @pytest.mark.points(3)
@@ -302,21 +362,33 @@ def test_layer_backward_equals_finite_differences_of_the_layer(student, referenc
 def test_backward_pass_matches_reference_on_reference_caches(student, reference):
     """backward_pass matches the reference on the caches of the reference forward pass (lesson network and others)"""
     rng = np.random.default_rng(66)
-    for sizes, names, m in (([3, 3, 3, 2], ["tanh", "tanh", "sigmoid"], 4), ([2, 4, 1], ["relu", "sigmoid"], 5),
-                            ([4, 3, 5, 2], ["sigmoid", "tanh", "linear"], 1)):
+    for sizes, names, m in (
+        ([3, 3, 3, 2], ["tanh", "tanh", "sigmoid"], 4),
+        ([2, 4, 1], ["relu", "sigmoid"], 5),
+        ([4, 3, 5, 2], ["sigmoid", "tanh", "linear"], 1),
+    ):
         parameters = _network(rng, sizes)
         X, Y = rng.normal(size=(sizes[0], m)), rng.uniform(size=(sizes[-1], m))
         AL, caches = reference_forward.forward_pass(X, parameters, names)
         expected = reference.backward_pass(AL, Y, caches)
         got = student.call("backward_pass", AL, Y, caches, _readonly=True)
         call = student.last_call
-        expect(isinstance(got, list) and len(got) == len(parameters), call,
-               f"expected a list of {len(parameters)} gradient dicts, first layer first; got {abbreviate(got)}",
-               hint=PASS_HINT)
-        _compare(got, expected, call=call, hint=PASS_HINT,
-                 blame=_upstream(student, "backprop.backward_pass", _derivative_checks(caches)),
-                 given_upstream=lambda AL=AL, Y=Y, caches=caches: _backward_given_upstream(
-                     student, reference, AL, Y, caches))
+        expect(
+            isinstance(got, list) and len(got) == len(parameters),
+            call,
+            f"expected a list of {len(parameters)} gradient dicts, first layer first; got {abbreviate(got)}",
+            hint=PASS_HINT,
+        )
+        _compare(
+            got,
+            expected,
+            call=call,
+            hint=PASS_HINT,
+            blame=_upstream(student, "backprop.backward_pass", _derivative_checks(caches)),
+            given_upstream=lambda AL=AL, Y=Y, caches=caches: _backward_given_upstream(
+                student, reference, AL, Y, caches
+            ),
+        )
 
 
 @pytest.mark.points(3)
@@ -330,9 +402,14 @@ def test_whole_network_gradients_equal_numerical_gradients(student, reference):
     AL, caches = reference_forward.forward_pass(X, parameters, names)
     got = student.call("backward_pass", AL, Y, caches, _readonly=True)
     call = student.last_call
-    expect(isinstance(got, list) and len(got) == len(parameters)
-           and all(isinstance(g, dict) and {"W", "b"} <= set(g) for g in got), call,
-           f"expected a list of {len(parameters)} {{'W', 'b'}} gradient dicts, got {abbreviate(got)}", hint=PASS_HINT)
+    expect(
+        isinstance(got, list)
+        and len(got) == len(parameters)
+        and all(isinstance(g, dict) and {"W", "b"} <= set(g) for g in got),
+        call,
+        f"expected a list of {len(parameters)} {{'W', 'b'}} gradient dicts, got {abbreviate(got)}",
+        hint=PASS_HINT,
+    )
     numerical = _numerical_gradients(reference, X, Y, parameters, names)
     given = None
     for layer, key in [(layer, key) for layer in range(len(parameters)) for key in ("W", "b")]:
@@ -343,16 +420,21 @@ def test_whole_network_gradients_equal_numerical_gradients(student, reference):
             if float(error.max()) < GRAD_RTOL:
                 continue
             worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(error)), error.shape))
-            found = (f"relative error {float(error.max()):.2e} (bound {GRAD_RTOL:g}); worst at {list(worst)}: "
-                     f"numerical {float(exact[worst])!r}, yours {float(analytic[worst])!r}")
+            found = (
+                f"relative error {float(error.max()):.2e} (bound {GRAD_RTOL:g}); worst at {list(worst)}: "
+                f"numerical {float(exact[worst])!r}, yours {float(analytic[worst])!r}"
+            )
         if given is None:
             given = _backward_given_upstream(student, reference, AL, Y, caches) or []
         if given and difference(got, given, rtol=1e-7, atol=1e-10) is None:
             return  # right, given the student's own (wrong) activation derivatives
         blame = _upstream(student, "backprop.backward_pass", _derivative_checks(caches))()
-        fail(f"{call}, gradient of layer {layer + 1} {key} against finite differences (h = {H:g})\n"
-             f"  expected: {abbreviate(exact)}\n  got:      {abbreviate(analytic)}\n  {found}"
-             + (f"\n  cause: {blame}" if blame else ""), hint=PASS_HINT)
+        fail(
+            f"{call}, gradient of layer {layer + 1} {key} against finite differences (h = {H:g})\n"
+            f"  expected: {abbreviate(exact)}\n  got:      {abbreviate(analytic)}\n  {found}"
+            + (f"\n  cause: {blame}" if blame else ""),
+            hint=PASS_HINT,
+        )
 
 
 def _numerical_gradients(reference, X, Y, parameters, names):
@@ -386,17 +468,27 @@ def test_batch_gradient_is_the_mean_of_the_sample_gradients(student):
     batch_call = student.last_call
     singles = []
     for j in range(X.shape[1]):
-        AL_j, caches_j = reference_forward.forward_pass(X[:, j:j + 1], parameters, names)
-        singles.append(student.call("backward_pass", AL_j, Y[:, j:j + 1], caches_j, _readonly=True))
+        AL_j, caches_j = reference_forward.forward_pass(X[:, j : j + 1], parameters, names)
+        singles.append(student.call("backward_pass", AL_j, Y[:, j : j + 1], caches_j, _readonly=True))
     try:
-        mean = [{key: np.mean([s[layer][key] for s in singles], axis=0) for key in ("W", "b")}
-                for layer in range(len(parameters))]
+        mean = [
+            {key: np.mean([s[layer][key] for s in singles], axis=0) for key in ("W", "b")}
+            for layer in range(len(parameters))
+        ]
     except (TypeError, KeyError, IndexError, ValueError):
-        fail(f"{student.last_call}\n  expected a list of {{'W', 'b'}} gradient dicts, got {abbreviate(singles[-1])}",
-             hint=PASS_HINT)
-    _compare(batch, mean, call=f"{batch_call} against the mean over its {X.shape[1]} samples", hint=(
-        "the loss averages over the samples, so its gradient is the mean of the samples' gradients: "
-        "the 1/m comes from loss_gradient, and dW, db sum over the columns"))
+        fail(
+            f"{student.last_call}\n  expected a list of {{'W', 'b'}} gradient dicts, got {abbreviate(singles[-1])}",
+            hint=PASS_HINT,
+        )
+    _compare(
+        batch,
+        mean,
+        call=f"{batch_call} against the mean over its {X.shape[1]} samples",
+        hint=(
+            "the loss averages over the samples, so its gradient is the mean of the samples' gradients: "
+            "the 1/m comes from loss_gradient, and dW, db sum over the columns"
+        ),
+    )
 
 
 # -- gradient descent ----------------------------------------------------------------------
@@ -430,8 +522,10 @@ def test_gradient_step_returns_new_parameters_and_leaves_its_input_alone(student
             got = student.call("gradient_step", parameters, gradients, learning_rate, _readonly=True)
         except StudentRaised as error:
             if "read-only" in error.message:
-                fail(f"{student.last_call}\n  wrote into the parameters it was given ({error.message})",
-                     hint="return new arrays (W - learning_rate * dW), do not update in place with -=")
+                fail(
+                    f"{student.last_call}\n  wrote into the parameters it was given ({error.message})",
+                    hint="return new arrays (W - learning_rate * dW), do not update in place with -=",
+                )
             raise
         uphill = reference.gradient_step(parameters, gradients, -learning_rate)
         hint = STEP_HINT
@@ -446,13 +540,19 @@ def test_gradient_step_returns_new_parameters_and_leaves_its_input_alone(student
 def _train(student, *args, **kwargs):
     result = student.call("train", *args, _readonly=True, _timeout=TRAIN_TIMEOUT, **kwargs)
     call = student.last_call
-    expect(isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], list)
-           and isinstance(result[1], list), call,
-           f"expected (parameters, losses): a list of layer dicts and a list of floats; got {abbreviate(result)}",
-           hint="return parameters, losses")
+    expect(
+        isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], list) and isinstance(result[1], list),
+        call,
+        f"expected (parameters, losses): a list of layer dicts and a list of floats; got {abbreviate(result)}",
+        hint="return parameters, losses",
+    )
     parameters, losses = result
-    expect(all(isinstance(v, (float, np.floating)) for v in losses) and len(losses) > 0, call,
-           f"losses should be a non-empty list of floats, got {abbreviate(losses)}", hint="append float(loss(AL, Y))")
+    expect(
+        all(isinstance(v, (float, np.floating)) for v in losses) and len(losses) > 0,
+        call,
+        f"losses should be a non-empty list of floats, got {abbreviate(losses)}",
+        hint="append float(loss(AL, Y))",
+    )
     return call, parameters, losses
 
 
@@ -460,9 +560,14 @@ def _training_blame(student, X, Y, sizes, names, seed):
     parameters = reference_forward.init_parameters(sizes, seed)
     _, caches = reference_forward.forward_pass(X, parameters, names)
     trained = _network(np.random.default_rng(69), sizes)  # non-zero biases, as after a few steps
-    return _upstream(student, "backprop.train",
-                     [("init_parameters", (sizes, seed), parameters, "forward")] + _forward_checks(X, parameters, names)
-                     + _forward_checks(X, trained, names) + _derivative_checks(caches))
+    return _upstream(
+        student,
+        "backprop.train",
+        [("init_parameters", (sizes, seed), parameters, "forward")]
+        + _forward_checks(X, parameters, names)
+        + _forward_checks(X, trained, names)
+        + _derivative_checks(caches),
+    )
 
 
 def _learned(student, X, Y, sizes, names, target, **kwargs):
@@ -477,18 +582,27 @@ def _learned(student, X, Y, sizes, names, target, **kwargs):
     elif len(losses) < kwargs.get("max_steps", 1000) and losses[-1] > target:
         hint = "training stopped early: stop only when previous - current < tol"
     if not losses[-1] < target:
-        fail(f"{call}\n  the final loss is {losses[-1]!r} after {len(losses)} losses (first {losses[0]!r}); "
-             f"expected below {target}" + (f"\n  cause: {cause}" if cause else ""), hint=hint)
+        fail(
+            f"{call}\n  the final loss is {losses[-1]!r} after {len(losses)} losses (first {losses[0]!r}); "
+            f"expected below {target}" + (f"\n  cause: {cause}" if cause else ""),
+            hint=hint,
+        )
     try:
         AL, _ = reference_forward.forward_pass(X, parameters, names)
     except (KeyError, TypeError, ValueError, IndexError):
-        fail(f"{call}\n  the parameters returned are not a list of {{'W', 'b'}} dicts of the right shapes: "
-             f"{abbreviate(parameters)}", hint="return the parameters as init_parameters lays them out")
+        fail(
+            f"{call}\n  the parameters returned are not a list of {{'W', 'b'}} dicts of the right shapes: "
+            f"{abbreviate(parameters)}",
+            hint="return the parameters as init_parameters lays them out",
+        )
     predictions = np.round(AL).astype(int)
     if not np.array_equal(predictions, Y):
         cause = blame()
-        fail(f"{call}\n  the trained network predicts {predictions.tolist()} (rounded), expected {Y.tolist()}"
-             + (f"\n  cause: {cause}" if cause else ""), hint=hint)
+        fail(
+            f"{call}\n  the trained network predicts {predictions.tolist()} (rounded), expected {Y.tolist()}"
+            + (f"\n  cause: {cause}" if cause else ""),
+            hint=hint,
+        )
     return call, parameters, losses
 
 
@@ -496,9 +610,8 @@ def _learned(student, X, Y, sizes, names, target, **kwargs):
 @pytest.mark.lesson("Backpropagation: The Learning Process, 5. Repeat until convergence")
 @pytest.mark.parametrize("seed", [0, 1])
 def test_train_learns_xor(student, seed):
-    """train learns XOR with a 2 -> 3 -> 1 tanh/sigmoid network (rate 2.0, 300 steps): loss below 0.01, exact predictions"""
-    _learned(student, TRUTH_TABLE, XOR, *XOR_NET, XOR_TARGET_LOSS,
-             learning_rate=2.0, max_steps=300, seed=seed)
+    """train learns XOR (a 2-3-1 tanh/sigmoid network, rate 2.0, 300 steps): loss below 0.01, exact predictions"""
+    _learned(student, TRUTH_TABLE, XOR, *XOR_NET, XOR_TARGET_LOSS, learning_rate=2.0, max_steps=300, seed=seed)
 
 
 @functools.cache
@@ -515,8 +628,12 @@ def test_train_learns_the_and_gate_with_the_default_settings(student):
     defaults = "defaults: learning_rate=1.0, max_steps=1000, tol=1e-9, seed=0"
     call, parameters, losses = _learned(student, TRUTH_TABLE, AND, [2, 1], ["sigmoid"], AND_TARGET_LOSS)
     expected_parameters, expected_losses = _reference_and_training()
-    expect(len(losses) == len(expected_losses), call,
-           f"expected {len(expected_losses)} losses with the defaults, got {len(losses)}", hint=defaults)
+    expect(
+        len(losses) == len(expected_losses),
+        call,
+        f"expected {len(expected_losses)} losses with the defaults, got {len(losses)}",
+        hint=defaults,
+    )
     _compare(parameters, expected_parameters, call=call, rtol=1e-6, atol=1e-9, hint=defaults)
 
 
@@ -527,20 +644,34 @@ def test_first_training_step_is_one_forward_backward_step(student, reference):
     sizes, names = XOR_NET
     parameters = reference_forward.init_parameters(sizes, 3)
     AL, caches = reference_forward.forward_pass(TRUTH_TABLE, parameters, names)
-    expected = (reference.gradient_step(parameters, reference.backward_pass(AL, XOR, caches), 0.7),
-                [reference.loss(AL, XOR)])
-    call, got_parameters, got_losses = _train(student, TRUTH_TABLE, XOR, sizes, names,
-                                              learning_rate=0.7, max_steps=1, seed=3)
+    expected = (
+        reference.gradient_step(parameters, reference.backward_pass(AL, XOR, caches), 0.7),
+        [reference.loss(AL, XOR)],
+    )
+    call, got_parameters, got_losses = _train(
+        student, TRUTH_TABLE, XOR, sizes, names, learning_rate=0.7, max_steps=1, seed=3
+    )
     blame = _training_blame(student, TRUTH_TABLE, XOR, sizes, names, 3)
 
     def given_upstream():  # the same step with the student's own (wrong) activation derivatives
         gradients = _backward_given_upstream(student, reference, AL, XOR, caches)
         return None if gradients is None else reference.gradient_step(parameters, gradients, 0.7)
 
-    _compare(got_losses, expected[1], call=call + ", losses", blame=blame,
-             hint="with max_steps=1: one forward pass, its loss appended, one backward pass and one step")
-    _compare(got_parameters, expected[0], call=call + ", parameters", blame=blame, given_upstream=given_upstream,
-             hint="start from init_parameters(layer_sizes, seed), then forward_pass, backward_pass, gradient_step")
+    _compare(
+        got_losses,
+        expected[1],
+        call=call + ", losses",
+        blame=blame,
+        hint="with max_steps=1: one forward pass, its loss appended, one backward pass and one step",
+    )
+    _compare(
+        got_parameters,
+        expected[0],
+        call=call + ", parameters",
+        blame=blame,
+        given_upstream=given_upstream,
+        hint="start from init_parameters(layer_sizes, seed), then forward_pass, backward_pass, gradient_step",
+    )
 
 
 @pytest.mark.points(2)
@@ -548,20 +679,43 @@ def test_first_training_step_is_one_forward_backward_step(student, reference):
 def test_train_stops_when_the_loss_stops_falling(student, reference):
     """train stops when the loss falls by less than tol, or after max_steps steps"""
     sizes, names = XOR_NET
-    for kwargs, rule in (({"tol": 10.0, "max_steps": 50}, "with tol=10 the second loss has not fallen by 10: stop there"),
-                         ({"tol": -1.0, "max_steps": 5}, "with tol=-1 the loss never stops falling: make max_steps steps"),
-                         ({"tol": 1e-3, "max_steps": 300, "learning_rate": 1.0}, "stop as soon as previous - current < tol")):
+    for kwargs, rule in (
+        ({"tol": 10.0, "max_steps": 50}, "with tol=10 the second loss has not fallen by 10: stop there"),
+        ({"tol": -1.0, "max_steps": 5}, "with tol=-1 the loss never stops falling: make max_steps steps"),
+        ({"tol": 1e-3, "max_steps": 300, "learning_rate": 1.0}, "stop as soon as previous - current < tol"),
+    ):
         call, parameters, losses = _train(student, TRUTH_TABLE, XOR, sizes, names, seed=2, **kwargs)
         expected_parameters, expected_losses = reference.train(TRUTH_TABLE, XOR, sizes, names, seed=2, **kwargs)
-        expect(len(losses) == len(expected_losses), call,
-               f"expected {len(expected_losses)} losses, got {len(losses)}", hint=rule)
-        _compare(losses, expected_losses, call=call + ", losses", hint=rule,
-                 blame=_training_blame(student, TRUTH_TABLE, XOR, sizes, names, 2))
-        _compare(parameters, expected_parameters, call=call + ", parameters", rtol=1e-7, atol=1e-10,
-                 hint="when the rule stops training, return the parameters of that last forward pass (no more step)")
+        expect(
+            len(losses) == len(expected_losses),
+            call,
+            f"expected {len(expected_losses)} losses, got {len(losses)}",
+            hint=rule,
+        )
+        _compare(
+            losses,
+            expected_losses,
+            call=call + ", losses",
+            hint=rule,
+            blame=_training_blame(student, TRUTH_TABLE, XOR, sizes, names, 2),
+        )
+        _compare(
+            parameters,
+            expected_parameters,
+            call=call + ", parameters",
+            rtol=1e-7,
+            atol=1e-10,
+            hint="when the rule stops training, return the parameters of that last forward pass (no more step)",
+        )
     flat = np.zeros((2, 3))  # zero inputs and targets through linear layers: the loss is 0 and stays 0
-    for kwargs, expected_count, rule in (({}, 2, "a loss that does not fall (0 - 0 < tol=1e-9) stops training"),
-                                         ({"tol": 0.0}, 4, "with tol=0 a flat loss has not fallen by less than 0: go on")):
+    for kwargs, expected_count, rule in (
+        ({}, 2, "a loss that does not fall (0 - 0 < tol=1e-9) stops training"),
+        ({"tol": 0.0}, 4, "with tol=0 a flat loss has not fallen by less than 0: go on"),
+    ):
         call, _, losses = _train(student, flat, flat[:1], [2, 1], ["linear"], max_steps=4, **kwargs)
-        expect(len(losses) == expected_count, call, f"expected {expected_count} losses, got {len(losses)}: "
-               f"{abbreviate(losses)}", hint=rule + " (the rule is: stop when previous - current < tol)")
+        expect(
+            len(losses) == expected_count,
+            call,
+            f"expected {expected_count} losses, got {len(losses)}: {abbreviate(losses)}",
+            hint=rule + " (the rule is: stop when previous - current < tol)",
+        )

@@ -25,8 +25,10 @@ AND_W, AND_B = np.array([[0.5, 0.5]]), np.array([[-0.75]])
 AND_Z = np.array([[-0.75, -0.25, -0.25, 0.25]])
 AND_SIGMOID = np.array([[0.32082130082460697, 0.4378234991142019, 0.4378234991142019, 0.5621765008857981]])
 LAYER_HINT = "Z = W @ A_prev + b with W (n_out, n_in), A_prev (n_in, m) and b (n_out, 1), then A = activate(Z, name)"
-INIT_HINT = ("for each layer in order: W = rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), "
-             "b = np.zeros((n_out, 1)), with one rng = np.random.default_rng(seed)")
+INIT_HINT = (
+    "for each layer in order: W = rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), "
+    "b = np.zeros((n_out, 1)), with one rng = np.random.default_rng(seed)"
+)
 PASS_HINT = "feed each layer's output A to the next layer as its A_prev, with that layer's own W, b and activation name"
 
 
@@ -41,12 +43,16 @@ def _compare(got, expected, *, call, hint, blame=None, given_upstream=None, rtol
     if alternative is not None and difference(got, alternative, rtol=rtol, atol=atol) is None:
         return
     cause = blame() if blame is not None else None
-    fail(f"{call}\n  expected: {abbreviate(expected)}\n  got:      {abbreviate(got)}\n  {found}"
-         + (f"\n  cause: {cause}" if cause else ""), hint=hint)
+    fail(
+        f"{call}\n  expected: {abbreviate(expected)}\n  got:      {abbreviate(got)}\n  {found}"
+        + (f"\n  cause: {cause}" if cause else ""),
+        hint=hint,
+    )
 
 
 def _activation_blame(student, pairs, user):
     """A message naming the student's activation function that is wrong on these Z, or None."""
+
     def blame():
         for name, Z in pairs:
             if name == "linear":
@@ -60,9 +66,12 @@ def _activation_blame(student, pairs, user):
             except StudentCodeError:
                 return None
             if difference(got, getattr(reference_activations, name)(Z), rtol=RTOL, atol=ATOL) is not None:
-                return (f"{user} uses your activations.{name}, which gives wrong values here "
-                        f"(see the activations tests): fix activations.py first")
+                return (
+                    f"{user} uses your activations.{name}, which gives wrong values here "
+                    f"(see the activations tests): fix activations.py first"
+                )
         return None
+
     return blame
 
 
@@ -95,8 +104,10 @@ def _pass_given_upstream(student, reference, X, parameters, names):
 
 
 def _network(rng, sizes):
-    return [{"W": rng.normal(size=(n_out, n_in)), "b": rng.normal(size=(n_out, 1))}
-            for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
+    return [
+        {"W": rng.normal(size=(n_out, n_in)), "b": rng.normal(size=(n_out, 1))}
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
 
 
 def _given(student, reference, X, parameters, names):
@@ -107,6 +118,7 @@ def _given(student, reference, X, parameters, names):
         if not memo:
             memo.append(_pass_given_upstream(student, reference, X, parameters, names) or (None, None))
         return memo[0]
+
     return get
 
 
@@ -120,16 +132,28 @@ def test_init_parameters_shapes_for_the_lesson_network(student):
     """init_parameters gives W (n_out, n_in) and zero b (n_out, 1) for the lesson's 3 -> 3 -> 3 -> 2 network"""
     got = student.init_parameters([3, 4, 5, 2], 0)
     call = student.last_call
-    expect(isinstance(got, list) and len(got) == 3, call,
-           f"expected a list of 3 layer dicts, got {abbreviate(got)}", hint=INIT_HINT)
+    expect(
+        isinstance(got, list) and len(got) == 3,
+        call,
+        f"expected a list of 3 layer dicts, got {abbreviate(got)}",
+        hint=INIT_HINT,
+    )
     for index, (n_in, n_out) in enumerate([(3, 4), (4, 5), (5, 2)]):
         layer = got[index]
-        expect(isinstance(layer, dict) and {"W", "b"} <= set(layer), call,
-               f"layer {index}: expected a dict with keys 'W' and 'b', got {abbreviate(layer)}", hint=INIT_HINT)
+        expect(
+            isinstance(layer, dict) and {"W", "b"} <= set(layer),
+            call,
+            f"layer {index}: expected a dict with keys 'W' and 'b', got {abbreviate(layer)}",
+            hint=INIT_HINT,
+        )
         for key, shape in (("W", (n_out, n_in)), ("b", (n_out, 1))):
             value = layer[key]
-            expect(isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating), call,
-                   f"layer {index} {key}: expected a float array, got {abbreviate(value)}", hint=INIT_HINT)
+            expect(
+                isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating),
+                call,
+                f"layer {index} {key}: expected a float array, got {abbreviate(value)}",
+                hint=INIT_HINT,
+            )
             _compare(value.shape, shape, call=f"{call}[{index}][{key!r}].shape", hint=INIT_HINT)
         expect(not np.any(layer["b"]), call, f"layer {index}: the biases should start at zero", hint=INIT_HINT)
 
@@ -142,11 +166,19 @@ def test_init_parameters_matches_reference_draws(student, reference):
         got = student.init_parameters(sizes, seed)
         _compare(got, reference.init_parameters(sizes, seed), call=student.last_call, hint=INIT_HINT)
     got = student.init_parameters([2, 3, 1])
-    _compare(got, reference.init_parameters([2, 3, 1], 0), call=student.last_call,
-             hint="the seed defaults to 0: def init_parameters(layer_sizes, seed=0)")
+    _compare(
+        got,
+        reference.init_parameters([2, 3, 1], 0),
+        call=student.last_call,
+        hint="the seed defaults to 0: def init_parameters(layer_sizes, seed=0)",
+    )
     other = student.init_parameters(LESSON_SIZES, 1)
-    expect(not np.allclose(other[0]["W"], reference.init_parameters(LESSON_SIZES, 0)[0]["W"]), student.last_call,
-           "seed 1 gave the same weights as seed 0: use the seed argument", hint=INIT_HINT)
+    expect(
+        not np.allclose(other[0]["W"], reference.init_parameters(LESSON_SIZES, 0)[0]["W"]),
+        student.last_call,
+        "seed 1 gave the same weights as seed 0: use the seed argument",
+        hint=INIT_HINT,
+    )
 
 
 @pytest.mark.points(1)
@@ -157,14 +189,22 @@ def test_activate_chooses_the_function_by_name(student, reference):
     for name in NAMES:
         Z = rng.normal(scale=2.0, size=(3, 4))
         got = student.call("activate", Z, name, _readonly=True)
-        _compare(got, reference.activate(Z, name), call=student.last_call,
-                 hint=f"activate(Z, {name!r}) should apply {name} to every element" + (
-                     " (linear: f(z) = z, a float copy of Z)" if name == "linear" else ""),
-                 blame=_activation_blame(student, [(name, Z)], "forward.activate"),
-                 given_upstream=lambda name=name, Z=Z: _student_activation(student, name, Z))
+        _compare(
+            got,
+            reference.activate(Z, name),
+            call=student.last_call,
+            hint=f"activate(Z, {name!r}) should apply {name} to every element"
+            + (" (linear: f(z) = z, a float copy of Z)" if name == "linear" else ""),
+            blame=_activation_blame(student, [(name, Z)], "forward.activate"),
+            given_upstream=lambda name=name, Z=Z: _student_activation(student, name, Z),
+        )
     Z = np.array([[-2, 0, 3]])
-    _compare(student.call("activate", Z, "linear", _readonly=True), np.array([[-2.0, 0.0, 3.0]]),
-             call=student.last_call, hint="return floats: np.asarray(Z, dtype=float)")
+    _compare(
+        student.call("activate", Z, "linear", _readonly=True),
+        np.array([[-2.0, 0.0, 3.0]]),
+        call=student.last_call,
+        hint="return floats: np.asarray(Z, dtype=float)",
+    )
 
 
 @pytest.mark.points(1)
@@ -174,11 +214,17 @@ def test_activate_rejects_an_unknown_name(student):
     try:
         got = student.activate(np.zeros((2, 2)), "softplus")
     except StudentRaised as error:
-        expect(error.type_name == "ValueError", student.last_call,
-               f"raised {error.type_name}, expected ValueError", hint="raise ValueError(f'unknown activation {name!r}')")
+        expect(
+            error.type_name == "ValueError",
+            student.last_call,
+            f"raised {error.type_name}, expected ValueError",
+            hint="raise ValueError(f'unknown activation {name!r}')",
+        )
         return
-    fail(f"{student.last_call}\n  returned {abbreviate(got)}, expected a ValueError",
-         hint="raise ValueError for a name other than sigmoid, relu, tanh or linear")
+    fail(
+        f"{student.last_call}\n  returned {abbreviate(got)}, expected a ValueError",
+        hint="raise ValueError for a name other than sigmoid, relu, tanh or linear",
+    )
 
 
 @pytest.mark.points(1)
@@ -187,13 +233,22 @@ def test_dense_layer_reproduces_the_and_gate_verification(student):
     """dense_layer on the lesson's AND-gate perceptron gives its z for the four inputs, and sigmoid(z)"""
     got = student.call("dense_layer", AND_X, AND_W, AND_B, "linear", _readonly=True)
     call = student.last_call
-    expect(isinstance(got, tuple) and len(got) == 2, call, f"expected a tuple (A, cache), got {abbreviate(got)}",
-           hint="return A, cache")
+    expect(
+        isinstance(got, tuple) and len(got) == 2,
+        call,
+        f"expected a tuple (A, cache), got {abbreviate(got)}",
+        hint="return A, cache",
+    )
     _compare(got[0], AND_Z, call=call, hint=LAYER_HINT)
     got = student.call("dense_layer", AND_X, AND_W, AND_B, "sigmoid", _readonly=True)
-    _compare(got[0], AND_SIGMOID, call=student.last_call, hint=LAYER_HINT,
-             blame=_activation_blame(student, [("sigmoid", AND_Z)], "forward.dense_layer"),
-             given_upstream=lambda: _student_activation(student, "sigmoid", AND_Z))
+    _compare(
+        got[0],
+        AND_SIGMOID,
+        call=student.last_call,
+        hint=LAYER_HINT,
+        blame=_activation_blame(student, [("sigmoid", AND_Z)], "forward.dense_layer"),
+        given_upstream=lambda: _student_activation(student, "sigmoid", AND_Z),
+    )
 
 
 @pytest.mark.points(3)
@@ -206,11 +261,20 @@ def test_dense_layer_matches_reference_on_random_layers(student, reference):
         expected, cache = reference.dense_layer(A_prev, W, b, name)
         got = student.call("dense_layer", A_prev, W, b, name, _readonly=True)
         call = student.last_call
-        expect(isinstance(got, tuple) and len(got) == 2, call, f"expected a tuple (A, cache), got {abbreviate(got)}",
-               hint="return A, cache")
-        _compare(got[0], expected, call=call, hint=LAYER_HINT,
-                 blame=_activation_blame(student, [(name, cache["Z"])], "forward.dense_layer"),
-                 given_upstream=lambda name=name, Z=cache["Z"]: _student_activation(student, name, Z))
+        expect(
+            isinstance(got, tuple) and len(got) == 2,
+            call,
+            f"expected a tuple (A, cache), got {abbreviate(got)}",
+            hint="return A, cache",
+        )
+        _compare(
+            got[0],
+            expected,
+            call=call,
+            hint=LAYER_HINT,
+            blame=_activation_blame(student, [(name, cache["Z"])], "forward.dense_layer"),
+            given_upstream=lambda name=name, Z=cache["Z"]: _student_activation(student, name, Z),
+        )
 
 
 @pytest.mark.points(2)
@@ -223,22 +287,38 @@ def test_dense_layer_cache_holds_what_backprop_needs(student, reference):
     got = student.call("dense_layer", A_prev, W, b, "tanh", _readonly=True)
     call = student.last_call
     cache = got[1] if isinstance(got, tuple) and len(got) == 2 else None
-    expect(isinstance(cache, dict), call, f"expected (A, cache) with cache a dict, got {abbreviate(got)}",
-           hint='cache = {"A_prev": A_prev, "Z": Z, "W": W, "b": b, "activation": activation}')
+    expect(
+        isinstance(cache, dict),
+        call,
+        f"expected (A, cache) with cache a dict, got {abbreviate(got)}",
+        hint='cache = {"A_prev": A_prev, "Z": Z, "W": W, "b": b, "activation": activation}',
+    )
     extra = sorted(set(cache) - set(expected), key=str)
     expect(not extra, call, f"unexpected cache keys {extra}: use exactly A_prev, Z, W, b, activation")
-    _compare(cache, expected, call=call + "[1]", hint="Z is W @ A_prev + b before the activation; "
-             "store the arrays as float64 (np.asarray(x, dtype=float))")
+    _compare(
+        cache,
+        expected,
+        call=call + "[1]",
+        hint="Z is W @ A_prev + b before the activation; store the arrays as float64 (np.asarray(x, dtype=float))",
+    )
 
 
 @pytest.mark.points(1)
 @pytest.mark.lesson("Forward Propagation")
 def test_dense_layer_single_sample_keeps_the_column_shape(student, reference):
     """dense_layer on one sample (a column (n_in, 1)) returns a column (n_out, 1)"""
-    x, W, b = np.array([[1.0], [-2.0], [0.5]]), np.array([[0.2, -0.4, 1.0], [0.7, 0.1, -0.3]]), np.array([[0.1], [-0.2]])
+    x, W, b = (
+        np.array([[1.0], [-2.0], [0.5]]),
+        np.array([[0.2, -0.4, 1.0], [0.7, 0.1, -0.3]]),
+        np.array([[0.1], [-0.2]]),
+    )
     got = student.call("dense_layer", x, W, b, "linear", _readonly=True)
-    _compare(got[0] if isinstance(got, tuple) else got, reference.dense_layer(x, W, b, "linear")[0],
-             call=student.last_call, hint="keep b as a column (n_out, 1): do not flatten it")
+    _compare(
+        got[0] if isinstance(got, tuple) else got,
+        reference.dense_layer(x, W, b, "linear")[0],
+        call=student.last_call,
+        hint="keep b as a column (n_out, 1): do not flatten it",
+    )
 
 
 @pytest.mark.points(2)
@@ -251,12 +331,21 @@ def test_forward_pass_on_the_lesson_network(student, reference):
         expected, caches = reference.forward_pass(X, parameters, names)
         got = student.call("forward_pass", X, parameters, names, _readonly=True)
         call = student.last_call
-        expect(isinstance(got, tuple) and len(got) == 2, call, f"expected (AL, caches), got {abbreviate(got)}",
-               hint="return AL, caches")
+        expect(
+            isinstance(got, tuple) and len(got) == 2,
+            call,
+            f"expected (AL, caches), got {abbreviate(got)}",
+            hint="return AL, caches",
+        )
         given = _given(student, reference, X, parameters, names)
-        _compare(got[0], expected, call=call, hint=PASS_HINT,
-                 blame=_activation_blame(student, _pairs_of(caches), "forward.forward_pass"),
-                 given_upstream=lambda given=given: given()[0])
+        _compare(
+            got[0],
+            expected,
+            call=call,
+            hint=PASS_HINT,
+            blame=_activation_blame(student, _pairs_of(caches), "forward.forward_pass"),
+            given_upstream=lambda given=given: given()[0],
+        )
 
 
 @pytest.mark.points(3)
@@ -264,20 +353,36 @@ def test_forward_pass_on_the_lesson_network(student, reference):
 def test_forward_pass_matches_reference_on_random_networks(student, reference):
     """forward_pass matches the reference, output and caches, on random networks of several sizes"""
     rng = np.random.default_rng(44)
-    for sizes, names, m in (([2, 4, 1], ["relu", "sigmoid"], 6), ([4, 3, 5, 2], ["tanh", "relu", "linear"], 1),
-                            ([3, 2], ["sigmoid"], 3), ([1, 3, 3, 3], ["relu", "tanh", "sigmoid"], 5)):
+    for sizes, names, m in (
+        ([2, 4, 1], ["relu", "sigmoid"], 6),
+        ([4, 3, 5, 2], ["tanh", "relu", "linear"], 1),
+        ([3, 2], ["sigmoid"], 3),
+        ([1, 3, 3, 3], ["relu", "tanh", "sigmoid"], 5),
+    ):
         parameters = _network(rng, sizes)
         X = rng.normal(size=(sizes[0], m))
         expected = reference.forward_pass(X, parameters, names)
         got = student.call("forward_pass", X, parameters, names, _readonly=True)
         call = student.last_call
-        expect(isinstance(got, tuple) and len(got) == 2, call, f"expected (AL, caches), got {abbreviate(got)}",
-               hint="return AL, caches")
+        expect(
+            isinstance(got, tuple) and len(got) == 2,
+            call,
+            f"expected (AL, caches), got {abbreviate(got)}",
+            hint="return AL, caches",
+        )
         blame = _activation_blame(student, _pairs_of(expected[1]), "forward.forward_pass")
         given = _given(student, reference, X, parameters, names)
-        _compare(got[0], expected[0], call=call, hint=PASS_HINT, blame=blame, given_upstream=lambda given=given: given()[0])
-        _compare(got[1], expected[1], call=call + "[1] (the caches)", blame=blame, given_upstream=lambda given=given: given()[1],
-                 hint="caches: one dict per layer, first layer first, as dense_layer returns it")
+        _compare(
+            got[0], expected[0], call=call, hint=PASS_HINT, blame=blame, given_upstream=lambda given=given: given()[0]
+        )
+        _compare(
+            got[1],
+            expected[1],
+            call=call + "[1] (the caches)",
+            blame=blame,
+            given_upstream=lambda given=given: given()[1],
+            hint="caches: one dict per layer, first layer first, as dense_layer returns it",
+        )
 
 
 @pytest.mark.points(1)
@@ -287,8 +392,12 @@ def test_forward_pass_accepts_integer_input(student, reference):
     parameters = reference.init_parameters([2, 3, 1], 3)
     got = student.call("forward_pass", AND_X, parameters, ["linear", "linear"], _readonly=True)
     expected = reference.forward_pass(AND_X, parameters, ["linear", "linear"])[0]
-    _compare(got[0] if isinstance(got, tuple) else got, expected, call=student.last_call,
-             hint="convert X to float: np.asarray(X, dtype=float)")
+    _compare(
+        got[0] if isinstance(got, tuple) else got,
+        expected,
+        call=student.last_call,
+        hint="convert X to float: np.asarray(X, dtype=float)",
+    )
 
 
 @pytest.mark.points(1)
@@ -300,14 +409,22 @@ def test_a_batch_gives_the_same_output_as_its_samples_one_at_a_time(student):
     X = rng.normal(size=(3, 5))
     batch = student.call("forward_pass", X, parameters, ["tanh", "linear"], _readonly=True)
     batch_call = student.last_call
-    expect(isinstance(batch, tuple) and isinstance(batch[0], np.ndarray) and batch[0].shape == (2, 5), batch_call,
-           f"expected AL of shape (2, 5), got {abbreviate(batch[0] if isinstance(batch, tuple) else batch)}",
-           hint=PASS_HINT)
+    expect(
+        isinstance(batch, tuple) and isinstance(batch[0], np.ndarray) and batch[0].shape == (2, 5),
+        batch_call,
+        f"expected AL of shape (2, 5), got {abbreviate(batch[0] if isinstance(batch, tuple) else batch)}",
+        hint=PASS_HINT,
+    )
     for j in range(X.shape[1]):
-        single = student.call("forward_pass", X[:, j:j + 1], parameters, ["tanh", "linear"], _readonly=True)
-        expect_close(single[0], batch[0][:, j:j + 1], call=f"{student.last_call} against column {j} of {batch_call}",
-                     rtol=1e-9, atol=1e-12,
-                     hint="each sample (column) must be computed independently of the others")
+        single = student.call("forward_pass", X[:, j : j + 1], parameters, ["tanh", "linear"], _readonly=True)
+        expect_close(
+            single[0],
+            batch[0][:, j : j + 1],
+            call=f"{student.last_call} against column {j} of {batch_call}",
+            rtol=1e-9,
+            atol=1e-12,
+            hint="each sample (column) must be computed independently of the others",
+        )
 
 
 @pytest.mark.points(1)
@@ -318,8 +435,14 @@ def test_forward_pass_rejects_mismatched_activation_names(student, reference):
     try:
         got = student.call("forward_pass", AND_X, parameters, ["tanh"], _readonly=True)
     except StudentRaised as error:
-        expect(error.type_name == "ValueError", student.last_call, f"raised {error.type_name}, expected ValueError",
-               hint="check len(activation_names) == len(parameters) first")
+        expect(
+            error.type_name == "ValueError",
+            student.last_call,
+            f"raised {error.type_name}, expected ValueError",
+            hint="check len(activation_names) == len(parameters) first",
+        )
         return
-    fail(f"{student.last_call}\n  returned {abbreviate(got)}, expected a ValueError",
-         hint="check len(activation_names) == len(parameters) first, and raise ValueError if not")
+    fail(
+        f"{student.last_call}\n  returned {abbreviate(got)}, expected a ValueError",
+        hint="check len(activation_names) == len(parameters) first, and raise ValueError if not",
+    )

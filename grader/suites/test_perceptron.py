@@ -53,8 +53,9 @@ def test_step_at_exactly_the_threshold_is_zero(student):
 def test_step_honours_a_nonzero_threshold(student):
     """step compares with the threshold it is given, not with 0"""
     for z, threshold, expected in [(0.4, 0.5, 0), (0.6, 0.5, 1), (-0.5, -1.0, 1), (-1.5, -1.0, 0)]:
-        expect_equal(student.step(z, threshold), expected, call=student.last_call,
-                     hint="compare z with the threshold argument")
+        expect_equal(
+            student.step(z, threshold), expected, call=student.last_call, hint="compare z with the threshold argument"
+        )
 
 
 @pytest.mark.points(2)
@@ -76,8 +77,12 @@ def test_perceptron_matches_reference(student, reference):
 def test_and_gate_reproduces_the_truth_table(student):
     """and_gate gives the AND truth table"""
     for (x1, x2), expected in zip([(0, 0), (0, 1), (1, 0), (1, 1)], GATES["AND"], strict=True):
-        expect_equal(student.and_gate(x1, x2), expected, call=student.last_call,
-                     hint="use w1 = w2 = 0.5 and b = -0.75, and output 1 only if z > 0")
+        expect_equal(
+            student.and_gate(x1, x2),
+            expected,
+            call=student.last_call,
+            hint="use w1 = w2 = 0.5 and b = -0.75, and output 1 only if z > 0",
+        )
 
 
 @pytest.mark.points(1)
@@ -85,8 +90,12 @@ def test_and_gate_reproduces_the_truth_table(student):
 def test_predict_on_the_truth_table(student):
     """predict gives one integer output per column of the truth table"""
     got = student.predict(TRUTH_TABLE, np.array([0.5, 0.5]), -0.75)
-    expect_equal(got, np.array(GATES["AND"]), call=student.last_call,
-                 hint="X holds one sample per column: z = weights @ X + bias, then 1 where z > threshold")
+    expect_equal(
+        got,
+        np.array(GATES["AND"]),
+        call=student.last_call,
+        hint="X holds one sample per column: z = weights @ X + bias, then 1 where z > threshold",
+    )
 
 
 @pytest.mark.points(2)
@@ -97,8 +106,17 @@ def test_predict_matches_reference_on_random_batches_without_modifying_them(stud
     for n, m in [(2, 1), (3, 5), (4, 9)]:
         X, w = rng.normal(size=(n, m)), rng.normal(size=n)
         b, t = float(rng.normal()), float(rng.normal() * 0.1)
-        matches_reference(student, reference, "predict", X, w, b, t, readonly=True,
-                          hint="one output per column of X; do not write into X")
+        matches_reference(
+            student,
+            reference,
+            "predict",
+            X,
+            w,
+            b,
+            t,
+            readonly=True,
+            hint="one output per column of X; do not write into X",
+        )
 
 
 @pytest.mark.points(1)
@@ -117,9 +135,15 @@ def test_trained_perceptron_learns_the_gate(student, gate):
     """train_perceptron learns a gate that predict then reproduces"""
     weights, bias = _trained(student, gate)
     z = np.asarray(weights, dtype=float) @ TRUTH_TABLE + float(bias)
-    expect_equal((z > 0).astype(int), np.array(GATES[gate]),
-                 call=f"{student.last_call}, then the trained perceptron on each column",
-                 hint="update only on a mistake: w += learning_rate * (target - output) * x; b += learning_rate * (target - output)")
+    expect_equal(
+        (z > 0).astype(int),
+        np.array(GATES[gate]),
+        call=f"{student.last_call}, then the trained perceptron on each column",
+        hint=(
+            "update only on a mistake: w += learning_rate * (target - output) * x; "
+            "b += learning_rate * (target - output)"
+        ),
+    )
 
 
 @pytest.mark.points(2)
@@ -127,20 +151,44 @@ def test_trained_perceptron_learns_the_gate(student, gate):
 def test_train_perceptron_follows_the_learning_rule_exactly(student, reference):
     """train_perceptron ends at the same weights as the learning rule from zeros"""
     for gate in ("AND", "NAND"):
-        got = matches_reference(student, reference, "train_perceptron", TRUTH_TABLE, GATES[gate], readonly=True,
-                                hint="start from zeros, visit the columns in order, stop after an epoch with no mistakes")
+        got = matches_reference(
+            student,
+            reference,
+            "train_perceptron",
+            TRUTH_TABLE,
+            GATES[gate],
+            readonly=True,
+            hint="start from zeros, visit the columns in order, stop after an epoch with no mistakes",
+        )
         expect(isinstance(got, tuple) and len(got) == 2, student.last_call, "expected (weights, bias)")
-    matches_reference(student, reference, "train_perceptron", TRUTH_TABLE, GATES["OR"], 0.5, 3,
-                      hint="use the learning_rate and epochs you are given")
+    matches_reference(
+        student,
+        reference,
+        "train_perceptron",
+        TRUTH_TABLE,
+        GATES["OR"],
+        0.5,
+        3,
+        hint="use the learning_rate and epochs you are given",
+    )
     # XOR cannot be learnt by one perceptron: training runs exactly `epochs` epochs (100 by default).
-    matches_reference(student, reference, "train_perceptron", TRUTH_TABLE, [0, 1, 1, 0],
-                      hint="XOR never converges, so training must stop after exactly `epochs` epochs (default 100)")
+    matches_reference(
+        student,
+        reference,
+        "train_perceptron",
+        TRUTH_TABLE,
+        [0, 1, 1, 0],
+        hint="XOR never converges, so training must stop after exactly `epochs` epochs (default 100)",
+    )
 
 
 def _trained(student, gate):
     result = student.readonly.train_perceptron(TRUTH_TABLE, GATES[gate])
-    expect(isinstance(result, (tuple, list)) and len(result) == 2, student.last_call,
-           f"expected a (weights, bias) pair, got {type(result).__name__}")
+    expect(
+        isinstance(result, (tuple, list)) and len(result) == 2,
+        student.last_call,
+        f"expected a (weights, bias) pair, got {type(result).__name__}",
+    )
     weights, bias = result
     expect(np.shape(weights) == (2,), student.last_call, f"expected 2 weights, got shape {np.shape(weights)}")
     return weights, bias

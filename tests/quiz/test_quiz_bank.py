@@ -54,9 +54,7 @@ def test_the_bank_has_at_least_25_questions_and_covers_every_lesson_section() ->
 
 
 def test_the_sigmoid_question_offers_the_ranges_students_confuse() -> None:
-    [question] = [
-        q for quiz in load_bank([BANK]) for q in quiz.questions if q.id == "sigmoid-range"
-    ]
+    [question] = [q for quiz in load_bank([BANK]) for q in quiz.questions if q.id == "sigmoid-range"]
     assert {o.text for o in question.options} == {"(0, 1)", "[0, 1]", "(-1, 1)", "[0, ∞)"}
     assert [o.text for o in question.options if o.correct] == ["(0, 1)"]
 

@@ -10,12 +10,8 @@ from click.testing import CliRunner
 from grader.quiz_cli import quiz
 
 
-def test_json_export_has_the_documented_shape_with_authored_keys(
-    runner: CliRunner, quiz_dir: Path
-) -> None:
-    result = runner.invoke(
-        quiz, ["export", "small", "--format", "json", "--quizzes", str(quiz_dir)]
-    )
+def test_json_export_has_the_documented_shape_with_authored_keys(runner: CliRunner, quiz_dir: Path) -> None:
+    result = runner.invoke(quiz, ["export", "small", "--format", "json", "--quizzes", str(quiz_dir)])
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)

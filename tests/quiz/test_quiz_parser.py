@@ -13,9 +13,7 @@ from grader.quiz_cli import quiz
 HEADER = "# A quiz\n\n"
 
 
-def question(
-    qid: str = "q1", options: str = "- [ ] a) Wrong\n- [x] b) Right\n", extra: str = ""
-) -> str:
+def question(qid: str = "q1", options: str = "- [ ] a) Wrong\n- [x] b) Right\n", extra: str = "") -> str:
     return f"## {qid}\n\nA prompt?\n\n{options}\n> Because.\n\n{extra}Tags: perceptron\n\n"
 
 
@@ -28,9 +26,7 @@ def test_a_valid_file_has_no_problems_and_keeps_what_was_authored(
 ) -> None:
     path = write_quiz(
         "good.md",
-        HEADER
-        + question()
-        + question("q2", "- [x] A) One\n- [x] B) Two\n- [ ] C) Three\n", "Type: multiple\n\n"),
+        HEADER + question() + question("q2", "- [x] A) One\n- [x] B) Two\n- [ ] C) Three\n", "Type: multiple\n\n"),
     )
 
     [parsed] = load_bank([path])
@@ -53,16 +49,12 @@ def test_a_valid_file_has_no_problems_and_keeps_what_was_authored(
 
 def test_question_without_options(write_quiz: Callable[[str, str], Path]) -> None:
     path = write_quiz("q.md", HEADER + "## q1\n\nA prompt?\n\n> Because.\n\nTags: perceptron\n")
-    assert problems_of(path) == [
-        f'{path}:3: question "q1" has no options (a list of "- [ ] a) text" lines)'
-    ]
+    assert problems_of(path) == [f'{path}:3: question "q1" has no options (a list of "- [ ] a) text" lines)']
 
 
 def test_question_without_a_correct_option(write_quiz: Callable[[str, str], Path]) -> None:
     path = write_quiz("q.md", HEADER + question(options="- [ ] a) One\n- [ ] b) Two\n"))
-    assert problems_of(path) == [
-        f'{path}:7: question "q1" has no correct option (mark one "- [x]")'
-    ]
+    assert problems_of(path) == [f'{path}:7: question "q1" has no correct option (mark one "- [x]")']
 
 
 def test_single_answer_question_with_two_correct_options(
@@ -70,8 +62,7 @@ def test_single_answer_question_with_two_correct_options(
 ) -> None:
     path = write_quiz("q.md", HEADER + question(options="- [x] a) One\n- [x] b) Two\n"))
     assert problems_of(path) == [
-        f'{path}:7: single-answer question "q1" has 2 correct options '
-        '(add "Type: multiple" if that is meant)'
+        f'{path}:7: single-answer question "q1" has 2 correct options (add "Type: multiple" if that is meant)'
     ]
 
 
@@ -92,29 +83,22 @@ def test_duplicate_options_by_text_and_by_key(write_quiz: Callable[[str, str], P
 
 
 def test_empty_prompt(write_quiz: Callable[[str, str], Path]) -> None:
-    path = write_quiz(
-        "q.md", HEADER + "## q1\n\n- [x] a) One\n- [ ] b) Two\n\n> Because.\n\nTags: perceptron\n"
-    )
+    path = write_quiz("q.md", HEADER + "## q1\n\n- [x] a) One\n- [ ] b) Two\n\n> Because.\n\nTags: perceptron\n")
     assert problems_of(path) == [f'{path}:3: question "q1" has an empty prompt']
 
 
 def test_file_with_no_questions(write_quiz: Callable[[str, str], Path]) -> None:
     path = write_quiz("q.md", HEADER + "Just an introduction.\n")
     assert problems_of(path) == [
-        f"{path}:1: no questions in this file "
-        '(each question starts with a "## question-id" heading)'
+        f'{path}:1: no questions in this file (each question starts with a "## question-id" heading)'
     ]
 
 
 def test_bytes_that_are_not_utf8_are_reported_at_their_line(tmp_path: Path) -> None:
     path = tmp_path / "latin1.md"
-    path.write_bytes(
-        (HEADER + question()).encode("utf-8") + "## q2\n\nDéjà vu?\n".encode("latin-1")
-    )
+    path.write_bytes((HEADER + question()).encode("utf-8") + "## q2\n\nDéjà vu?\n".encode("latin-1"))
     offset = len((HEADER + question()).encode("utf-8")) + len("## q2\n\nD")
-    assert problems_of(path) == [
-        f"{path}:16: the file is not UTF-8 text (byte 0xe9 at offset {offset})"
-    ]
+    assert problems_of(path) == [f"{path}:16: the file is not UTF-8 text (byte 0xe9 at offset {offset})"]
 
 
 def test_missing_explanation_tags_and_malformed_option(
@@ -136,17 +120,12 @@ def test_numeric_question_needs_a_readable_answer(write_quiz: Callable[[str, str
         + "Answer: about a quarter\n\nTags: and-gate\n",
     )
     assert problems_of(path) == [
-        f'{path}:11: cannot read the answer "about a quarter" of question "q1" '
-        '(write e.g. "Answer: 0.25 ± 0.01")'
+        f'{path}:11: cannot read the answer "about a quarter" of question "q1" (write e.g. "Answer: 0.25 ± 0.01")'
     ]
 
 
-def test_check_command_prints_every_problem_and_exits_2(
-    write_quiz: Callable[[str, str], Path], tmp_path: Path
-) -> None:
-    bad = write_quiz(
-        "bad.md", HEADER + question(options="- [ ] a) One\n- [ ] b) Two\n") + question()
-    )
+def test_check_command_prints_every_problem_and_exits_2(write_quiz: Callable[[str, str], Path], tmp_path: Path) -> None:
+    bad = write_quiz("bad.md", HEADER + question(options="- [ ] a) One\n- [ ] b) Two\n") + question())
     write_quiz("good.md", HEADER + question())
     write_quiz("README.md", "# Not a quiz: documentation is skipped\n")
 
@@ -159,9 +138,7 @@ def test_check_command_prints_every_problem_and_exits_2(
     )
 
 
-def test_check_command_accepts_a_clean_folder(
-    write_quiz: Callable[[str, str], Path], tmp_path: Path
-) -> None:
+def test_check_command_accepts_a_clean_folder(write_quiz: Callable[[str, str], Path], tmp_path: Path) -> None:
     write_quiz("good.md", HEADER + question() + question("q2"))
     result = CliRunner().invoke(quiz, ["check", str(tmp_path)])
     assert (result.exit_code, result.output) == (0, "ok: 1 quizzes, 2 questions\n")

@@ -47,9 +47,7 @@ def test_each_student_has_a_schedule_of_their_own(store: Store, quiz_dir: Path) 
     assert (bob.due, bob.new) == (0, 3)
 
 
-def test_the_schedule_persists_when_the_database_is_opened_again(
-    quiz_dir: Path, db_url: str
-) -> None:
+def test_the_schedule_persists_when_the_database_is_opened_again(quiz_dir: Path, db_url: str) -> None:
     first = open_store(db_url)
     service.sync_bank(first, [quiz_dir])
     for keys in (["a"], ["a", "b"], ["0.25"]):
@@ -76,17 +74,13 @@ def test_practice_command_asks_explains_and_remembers_between_sessions(
     second = runner.invoke(quiz, args)
 
     assert first.exit_code == 0, first.output
-    assert first.output.startswith(
-        "0 due, 3 new.\n\n[small] What is the output range of sigmoid function?\n"
-    )
+    assert first.output.startswith("0 due, 3 new.\n\n[small] What is the output range of sigmoid function?\n")
     assert first.output.count("\nNext review in ") == 3
     assert second.exit_code == 0, second.output
     assert second.output.startswith("Nothing is due. Next review in ")
 
 
-def test_practice_stops_when_the_student_types_q(
-    runner: CliRunner, quiz_dir: Path, db_url: str
-) -> None:
+def test_practice_stops_when_the_student_types_q(runner: CliRunner, quiz_dir: Path, db_url: str) -> None:
     result = runner.invoke(
         quiz,
         ["practice", "--student", "ann", "--db", db_url, "--quizzes", str(quiz_dir)],

@@ -21,9 +21,7 @@ SINGLE = Question(
     "Because",
     ("tag",),
 )
-NUMERIC = Question(
-    "n", "numeric", "How much?", (), "Because", ("tag",), answer=0.25, tolerance=0.01
-)
+NUMERIC = Question("n", "numeric", "How much?", (), "Because", ("tag",), answer=0.25, tolerance=0.01)
 
 
 @pytest.mark.parametrize(

@@ -39,15 +39,11 @@ def test_loading_the_same_files_twice_changes_nothing(store: Store, quiz_dir: Pa
         assert session.scalar(select(QuizRecord.loaded_at)) == loaded_at
 
 
-def test_an_edited_question_keeps_earlier_answers_tied_to_the_earlier_wording(
-    store: Store, quiz_dir: Path
-) -> None:
+def test_an_edited_question_keeps_earlier_answers_tied_to_the_earlier_wording(store: Store, quiz_dir: Path) -> None:
     quiz = find_quiz(service.sync_bank(store, [quiz_dir]), "small")
     service.submit_attempt(store, quiz, "ann", {"q-range": ["b"]})
     path = quiz_dir / "small.md"
-    path.write_text(
-        path.read_text().replace("What is the output range", "Which is the output range")
-    )
+    path.write_text(path.read_text().replace("What is the output range", "Which is the output range"))
 
     edited = find_quiz(service.sync_bank(store, [quiz_dir]), "small")
     service.submit_attempt(store, edited, "ann", {"q-range": ["a"]})
@@ -67,14 +63,10 @@ def test_an_edited_question_keeps_earlier_answers_tied_to_the_earlier_wording(
     ]
 
 
-def test_an_attempt_stores_student_time_choices_and_correctness(
-    store: Store, quiz_dir: Path
-) -> None:
+def test_an_attempt_stores_student_time_choices_and_correctness(store: Store, quiz_dir: Path) -> None:
     quiz = find_quiz(service.sync_bank(store, [quiz_dir]), "small")
 
-    result = service.submit_attempt(
-        store, quiz, "ann", {"q-range": ["a"], "q-pairs": ["a", "c"], "q-z": ["0.25"]}
-    )
+    result = service.submit_attempt(store, quiz, "ann", {"q-range": ["a"], "q-pairs": ["a", "c"], "q-z": ["0.25"]})
 
     assert (result.score.score, result.score.max_score) == (2.0, 3.0)
     with store.read() as session:

@@ -94,8 +94,7 @@ def test_take_with_an_answers_file_prints_the_attempt_as_json(
         (
             "small",
             '["a"]',
-            "{answers}: expected a JSON object of question id -> list of option keys, "
-            'e.g. {{"q1": ["b"]}}',
+            '{answers}: expected a JSON object of question id -> list of option keys, e.g. {{"q1": ["b"]}}',
         ),
         (
             "small",
@@ -139,9 +138,7 @@ def test_bad_take_requests_fail_with_one_line_and_store_nothing(
     assert stored_rows(db_url) == (0, 0)
 
 
-def test_interactive_take_shuffles_options_explains_and_scores(
-    runner: CliRunner, quiz_dir: Path, db_url: str
-) -> None:
+def test_interactive_take_shuffles_options_explains_and_scores(runner: CliRunner, quiz_dir: Path, db_url: str) -> None:
     small = find_quiz(load_bank([quiz_dir]), "small")
     rng = random.Random(7)
     shown = [present(question, rng) for question in small.questions]

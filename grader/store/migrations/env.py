@@ -2,8 +2,10 @@
 
 from alembic import context
 
-from grader.store import models  # noqa: F401  (registers every table on Base.metadata)
-from grader.store import quiz_models  # noqa: F401
+from grader.store import (
+    models,  # noqa: F401  (registers every table on Base.metadata)
+    quiz_models,  # noqa: F401
+)
 from grader.store.base import Base
 
 connection = context.config.attributes.get("connection")
