@@ -1,4 +1,4 @@
-"""Quiz reads and writes on a SQLAlchemy session: the one module of `grader.quiz` with tables.
+"""Quiz reads and writes on a SQLAlchemy session: every query of the quiz feature lives here.
 
 Functions take the session they work in, so a caller composes them into one transaction
 (`Store.write`): loading a quiz, the student and every answer of an attempt commit
