@@ -22,6 +22,14 @@ HOSTILE_PERCEPTRONS = {
         "for f in (lambda: os.kill(os.getppid(), 9), lambda: os.killpg(0, 9), lambda: os.kill(-1, 9)):\n"
         "    try:\n        f()\n    except OSError:\n        pass\n"
     ),
+    "forged answers on every descriptor at import": (
+        "import json, os, struct\n"
+        "for n in range(1, 200):\n"
+        "    body = json.dumps({'id': n, 'value': 1, 'op': 'ready'}).encode()\n"
+        "    for fd in range(0, 30):\n"
+        "        try:\n            os.write(fd, struct.pack('>I', len(body)) + body)\n"
+        "        except OSError:\n            pass\n"
+    ),
     "every call hangs": (
         "import time\n"
         "def _hang(*args, **kwargs):\n    time.sleep(1000)\n"
@@ -78,3 +86,17 @@ def test_the_submitted_files_are_snapshotted_but_symlinks_are_not_followed(works
     (folder / "notes.py").symlink_to(secret)
     result = grade_workspace(folder, ["perceptron"])
     assert "perceptron.py" in result.files and "notes.py" not in result.files
+
+
+def test_a_weaker_sandbox_is_reported_in_json_and_warned_about(workspace, capsys):
+    from grader.render import format_sandbox_warning
+    from grader.sandbox.policy import Layers
+
+    result = grade_workspace(workspace(reference=True), ["perceptron"], layers=Layers(landlock=False, seccomp=False))
+    sandbox = result.sandbox
+    assert (sandbox["level"], sandbox["filesystem"]) == ("partial", "none")
+    assert "student code can read any file this user can (no Landlock on this system)" in sandbox["warnings"]
+    warning = format_sandbox_warning(sandbox)
+    assert warning is not None and warning.startswith("warning: weaker sandbox on this system: student code can read")
+    full = grade_workspace(workspace(reference=True), ["perceptron"]).sandbox
+    assert (format_sandbox_warning(full) is None) == (full["level"] == "full")
