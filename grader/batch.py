@@ -19,14 +19,14 @@ import multiprocessing
 import os
 import queue
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from grader.course import NO_COURSE, CourseSettings
 from grader.errors import GraderError, WorkspaceError
-from grader.results import ExerciseOutcome, GradingResult, TestOutcome
+from grader.results import GradingResult, result_from_record, result_to_record
 from grader.sandbox.policy import SandboxLimits
 
 POLL_SECONDS = 0.5
@@ -190,7 +190,7 @@ def _record(
         session,
         task.student,
         task.folder,
-        result_from_data(data),
+        result_from_record(data),
         course,
         submitted_at=submitted,
         now=now,
@@ -294,18 +294,5 @@ def _work(number: int, todo: Any, answers: Any, limits: SandboxLimits, protected
                     )
                 )
             else:
-                answers.put(("done", number, task.student, asdict(result)))
+                answers.put(("done", number, task.student, result_to_record(result)))
 
-
-def result_from_data(data: dict[str, Any]) -> GradingResult:
-    """Rebuild a `GradingResult` from the plain data a worker process sent (`asdict` of one)."""
-    exercises = tuple(
-        ExerciseOutcome(**{**e, "tests": tuple(TestOutcome(**t) for t in e["tests"])}) for e in data["exercises"]
-    )
-    return GradingResult(
-        exercises=exercises,
-        sandbox=dict(data["sandbox"]),
-        suite_version=str(data["suite_version"]),
-        duration_seconds=float(data["duration_seconds"]),
-        files=dict(data["files"]),
-    )
