@@ -15,9 +15,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.errors import DatabaseError
@@ -139,7 +146,7 @@ def _migrate(store: Store) -> None:
         try:
             upgrade_to_head(store.engine)
             return
-        except OperationalError as error:
+        except (OperationalError, IntegrityError, ProgrammingError) as error:
             # Two processes creating a fresh database at once: one wins, the other retries
             # and then finds the schema at head.
             if attempt == WRITE_ATTEMPTS - 1:
@@ -148,17 +155,16 @@ def _migrate(store: Store) -> None:
 
 
 def _current_revision(engine: Engine) -> str | None:
+    from grader.store.migrate import current_revision
+
     try:
         with engine.connect() as connection:
-            if not inspect(connection).has_table("alembic_version"):
-                return None
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return current_revision(connection)
     except OperationalError as error:
         if _is_lock_error(error):
             return None
-        raise DatabaseError(
-            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {_first_line(error)}"
-        ) from error
+        url = engine.url.render_as_string(hide_password=True)
+        raise DatabaseError(f"cannot open the database {url}: {_first_line(error)}") from error
 
 
 def _is_lock_error(error: OperationalError) -> bool:
