@@ -295,4 +295,3 @@ def _work(number: int, todo: Any, answers: Any, limits: SandboxLimits, protected
                 )
             else:
                 answers.put(("done", number, task.student, result_to_record(result)))
-
