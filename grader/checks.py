@@ -16,9 +16,11 @@ feedback, because the grader shows neither tracebacks nor the suite's source:
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from grader.feedback import abbreviate, difference
+from grader.sandbox.errors import MissingFunction, StudentCodeError, StudentRaised
 
 DEFAULT_RTOL = 1e-7
 DEFAULT_ATOL = 1e-10
@@ -82,3 +84,71 @@ def matches_reference(
     got = student.call(function, *args, _readonly=readonly, **kwargs)
     expect_close(got, expected, call=student.last_call, rtol=rtol, atol=atol, hint=hint)
     return got
+
+
+Upstream = tuple[str, tuple[Any, ...], Any, str]
+"""An earlier function to suspect: (function, args, what the reference gives, its exercise)."""
+
+
+def blame_upstream(
+    student: Any, user: str, suspects: Iterable[Upstream], *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
+) -> Callable[[], str | None]:
+    """A function naming the first of the student's earlier functions that is wrong on the given
+    inputs, called as the later module imported it; None when all agree with the reference.
+
+    Exercises build on one another (backprop calls forward_pass, which calls sigmoid): when a later
+    test fails, this tells the student where the real mistake is.
+    """
+    listed = list(suspects)
+
+    def blame() -> str | None:
+        for function, args, expected, exercise in listed:
+            try:
+                got = student.call(function, *args, _readonly=True)
+            except MissingFunction:
+                continue  # imported under another name: cannot tell
+            except StudentRaised as error:
+                return (
+                    f"{user} uses your {exercise}.{function}, which raised {error.type_name}: fix {exercise}.py first"
+                )
+            except StudentCodeError:
+                return None
+            if difference(got, expected, rtol=rtol, atol=atol) is not None:
+                return (
+                    f"{user} uses your {exercise}.{function}, which is wrong here "
+                    f"(see the {exercise} tests): fix {exercise}.py first"
+                )
+        return None
+
+    return blame
+
+
+def expect_close_downstream(
+    got: Any,
+    expected: Any,
+    *,
+    call: object,
+    hint: str | None = None,
+    blame: Callable[[], str | None] | None = None,
+    given_upstream: Callable[[], Any] | None = None,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+) -> None:
+    """`expect_close` for a function that builds on earlier ones, so one bug costs points where it is.
+
+    On a mismatch: pass if `given_upstream()` (the expected value recomputed with the student's
+    own, wrong, earlier functions) matches, since that bug is charged in its own exercise;
+    otherwise fail, adding the `cause:` that `blame()` finds, if any.
+    """
+    found = difference(got, expected, rtol=rtol, atol=atol)
+    if found is None:
+        return
+    alternative = given_upstream() if given_upstream is not None else None
+    if alternative is not None and difference(got, alternative, rtol=rtol, atol=atol) is None:
+        return
+    cause = blame() if blame is not None else None
+    fail(
+        f"{call}\n  expected: {abbreviate(expected)}\n  got:      {abbreviate(got)}\n  {found}"
+        + (f"\n  cause: {cause}" if cause else ""),
+        hint=hint,
+    )

@@ -18,11 +18,11 @@ import functools
 import numpy as np
 import pytest
 
-from grader.checks import expect, expect_close, fail
+from grader.checks import blame_upstream, expect, expect_close, expect_close_downstream, fail
 from grader.feedback import abbreviate, difference
 from grader.reference import activations as reference_activations
 from grader.reference import forward as reference_forward
-from grader.sandbox.errors import MissingFunction, StudentCodeError, StudentRaised
+from grader.sandbox.errors import StudentCodeError, StudentRaised
 
 EXERCISE = "backprop"
 RTOL, ATOL = 1e-9, 1e-12
@@ -44,48 +44,8 @@ STEP_HINT = "w_new = w_old - learning_rate * gradient, for W and b of every laye
 SECTION = "Backpropagation: How Networks Learn"
 
 
-def _compare(got, expected, *, call, hint, blame=None, given_upstream=None, rtol=RTOL, atol=ATOL):
-    """expect_close, but when it fails: pass if `given_upstream()` (the expected value computed with
-    the student's own, wrong, activation derivatives) matches, since that bug costs points in
-    activations; otherwise ask `blame` whether an upstream function is the cause."""
-    found = difference(got, expected, rtol=rtol, atol=atol)
-    if found is None:
-        return
-    alternative = given_upstream() if given_upstream is not None else None
-    if alternative is not None and difference(got, alternative, rtol=rtol, atol=atol) is None:
-        return
-    cause = blame() if blame is not None else None
-    fail(
-        f"{call}\n  expected: {abbreviate(expected)}\n  got:      {abbreviate(got)}\n  {found}"
-        + (f"\n  cause: {cause}" if cause else ""),
-        hint=hint,
-    )
-
-
 def _upstream(student, user, checks):
-    """A blame function: `checks` are (function, args, expected, exercise) of the student's earlier code,
-    called as backprop.py imported them; the first that is wrong is named."""
-
-    def blame():
-        for function, args, expected, exercise in checks:
-            try:
-                got = student.call(function, *args, _readonly=True)
-            except MissingFunction:
-                continue  # imported under another name: cannot tell
-            except StudentRaised as error:
-                return (
-                    f"{user} uses your {exercise}.{function}, which raised {error.type_name}: fix {exercise}.py first"
-                )
-            except StudentCodeError:
-                return None
-            if difference(got, expected, rtol=RTOL, atol=ATOL) is not None:
-                return (
-                    f"{user} uses your {exercise}.{function}, which is wrong here "
-                    f"(see the {exercise} tests): fix {exercise}.py first"
-                )
-        return None
-
-    return blame
+    return blame_upstream(student, user, checks, rtol=RTOL, atol=ATOL)
 
 
 def _derivative_checks(caches):
@@ -247,7 +207,7 @@ def test_activation_derivative_by_name(student, reference):
         if name == "relu":
             Z[0, 0] = 0.0
         got = student.call("activation_derivative", Z, name, _readonly=True)
-        _compare(
+        expect_close_downstream(
             got,
             reference.activation_derivative(Z, name),
             call=student.last_call,
@@ -306,7 +266,7 @@ def test_layer_backward_matches_reference_on_reference_caches(student, reference
             else None
         )
         for index, (part, g, e) in enumerate(zip(("dA_prev", "dW", "db"), got, expected, strict=True)):
-            _compare(
+            expect_close_downstream(
                 g,
                 e,
                 call=f"{call}, {part}",
@@ -345,7 +305,7 @@ def test_layer_backward_equals_finite_differences_of_the_layer(student, referenc
                 down[key][index] -= H
                 numerical[index] = (objective(up) - objective(down)) / (2 * H)
             label = {"A_prev": "dA_prev", "W": "dW", "b": "db"}[key]
-            _compare(
+            expect_close_downstream(
                 part,
                 numerical,
                 call=f"{call}, {label} against finite differences",
@@ -379,7 +339,7 @@ def test_backward_pass_matches_reference_on_reference_caches(student, reference)
             f"expected a list of {len(parameters)} gradient dicts, first layer first; got {abbreviate(got)}",
             hint=PASS_HINT,
         )
-        _compare(
+        expect_close_downstream(
             got,
             expected,
             call=call,
@@ -480,7 +440,7 @@ def test_batch_gradient_is_the_mean_of_the_sample_gradients(student):
             f"{student.last_call}\n  expected a list of {{'W', 'b'}} gradient dicts, got {abbreviate(singles[-1])}",
             hint=PASS_HINT,
         )
-    _compare(
+    expect_close_downstream(
         batch,
         mean,
         call=f"{batch_call} against the mean over its {X.shape[1]} samples",
@@ -634,7 +594,7 @@ def test_train_learns_the_and_gate_with_the_default_settings(student):
         f"expected {len(expected_losses)} losses with the defaults, got {len(losses)}",
         hint=defaults,
     )
-    _compare(parameters, expected_parameters, call=call, rtol=1e-6, atol=1e-9, hint=defaults)
+    expect_close_downstream(parameters, expected_parameters, call=call, rtol=1e-6, atol=1e-9, hint=defaults)
 
 
 @pytest.mark.points(2)
@@ -657,14 +617,14 @@ def test_first_training_step_is_one_forward_backward_step(student, reference):
         gradients = _backward_given_upstream(student, reference, AL, XOR, caches)
         return None if gradients is None else reference.gradient_step(parameters, gradients, 0.7)
 
-    _compare(
+    expect_close_downstream(
         got_losses,
         expected[1],
         call=call + ", losses",
         blame=blame,
         hint="with max_steps=1: one forward pass, its loss appended, one backward pass and one step",
     )
-    _compare(
+    expect_close_downstream(
         got_parameters,
         expected[0],
         call=call + ", parameters",
@@ -692,14 +652,14 @@ def test_train_stops_when_the_loss_stops_falling(student, reference):
             f"expected {len(expected_losses)} losses, got {len(losses)}",
             hint=rule,
         )
-        _compare(
+        expect_close_downstream(
             losses,
             expected_losses,
             call=call + ", losses",
             hint=rule,
             blame=_training_blame(student, TRUTH_TABLE, XOR, sizes, names, 2),
         )
-        _compare(
+        expect_close_downstream(
             parameters,
             expected_parameters,
             call=call + ", parameters",

@@ -10,10 +10,10 @@ the student's activations.py: when such a test fails and the student's activatio
 import numpy as np
 import pytest
 
-from grader.checks import expect, expect_close, fail
+from grader.checks import blame_upstream, expect, expect_close, expect_close_downstream, fail
 from grader.feedback import abbreviate, difference
 from grader.reference import activations as reference_activations
-from grader.sandbox.errors import MissingFunction, StudentCodeError, StudentRaised
+from grader.sandbox.errors import StudentCodeError, StudentRaised
 
 EXERCISE = "forward"
 RTOL, ATOL = 1e-9, 1e-12
@@ -32,47 +32,15 @@ INIT_HINT = (
 PASS_HINT = "feed each layer's output A to the next layer as its A_prev, with that layer's own W, b and activation name"
 
 
-def _compare(got, expected, *, call, hint, blame=None, given_upstream=None, rtol=RTOL, atol=ATOL):
-    """expect_close, but when it fails: pass if `given_upstream()` (the expected value computed with
-    the student's own, wrong, upstream functions) matches, since that bug costs points where it is;
-    otherwise ask `blame` whether an upstream function is the cause."""
-    found = difference(got, expected, rtol=rtol, atol=atol)
-    if found is None:
-        return
-    alternative = given_upstream() if given_upstream is not None else None
-    if alternative is not None and difference(got, alternative, rtol=rtol, atol=atol) is None:
-        return
-    cause = blame() if blame is not None else None
-    fail(
-        f"{call}\n  expected: {abbreviate(expected)}\n  got:      {abbreviate(got)}\n  {found}"
-        + (f"\n  cause: {cause}" if cause else ""),
-        hint=hint,
-    )
-
-
 def _activation_blame(student, pairs, user):
-    """A message naming the student's activation function that is wrong on these Z, or None."""
-
-    def blame():
-        for name, Z in pairs:
-            if name == "linear":
-                continue
-            try:
-                got = student.call(name, Z, _readonly=True)
-            except MissingFunction:
-                continue  # imported under another name: cannot tell
-            except StudentRaised as error:
-                return f"{user} uses your activations.{name}, which raised {error.type_name}: fix activations.py first"
-            except StudentCodeError:
-                return None
-            if difference(got, getattr(reference_activations, name)(Z), rtol=RTOL, atol=ATOL) is not None:
-                return (
-                    f"{user} uses your activations.{name}, which gives wrong values here "
-                    f"(see the activations tests): fix activations.py first"
-                )
-        return None
-
-    return blame
+    """A blame function naming the student's activation function that is wrong on these Z."""
+    return blame_upstream(
+        student,
+        user,
+        [(name, (Z,), getattr(reference_activations, name)(Z), "activations") for name, Z in pairs if name != "linear"],
+        rtol=RTOL,
+        atol=ATOL,
+    )
 
 
 def _student_activation(student, name, Z):
@@ -154,7 +122,7 @@ def test_init_parameters_shapes_for_the_lesson_network(student):
                 f"layer {index} {key}: expected a float array, got {abbreviate(value)}",
                 hint=INIT_HINT,
             )
-            _compare(value.shape, shape, call=f"{call}[{index}][{key!r}].shape", hint=INIT_HINT)
+            expect_close_downstream(value.shape, shape, call=f"{call}[{index}][{key!r}].shape", hint=INIT_HINT)
         expect(not np.any(layer["b"]), call, f"layer {index}: the biases should start at zero", hint=INIT_HINT)
 
 
@@ -164,9 +132,9 @@ def test_init_parameters_matches_reference_draws(student, reference):
     """init_parameters draws exactly the reference's weights for a seed, and other weights for another seed"""
     for sizes, seed in ((LESSON_SIZES, 0), ([4, 2, 5, 1], 7), ([2, 3, 1], 1)):
         got = student.init_parameters(sizes, seed)
-        _compare(got, reference.init_parameters(sizes, seed), call=student.last_call, hint=INIT_HINT)
+        expect_close_downstream(got, reference.init_parameters(sizes, seed), call=student.last_call, hint=INIT_HINT)
     got = student.init_parameters([2, 3, 1])
-    _compare(
+    expect_close_downstream(
         got,
         reference.init_parameters([2, 3, 1], 0),
         call=student.last_call,
@@ -189,7 +157,7 @@ def test_activate_chooses_the_function_by_name(student, reference):
     for name in NAMES:
         Z = rng.normal(scale=2.0, size=(3, 4))
         got = student.call("activate", Z, name, _readonly=True)
-        _compare(
+        expect_close_downstream(
             got,
             reference.activate(Z, name),
             call=student.last_call,
@@ -199,7 +167,7 @@ def test_activate_chooses_the_function_by_name(student, reference):
             given_upstream=lambda name=name, Z=Z: _student_activation(student, name, Z),
         )
     Z = np.array([[-2, 0, 3]])
-    _compare(
+    expect_close_downstream(
         student.call("activate", Z, "linear", _readonly=True),
         np.array([[-2.0, 0.0, 3.0]]),
         call=student.last_call,
@@ -239,9 +207,9 @@ def test_dense_layer_reproduces_the_and_gate_verification(student):
         f"expected a tuple (A, cache), got {abbreviate(got)}",
         hint="return A, cache",
     )
-    _compare(got[0], AND_Z, call=call, hint=LAYER_HINT)
+    expect_close_downstream(got[0], AND_Z, call=call, hint=LAYER_HINT)
     got = student.call("dense_layer", AND_X, AND_W, AND_B, "sigmoid", _readonly=True)
-    _compare(
+    expect_close_downstream(
         got[0],
         AND_SIGMOID,
         call=student.last_call,
@@ -267,7 +235,7 @@ def test_dense_layer_matches_reference_on_random_layers(student, reference):
             f"expected a tuple (A, cache), got {abbreviate(got)}",
             hint="return A, cache",
         )
-        _compare(
+        expect_close_downstream(
             got[0],
             expected,
             call=call,
@@ -295,7 +263,7 @@ def test_dense_layer_cache_holds_what_backprop_needs(student, reference):
     )
     extra = sorted(set(cache) - set(expected), key=str)
     expect(not extra, call, f"unexpected cache keys {extra}: use exactly A_prev, Z, W, b, activation")
-    _compare(
+    expect_close_downstream(
         cache,
         expected,
         call=call + "[1]",
@@ -313,7 +281,7 @@ def test_dense_layer_single_sample_keeps_the_column_shape(student, reference):
         np.array([[0.1], [-0.2]]),
     )
     got = student.call("dense_layer", x, W, b, "linear", _readonly=True)
-    _compare(
+    expect_close_downstream(
         got[0] if isinstance(got, tuple) else got,
         reference.dense_layer(x, W, b, "linear")[0],
         call=student.last_call,
@@ -338,7 +306,7 @@ def test_forward_pass_on_the_lesson_network(student, reference):
             hint="return AL, caches",
         )
         given = _given(student, reference, X, parameters, names)
-        _compare(
+        expect_close_downstream(
             got[0],
             expected,
             call=call,
@@ -372,10 +340,10 @@ def test_forward_pass_matches_reference_on_random_networks(student, reference):
         )
         blame = _activation_blame(student, _pairs_of(expected[1]), "forward.forward_pass")
         given = _given(student, reference, X, parameters, names)
-        _compare(
+        expect_close_downstream(
             got[0], expected[0], call=call, hint=PASS_HINT, blame=blame, given_upstream=lambda given=given: given()[0]
         )
-        _compare(
+        expect_close_downstream(
             got[1],
             expected[1],
             call=call + "[1] (the caches)",
@@ -392,7 +360,7 @@ def test_forward_pass_accepts_integer_input(student, reference):
     parameters = reference.init_parameters([2, 3, 1], 3)
     got = student.call("forward_pass", AND_X, parameters, ["linear", "linear"], _readonly=True)
     expected = reference.forward_pass(AND_X, parameters, ["linear", "linear"])[0]
-    _compare(
+    expect_close_downstream(
         got[0] if isinstance(got, tuple) else got,
         expected,
         call=student.last_call,

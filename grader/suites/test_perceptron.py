@@ -171,14 +171,16 @@ def test_train_perceptron_follows_the_learning_rule_exactly(student, reference):
         3,
         hint="use the learning_rate and epochs you are given",
     )
-    # XOR cannot be learnt by one perceptron: training runs exactly `epochs` epochs (100 by default).
+    # Data no line separates: training never converges, so it must run exactly `epochs` epochs
+    # (100 by default); these points end in a different place after 99, 100 or 101.
+    inseparable = np.array([[2.0, -1.0, -2.0, -1.0, 0.0], [2.0, 0.0, -2.0, -1.0, 1.0]])
     matches_reference(
         student,
         reference,
         "train_perceptron",
-        TRUTH_TABLE,
-        [0, 1, 1, 0],
-        hint="XOR never converges, so training must stop after exactly `epochs` epochs (default 100)",
+        inseparable,
+        [1, 1, 1, 0, 1],
+        hint="when no line separates the data, training must stop after exactly `epochs` epochs (default 100)",
     )
 
 
