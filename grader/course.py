@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from grader.errors import GraderError, InputFileError
+from grader.errors import AttemptRefused, InputFileError
 from grader.results import GradingResult
 
 ScorePolicy = Literal["best", "latest"]
@@ -40,10 +40,6 @@ COURSE_FILE = "course.toml"
 COURSE_ENV = "GRADER_COURSE"
 _TOP_KEYS = ("score", "max_attempts", "cooldown_minutes", "late", "deadlines")
 _LATE_KEYS = ("penalty_per_day", "max_penalty")
-
-
-class AttemptRefused(GraderError):
-    """The course file allows no attempt now: all are used, or the cool-down is not over."""
 
 
 @dataclass(frozen=True)

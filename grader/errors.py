@@ -10,6 +10,9 @@ CLI prints or exits, so a web server can call the same functions and map the sam
     ├── WorkspaceError           the workspace folder is missing or is not a folder
     ├── UnknownExerciseError     an exercise name that no suite grades
     ├── NotFoundError            a submission, student or quiz that the database does not hold
+    ├── AttemptRefused           the course file allows no attempt now (attempts used, cool-down)
+    ├── AnswerFormatError        a typed quiz answer that cannot be read (the person is asked again)
+    ├── ExportFormatError        an export format the grader does not write
     └── InputFileError           a file given on the command line cannot be used (`path:line: why`)
 
 Failures of *student code* are not errors of the grader: they are test outcomes, carried
@@ -43,6 +46,18 @@ class UnknownExerciseError(GraderError):
 
 class NotFoundError(GraderError):
     """A submission, student or quiz that the database does not hold."""
+
+
+class AttemptRefused(GraderError):
+    """The course file allows no attempt now: all are used, or the cool-down is not over."""
+
+
+class AnswerFormatError(GraderError):
+    """A typed quiz answer that cannot be read; the person is asked again."""
+
+
+class ExportFormatError(GraderError):
+    """An export format the grader does not write."""
 
 
 class InputFileError(GraderError):

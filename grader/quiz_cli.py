@@ -211,7 +211,8 @@ def _ask_and_explain(item: Presented, label: str) -> tuple[str, ...]:
 
 
 def _ask(item: Presented, label: str, *, allow_quit: bool) -> tuple[str, ...] | None:
-    from grader.quiz.present import AnswerFormatError, read_choice
+    from grader.errors import AnswerFormatError
+    from grader.quiz.present import read_choice
 
     click.echo(f"[{label}] {item.question.prompt}")
     for number, option in enumerate(item.options, 1):

@@ -141,3 +141,13 @@ def test_help_does_not_import_the_heavy_libraries():
     code = f"import sys, grader.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+def test_every_command_appears_in_the_readme_with_an_example():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    commands = [name for name in main.commands if name != "quiz"]
+    commands += [f"quiz {name}" for name in main.commands["quiz"].commands]  # type: ignore[attr-defined]
+    missing = [name for name in commands if f"grader {name}" not in readme]
+    assert missing == []

@@ -10,15 +10,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from grader.errors import GraderError
+from grader.errors import ExportFormatError
 from grader.quiz.model import Question, Quiz
 
 FORMATS = ("json", "gift")
 GIFT_SPECIAL = re.compile(r"([~=#{}:\\])")
-
-
-class ExportFormatError(GraderError):
-    """An export format the grader does not write."""
 
 
 def quiz_to_dict(quiz: Quiz) -> dict[str, Any]:

@@ -12,13 +12,9 @@ import random
 import re
 from dataclasses import dataclass
 
-from grader.errors import GraderError
+from grader.errors import AnswerFormatError
 from grader.quiz.model import Option, Question
 from grader.quiz.scoring import parse_number
-
-
-class AnswerFormatError(GraderError):
-    """A typed answer that cannot be read; the person is asked again."""
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.errors import ConfigError, InputFileError, NotFoundError
+from grader.errors import AnswerFormatError, ConfigError, InputFileError, NotFoundError
 from grader.quiz.bank import find_quiz, load_bank
 from grader.quiz.export import export_quizzes
 from grader.quiz.model import Question, Quiz
-from grader.quiz.present import AnswerFormatError, Presented, present
+from grader.quiz.present import Presented, present
 from grader.quiz.scoring import QuestionScore, QuizScore, answer_problem, score_question, score_quiz
 from grader.quiz.stats import QuizStats, item_statistics
 from grader.store import quizzes as repository
