@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from grader.service import SubmitOutcome
     from grader.store.submissions import Progress
 
-DETAILED_FAILURES = 5
 MARKS = {"passed": "✓", "failed": "✗", "error": "!", "timeout": "⏱"}
 
 
@@ -36,15 +35,21 @@ def format_submission(outcome: SubmitOutcome) -> str:
         if exercise.status in ("missing", "error") and all(t.outcome != "passed" for t in exercise.tests):
             continue
         failing = [t for t in exercise.tests if t.outcome != "passed"]
-        for test in failing[:DETAILED_FAILURES]:
+        unwritten = [t for t in failing if t.unwritten]
+        if unwritten:
+            functions = ", ".join(dict.fromkeys(t.unwritten.split(".")[-1] for t in unwritten))
+            waiting = sum(t.max_points for t in unwritten)
+            lines.append(
+                f"  … not written yet (still NotImplementedError): {functions}; "
+                f"{len(unwritten)} tests, {points(waiting)} points wait for them"
+            )
+        for test in failing:
+            if test.unwritten:
+                continue
             worth = f"{points(test.max_points)} point{'s' if test.max_points != 1 else ''}"
             lines.append(f"  {MARKS[test.outcome]} {test.name} ({worth}, {test.outcome})")
             if test.message:
                 lines.append(_indent(test.message, "      "))
-        if len(failing) > DETAILED_FAILURES:
-            lines.append(
-                f"  … and {len(failing) - DETAILED_FAILURES} more failing tests (grader submit --json lists all)"
-            )
     lines.append("")
     lines.append(
         f"Score {points(result.score)}/{points(result.max_score)}: "

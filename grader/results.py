@@ -21,6 +21,9 @@ class TestOutcome:
     points: float
     max_points: float
     message: str = ""
+    unwritten: str = ""
+    """The stub function (`exercise.function`) that failed this test by raising NotImplementedError,
+    if that is why it failed: lets output group "not written yet" failures (not part of `--json`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,7 +89,15 @@ class GradingResult:
 def result_to_record(result: GradingResult) -> dict[str, Any]:
     """Everything in a `GradingResult`, as JSON-ready data (for `result_from_record`)."""
     return {
-        "exercises": [{**e.to_dict(), "suite_version": e.suite_version, "output": e.output} for e in result.exercises],
+        "exercises": [
+            {
+                **e.to_dict(),
+                "tests": [{**t.to_dict(), "unwritten": t.unwritten} for t in e.tests],
+                "suite_version": e.suite_version,
+                "output": e.output,
+            }
+            for e in result.exercises
+        ],
         "sandbox": result.sandbox,
         "suite_version": result.suite_version,
         "duration_seconds": result.duration_seconds,

@@ -22,7 +22,7 @@ import pytest
 from grader.checks import Mismatch
 from grader.exercises import SUITES_DIR, Exercise
 from grader.results import Outcome, TestOutcome
-from grader.sandbox.errors import StudentCodeError
+from grader.sandbox.errors import StudentCodeError, StudentRaised
 
 PYTEST_ARGS = (
     "-c",
@@ -82,6 +82,7 @@ class _Planned:
     lesson: str
     outcome: Outcome = "failed"
     message: str = "this test did not run"
+    unwritten: str = ""
 
 
 class _SuitePlugin:
@@ -130,7 +131,10 @@ class _SuitePlugin:
                 if call.when == "call":
                     planned.outcome, planned.message = "passed", ""
             else:
-                planned.outcome, planned.message = _classify(call.excinfo.value, planned, self._students)
+                error = call.excinfo.value
+                planned.outcome, planned.message = _classify(error, planned, self._students)
+                if isinstance(error, StudentRaised) and error.not_written:
+                    planned.unwritten = error.function
         outcome: Literal["passed", "failed", "skipped"] = "passed" if call.excinfo is None else "failed"
         return pytest.TestReport(
             item.nodeid,
@@ -205,6 +209,14 @@ def run_suites(exercises: Sequence[Exercise], students: Mapping[str, Any]) -> di
     for planned in plugin.planned.values():
         points = planned.points if planned.outcome == "passed" else 0.0
         results.setdefault(planned.exercise, []).append(
-            TestOutcome(planned.test_id, planned.name, planned.outcome, points, planned.points, planned.message)
+            TestOutcome(
+                planned.test_id,
+                planned.name,
+                planned.outcome,
+                points,
+                planned.points,
+                planned.message,
+                planned.unwritten,
+            )
         )
     return results

@@ -32,8 +32,15 @@ def test_the_stubs_score_zero_with_feedback_and_exit_1(runner, workspace):
     folder = workspace(stubs=True)
     result = runner.invoke(main, ["submit", "perceptron", "--workspace", str(folder)])
     assert result.exit_code == 1
-    assert "perceptron.weighted_sum([0, 0], [0.5, 0.5], -0.75) raised NotImplementedError" in result.output
-    assert "lesson: Perceptron: Example: AND Gate (Verification)" in result.output
+    assert result.output.splitlines()[:2] == [
+        "perceptron     0/18  failed   0 of 14 tests passed",
+        "  … not written yet (still NotImplementedError): weighted_sum, step, perceptron, and_gate, predict, "
+        "train_perceptron; 14 tests, 18 points wait for them",
+    ]
+    tests = json.loads(runner.invoke(main, ["submit", "perceptron", "--workspace", str(folder), "--json"]).output)
+    first = tests["exercises"][0]["tests"][0]["message"]
+    assert first.startswith("perceptron.weighted_sum([0, 0], [0.5, 0.5], -0.75) raised NotImplementedError")
+    assert first.endswith("lesson: Perceptron: Example: AND Gate (Verification)")
 
 
 def test_a_wrong_answer_says_what_was_called_expected_against_got_and_a_hint(runner, workspace):

@@ -27,11 +27,18 @@ class StudentCodeError(Exception):
 
 
 class StudentRaised(StudentCodeError):
-    def __init__(self, feedback: str, type_name: str, message: str, where: str) -> None:
+    def __init__(self, feedback: str, type_name: str, message: str, where: str, function: str = "") -> None:
         super().__init__(feedback)
         self.type_name = type_name
         self.message = message
         self.where = where
+        self.function = function
+        """The student's function that was called, as `exercise.function`."""
+
+    @property
+    def not_written(self) -> bool:
+        """The function still raises the stub's NotImplementedError."""
+        return self.type_name == "NotImplementedError"
 
 
 class MissingFunction(StudentCodeError):

@@ -199,7 +199,7 @@ class StudentModule:
                 feedback = f"{self.last_call} raised NotImplementedError{at}: not written yet"
             else:
                 feedback = f"{self.last_call} raised {type_name}{at}: {message}"
-            raise StudentRaised(feedback, type_name, message, where)
+            raise StudentRaised(feedback, type_name, message, where, f"{self.exercise}.{function}")
         raise StudentDataError(f"{self.last_call}: the grader could not understand the answer")
 
 
