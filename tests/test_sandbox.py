@@ -298,6 +298,27 @@ class TestIsolation:
         assert student.write("/tmp/grader-sandbox-probe") in ("PermissionError", "OSError")
         assert not Path("/tmp/grader-sandbox-probe").exists()
 
+    def test_no_socket_can_be_made_not_even_to_a_local_unix_server(self, sandboxed, tmp_path):
+        import socket
+
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(str(tmp_path / "db.sock"))
+        server.listen()
+        try:
+            student = sandboxed(f"""
+                import socket
+                def connect():
+                    try:
+                        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                        client.connect({str(tmp_path / "db.sock")!r})
+                        return "connected"
+                    except OSError as error:
+                        return type(error).__name__
+            """)
+            assert student.connect() == "PermissionError"
+        finally:
+            server.close()
+
     def test_there_is_no_network(self, sandboxed):
         student = sandboxed("""
             import socket

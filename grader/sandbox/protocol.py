@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 HEADER = struct.Struct(">I")
-MAX_FRAME_BYTES = 32 * 1024 * 1024
+MAX_FRAME_BYTES = 4 * 1024 * 1024  # room for 3 MB of array data; bounds what JSON parsing can cost
 MAX_DEPTH = 64
 MAX_DIMENSIONS = 32
 ALLOWED_DTYPES = frozenset(

@@ -44,10 +44,13 @@ SECCOMP_MODE_FILTER = 2
 SECCOMP_RET_ALLOW = 0x7FFF0000
 SECCOMP_RET_ERRNO = 0x00050000
 CLONE_THREAD = 0x00010000
-# (audit arch, clone, clone3, other process-creating calls) per machine
+# (audit arch, clone, clone3, calls always refused) per machine. Refused: fork and vfork (new
+# processes); socket (no network, and no Unix socket to a local server such as a database's,
+# which neither Landlock nor a network namespace covers); io_uring_setup (it could open sockets
+# without calling socket).
 SECCOMP_ARCHES = {
-    "x86_64": (0xC000003E, 56, 435, (57, 58)),  # fork, vfork
-    "aarch64": (0xC00000B7, 220, 435, ()),
+    "x86_64": (0xC000003E, 56, 435, (57, 58, 41, 425)),
+    "aarch64": (0xC00000B7, 220, 435, (198, 425)),
 }
 
 
@@ -186,15 +189,16 @@ def apply_landlock(rules, report):
 
 
 def forbid_new_processes(report):
-    """A seccomp filter: threads may be started, processes may not (fork, vfork, clone without
-    CLONE_THREAD fail with EPERM; clone3 answers ENOSYS so that libc falls back to clone)."""
+    """A seccomp filter: threads may be started, processes and sockets may not (fork, vfork,
+    socket, io_uring_setup and clone without CLONE_THREAD fail with EPERM; clone3 answers ENOSYS
+    so that libc falls back to clone, whose flags a filter can read)."""
     import errno
     import platform
 
     arch = SECCOMP_ARCHES.get(platform.machine())
     if arch is None:
         return
-    audit_arch, nr_clone, nr_clone3, nr_forks = arch
+    audit_arch, nr_clone, nr_clone3, refused = arch
 
     def stmt(code, k):
         return (code, 0, 0, k)
@@ -205,7 +209,7 @@ def forbid_new_processes(report):
     deny, nosys = SECCOMP_RET_ERRNO | errno.EPERM, SECCOMP_RET_ERRNO | errno.ENOSYS
     program = [stmt(0x20, 4), jeq(audit_arch, 1, 0), stmt(0x06, SECCOMP_RET_ALLOW), stmt(0x20, 0)]
     program += [jeq(nr_clone3, 0, 1), stmt(0x06, nosys)]
-    for number in nr_forks:
+    for number in refused:
         program += [jeq(number, 0, 1), stmt(0x06, deny)]
     program += [
         jeq(nr_clone, 0, 3),
