@@ -14,6 +14,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from collections import deque
 from typing import Any
@@ -77,7 +78,13 @@ class ZygoteChild:
 class Zygote:
     """The trusted side of a zygote process; `close()` ends it and every worker it forked."""
 
-    def __init__(self, command: list[str], env: dict[str, str], config: dict[str, Any]) -> None:
+    def __init__(
+        self, command: list[str], env: dict[str, str], config: dict[str, Any], *, enabled: bool = True
+    ) -> None:
+        self._closed = not enabled
+        self._exited = threading.Condition()
+        if not enabled:  # a stand-in that is never alive: workers then start as fresh processes
+            return
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         config = {**config, "zygote_fd": theirs.fileno()}
         self._process = subprocess.Popen(
@@ -96,8 +103,6 @@ class Zygote:
         self._pending_lock = threading.Lock()  # never held while blocking
         self._pending: deque[ZygoteChild] = deque()
         self._exits: dict[int, int] = {}
-        self._exited = threading.Condition()
-        self._closed = False
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -171,10 +176,12 @@ class Zygote:
 
 
 def start_zygote() -> Zygote:
+    """A zygote on Linux; elsewhere (fork without exec is unsafe on macOS) a stand-in that is
+    never alive, so that workers start as fresh processes."""
     from grader.sandbox.process import worker_command
 
     command, env, config = worker_command()
-    return Zygote(command, env, config)
+    return Zygote(command, env, config, enabled=sys.platform.startswith("linux"))
 
 
 __all__ = ["Zygote", "ZygoteChild", "start_zygote"]
