@@ -212,9 +212,9 @@ def _ask_and_explain(item: Presented, label: str) -> tuple[str, ...]:
 
 def _ask(item: Presented, label: str, *, allow_quit: bool) -> tuple[str, ...] | None:
     from grader.errors import AnswerFormatError
-    from grader.quiz.present import read_choice
+    from grader.quiz.present import read_choice, reflow
 
-    click.echo(f"[{label}] {item.question.prompt}")
+    click.echo(f"[{label}] {reflow(item.question.prompt)}")
     for number, option in enumerate(item.options, 1):
         click.echo(f"  {number}) {option.text}")
 
@@ -231,6 +231,8 @@ def _ask(item: Presented, label: str, *, allow_quit: bool) -> tuple[str, ...] | 
 
 
 def _explain(item: Presented, score: QuestionScore) -> None:
+    from grader.quiz.present import reflow
+
     question = item.question
     if score.correct:
         verdict = "Right."
@@ -239,7 +241,7 @@ def _explain(item: Presented, score: QuestionScore) -> None:
         answer = f"{question.answer:g} ± {question.tolerance:g}" if question.type == "numeric" else "; ".join(right)
         partly = f"Partly right ({score.points:g} of {score.max_points:g})" if score.points > 0 else "Wrong"
         verdict = f"{partly}. The answer: {answer}"
-    click.echo(f"{verdict}\n{question.explanation}\n")
+    click.echo(f"{verdict}\n{reflow(question.explanation)}\n")
 
 
 def _nothing_due(next_due: datetime | None) -> str:

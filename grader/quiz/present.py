@@ -59,3 +59,16 @@ def read_choice(presented: Presented, typed: str) -> tuple[str, ...]:
     if presented.question.type == "single" and len(picked) > 1:
         raise AnswerFormatError("choose one option")
     return tuple(picked)
+
+
+def reflow(text: str) -> str:
+    """Markdown prose as a terminal shows it best: lines of one paragraph joined, paragraphs kept
+    apart, and code (fenced, or indented by four spaces) left exactly as written."""
+    paragraphs = []
+    for block in re.split(r"\n[ \t]*\n", text.strip()):
+        lines = block.splitlines()
+        if block.lstrip().startswith("```") or all(line.startswith("    ") for line in lines):
+            paragraphs.append(block)
+        else:
+            paragraphs.append(" ".join(line.strip() for line in lines))
+    return "\n\n".join(paragraphs)
