@@ -6,6 +6,7 @@ prints or exits, so a web server can call the same functions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -50,13 +51,17 @@ class SubmitOutcome:
 
 
 def database_files(db_url: str) -> tuple[Path, ...]:
-    """The files of a SQLite database (with its WAL and shared-memory files), to fence off."""
-    from sqlalchemy.engine import make_url
+    """The files of a SQLite database (with its WAL and shared-memory files), to fence off.
 
-    url = make_url(db_url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+    Read from the URL's text (`sqlite[+driver]:///path`) rather than with SQLAlchemy, which
+    this process of `grader submit` does not import; a URL it cannot read fences nothing and
+    is reported by the store.
+    """
+    match = re.fullmatch(r"sqlite(?:\+\w+)?:///(?P<database>[^?]*)(?:\?.*)?", db_url.strip())
+    if match is None or match["database"] in ("", ":memory:"):
         return ()
-    path = Path(url.database).expanduser().resolve()
+    database = match["database"].removeprefix("file:")
+    path = Path(database).expanduser().resolve()
     return (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal"))
 
 
@@ -86,7 +91,7 @@ def submit_workspace(
 
     def prepare(store: Store) -> dict[str, Any]:
         check_course_allows(store, course, [name], now)
-        return {"database_files": [str(p) for p in database_files(db_url)]}
+        return {}
 
     def finish(store: Store, graded: dict[str, Any]) -> dict[str, Any]:
         submission_id, applied = store.write(
@@ -97,7 +102,9 @@ def submit_workspace(
         return {"submission_id": submission_id, "result": result_to_record(applied)}
 
     # The database opens in a forked process (before any thread or numpy starts here) while
-    # this one starts the sandboxes and grades: two cores, two halves of the work.
+    # this one starts the sandboxes and grades: two cores, two halves of the work. Only a
+    # course with attempt rules has to wait for it before grading.
+    check_first = course.max_attempts is not None or course.cooldown is not None
     with StoreBeside(db_url, prepare, finish) as database:
         from grader.grading import grade_workspace
         from grader.sandbox.policy import SandboxLimits
@@ -108,9 +115,11 @@ def submit_workspace(
             start_zygote() as zygote,
             WorkerPool(limits or SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool,
         ):
-            prepared = database.ready()  # a bad URL or a refused attempt stops here, before grading
-            protected = tuple(Path(p) for p in prepared["database_files"])
-            result = grade_workspace(folder, names, pool=pool, protected=protected)
+            if check_first:
+                database.ready()  # a refused attempt stops here, before grading
+            result = grade_workspace(folder, names, pool=pool, protected=database_files(db_url))
+        if not check_first:
+            database.ready()  # a bad database URL is reported here, and nothing is stored
         answer = database.complete(result_to_record(result))
     return SubmitOutcome(int(answer["submission_id"]), name, result_from_record(answer["result"]))
 

@@ -82,3 +82,21 @@ def test_many_submits_at_once_to_one_sqlite_file_all_succeed(tmp_path, workspace
         assert run.returncode == 0, err
         ids.append(json.loads(out)["submission_id"])
     assert sorted(ids) == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize(
+    "url, fenced",
+    [
+        ("sqlite:////srv/grades.db", ["/srv/grades.db", "/srv/grades.db-wal", "/srv/grades.db-shm"]),
+        ("sqlite+pysqlite:////srv/g.db?timeout=3", ["/srv/g.db"]),
+        ("sqlite://", []),
+        ("sqlite:///:memory:", []),
+        ("postgresql+psycopg://u@host/db", []),
+    ],
+)
+def test_the_sqlite_files_to_fence_off_are_read_from_the_url(url, fenced):
+    from grader.service import database_files
+
+    found = [str(p) for p in database_files(url)]
+    assert found[: len(fenced)] == fenced
+    assert bool(found) == bool(fenced)
