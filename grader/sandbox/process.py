@@ -57,7 +57,10 @@ def worker_command() -> tuple[list[str], dict[str, str], dict[str, Any]]:
 
 
 class Worker:
-    """A started worker. `start` returns at once; the first `call` waits for it to be ready."""
+    """A worker process: forked from a zygote when one is given and alive, else started afresh.
+
+    Constructing one returns at once; `wait_ready` (which the first call makes) waits for it.
+    """
 
     def __init__(self, limits: SandboxLimits, *, layers: Layers = Layers(), zygote: Zygote | None = None) -> None:
         self.limits = limits
