@@ -86,7 +86,7 @@ def grade_workspace(
     reports = [r for m in students.values() for r in m.isolation_reports]
     return GradingResult(
         exercises=outcomes,
-        sandbox=describe_isolation(reports or [{}], limits) if reports else _unstarted_sandbox(limits),
+        sandbox=describe_isolation(reports, limits) if reports else _unstarted_sandbox(limits),
         suite_version=suite_version(exercises),
         duration_seconds=time.monotonic() - started,
         files=files,
@@ -98,7 +98,7 @@ def _exercise_outcome(
 ) -> ExerciseOutcome:
     score, max_score = scoring.exercise_score(tests)
     passed = sum(t.outcome == "passed" for t in tests)
-    import_error = getattr(module, "_import_error", None)
+    import_error = module.import_error if isinstance(module, StudentModule) else None
     if isinstance(module, MissingExercise):
         status, message = "missing", f"{exercise.filename} is not in the workspace"
     elif import_error is not None:

@@ -100,3 +100,12 @@ def test_a_weaker_sandbox_is_reported_in_json_and_warned_about(workspace, capsys
     assert warning is not None and warning.startswith("warning: weaker sandbox on this system: student code can read")
     full = grade_workspace(workspace(reference=True), ["perceptron"]).sandbox
     assert (format_sandbox_warning(full) is None) == (full["level"] == "full")
+
+
+def test_what_the_student_printed_is_kept_with_the_exercise(workspace):
+    folder = workspace(reference=True)
+    source = (folder / "perceptron.py").read_text()
+    (folder / "perceptron.py").write_text(source + "\nprint('debugging my perceptron')\n")
+    result = grade_workspace(folder, ["perceptron"])
+    assert result.exercises[0].output == "debugging my perceptron\n"
+    assert result.exercises[0].score == result.exercises[0].max_score

@@ -202,6 +202,7 @@ class Worker:
                 pass
             if isinstance(self._process, subprocess.Popen):
                 self._process.wait()  # reap our own child; a zygote reaps its own
+        self._drain.join(timeout=0.5)  # the output pipe closes with the last process holding it
         for fd in (self._request_write, self._response_read):
             try:
                 os.close(fd)

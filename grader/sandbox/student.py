@@ -57,6 +57,7 @@ class StudentModule:
         self._rules = read_rules(workspace, protected) if layers.landlock else []
         self._import_error: ImportFailed | None = None
         self._worker: Worker | None = None
+        self._earlier_output = ""
         self._start()
 
     # -- what suites use ---------------------------------------------------------------------
@@ -119,7 +120,14 @@ class StudentModule:
 
     @property
     def output(self) -> str:
-        return self._worker.output() if self._worker else ""
+        """What the module printed, up to the output cap (kept after its worker is gone)."""
+        current = self._worker.output() if self._worker else ""
+        return (self._earlier_output + current)[: self.limits.output_bytes]
+
+    @property
+    def import_error(self) -> ImportFailed | None:
+        """Why the module could not be imported, once a call has found out; None otherwise."""
+        return self._import_error
 
     def _start(self) -> None:
         self._worker = self._pool.take() if self._pool is not None else Worker(self.limits, layers=self.layers)
@@ -128,6 +136,7 @@ class StudentModule:
     def _retire(self) -> None:
         if self._worker is not None:
             self._worker.kill()
+            self._earlier_output = self.output
             self._worker = None
 
     def _remaining(self) -> float:
