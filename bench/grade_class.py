@@ -33,8 +33,11 @@ WEIGHTS = (30, 10, 25, 15, 10, 10)
 
 
 def reference_text(name: str) -> str:
-    text = (REPO / "reference" / f"{name}.py").read_text()
-    return text.replace("from .", "from ").replace("from grader.reference.", "from ")
+    from grader.exercises import as_workspace_module, reference_path
+
+    path = reference_path(name)
+    assert path is not None, f"no reference for {name}"
+    return as_workspace_module(path.read_text())
 
 
 def stub_functions(name: str) -> dict[str, str]:

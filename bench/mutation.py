@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
-import re
 import shutil
 import sys
 import tempfile
@@ -266,11 +265,6 @@ def _replace(tree: ast.Module, target: ast.AST, replacement: object) -> ast.Modu
     return ast.fix_missing_locations(Swap().visit(tree))
 
 
-def sibling_imports(source: str) -> str:
-    """`from .forward import x` -> `from forward import x`: the reference as a workspace module."""
-    return re.sub(r"^from \.(\w+) import", r"from \1 import", source, flags=re.M)
-
-
 def mutants(exercise: str) -> list[Mutant]:
     source = (REFERENCE / f"{exercise}.py").read_text()
     tree = ast.parse(source)
@@ -295,13 +289,14 @@ def mutants(exercise: str) -> list[Mutant]:
 
 
 def grade_mutant(mutant: Mutant, leaks: bool) -> tuple[Mutant, dict[str, tuple[float, float]]]:
+    from grader.exercises import as_workspace_module
     from grader.grading import grade_workspace
 
     workspace = Path(tempfile.mkdtemp(prefix="mutant-"))
     try:
         for name in EXERCISES:
             text = mutant.source if name == mutant.exercise else (REFERENCE / f"{name}.py").read_text()
-            (workspace / f"{name}.py").write_text(sibling_imports(text))
+            (workspace / f"{name}.py").write_text(as_workspace_module(text))
         position = EXERCISES.index(mutant.exercise)
         names = EXERCISES[position:] if leaks else (mutant.exercise,)
         if not mutant.source:

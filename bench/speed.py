@@ -26,21 +26,12 @@ def timed(command: list[str], runs: int, **kwargs: object) -> list[float]:
     return times
 
 
-def reference_workspace(folder: Path) -> Path:
-    for path in (REPO / "reference").glob("*.py"):
-        if path.name != "__init__.py":
-            text = path.read_text().replace("from .", "from ").replace("from grader.reference.", "from ")
-            (folder / path.name).write_text(text)
-    return folder
-
-
 def main() -> None:
-    from grader.exercises import all_exercises
+    from grader.exercises import all_exercises, write_reference_workspace
     from grader.grading import grade_workspace
 
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "ws").mkdir()
-        workspace = reference_workspace(Path(tmp) / "ws")
+        workspace = write_reference_workspace(Path(tmp) / "ws")
         db = f"sqlite:///{Path(tmp) / 'bench.db'}"
         names = [e.name for e in all_exercises()]
         help_times = timed([*GRADER, "--help"], 10)

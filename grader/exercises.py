@@ -8,6 +8,8 @@ only says in which order known exercises are listed.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -31,28 +33,45 @@ class Exercise:
         return f"{self.name}.py"
 
     @property
-    def reference_module(self) -> str:
-        return f"{REFERENCE_PACKAGE}.{self.name}"
-
-    @property
     def version(self) -> str:
         """A hash of what decides this exercise's grade: its suite, reference and the check helpers."""
         return _version(self.name)
 
 
+def reference_path(name: str) -> Path | None:
+    """Where the instructors' solution of exercise `name` is installed (None if it is not)."""
+    spec = importlib.util.find_spec(f"{REFERENCE_PACKAGE}.{name}")
+    return Path(spec.origin) if spec is not None and spec.origin else None
+
+
+def as_workspace_module(source: str) -> str:
+    """A reference module's text as a student's file has it: the package's relative imports
+    (`from .forward import x`) become a workspace's sibling imports (`from forward import x`)."""
+    return re.sub(r"^from \.(\w+) import", r"from \1 import", source, flags=re.MULTILINE)
+
+
+def write_reference_workspace(folder: Path, names: Iterable[str] | None = None) -> Path:
+    """Write the reference solutions of the named exercises (all when none is named) into
+    `folder` as a student's files: a workspace that scores full marks."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for exercise in resolve(names):
+        path = reference_path(exercise.name)
+        if path is not None:
+            (folder / exercise.filename).write_text(as_workspace_module(path.read_text()))
+    return folder
+
+
 @cache
 def _version(name: str) -> str:
-    import importlib.util
-
     digest = hashlib.sha256()
-    spec = importlib.util.find_spec(f"{REFERENCE_PACKAGE}.{name}")
     paths = [
         SUITES_DIR / f"test_{name}.py",
         Path(__file__).with_name("checks.py"),
         Path(__file__).with_name("feedback.py"),
     ]
-    if spec is not None and spec.origin:
-        paths.append(Path(spec.origin))
+    reference = reference_path(name)
+    if reference is not None:
+        paths.append(reference)
     for path in paths:
         if path.exists():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Outcome = Literal["passed", "failed", "error", "timeout"]
-OUTCOMES: tuple[Outcome, ...] = ("passed", "failed", "error", "timeout")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import pytest
 
 from grader.checks import Mismatch
-from grader.exercises import SUITES_DIR, Exercise
+from grader.exercises import REFERENCE_PACKAGE, SUITES_DIR, Exercise
 from grader.results import Outcome, TestOutcome
 from grader.sandbox.errors import StudentCodeError, StudentRaised
 
@@ -101,7 +101,7 @@ class _SuitePlugin:
     def reference(self, request: pytest.FixtureRequest) -> ModuleType:
         name = _exercise_of(request.node)
         if name not in self._references:
-            self._references[name] = importlib.import_module(f"grader.reference.{name}")
+            self._references[name] = importlib.import_module(f"{REFERENCE_PACKAGE}.{name}")
         return self._references[name]
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from grader.exercises import write_reference_workspace
 from grader.sandbox.policy import SandboxLimits
 
 REPO = Path(__file__).resolve().parent.parent
-REFERENCE = REPO / "reference"
 EXERCISES = REPO / "exercises"
 
 # Short limits keep tests of hanging code quick; the defaults are tested where they matter.
@@ -26,14 +26,11 @@ def workspace(tmp_path: Path) -> Callable[..., Path]:
     def make(*, reference: bool = False, stubs: bool = False, **files: str) -> Path:
         folder = tmp_path / "ws"
         folder.mkdir(exist_ok=True)
-        if reference or stubs:
-            source = REFERENCE if reference else EXERCISES
-            for path in source.glob("*.py"):
-                if path.name != "__init__.py":
-                    text = path.read_text()
-                    if reference:  # the reference imports its siblings as a package
-                        text = text.replace("from .", "from ").replace("from grader.reference.", "from ")
-                    (folder / path.name).write_text(text)
+        if reference:
+            write_reference_workspace(folder)
+        elif stubs:
+            for path in EXERCISES.glob("*.py"):
+                shutil.copy(path, folder / path.name)
         for name, text in files.items():
             (folder / f"{name}.py").write_text(textwrap.dedent(text))
         return folder
@@ -49,8 +46,3 @@ def db_url(tmp_path: Path) -> str:
 @pytest.fixture
 def quick_limits() -> SandboxLimits:
     return QUICK
-
-
-def copy_tree(source: Path, target: Path) -> Path:
-    shutil.copytree(source, target)
-    return target

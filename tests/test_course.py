@@ -6,12 +6,11 @@ from __future__ import annotations
 import ast
 import doctest
 import importlib
-import re
 from pathlib import Path
 
 import pytest
 
-from grader.exercises import COURSE_ORDER
+from grader.exercises import COURSE_ORDER, as_workspace_module
 from grader.grading import grade_workspace
 from grader.results import GradingResult
 
@@ -24,7 +23,7 @@ def _workspace(folder: Path, source: Path, planted: tuple[str, str, str] | None 
     imports), optionally with `planted` = (exercise, old text, new text) applied once."""
     for name in COURSE_ORDER:
         text = (source / f"{name}.py").read_text()
-        text = re.sub(r"^from \.(\w+) import", r"from \1 import", text, flags=re.M)
+        text = as_workspace_module(text)
         if planted is not None and planted[0] == name:
             assert planted[1] in text, f"the planted mistake no longer matches reference/{name}.py"
             text = text.replace(planted[1], planted[2], 1)

@@ -88,7 +88,7 @@ def test_the_submitted_files_are_snapshotted_but_symlinks_are_not_followed(works
     assert "perceptron.py" in result.files and "notes.py" not in result.files
 
 
-def test_a_weaker_sandbox_is_reported_in_json_and_warned_about(workspace, capsys):
+def test_a_weaker_sandbox_is_reported_in_json_and_warned_about(workspace):
     from grader.render import format_sandbox_warning
     from grader.sandbox.policy import Layers
 

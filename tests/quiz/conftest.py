@@ -10,19 +10,6 @@ from click.testing import CliRunner
 
 from grader.store import Store, open_store
 
-QUESTION = """## {id}
-
-{prompt}
-
-- [ ] a) {wrong}
-- [x] b) {right}
-- [ ] c) Something else entirely
-
-> **Explanation:** {explanation}
-
-Tags: perceptron
-"""
-
 SMALL_QUIZ = """# Small quiz
 
 ## q-range
