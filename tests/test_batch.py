@@ -111,3 +111,17 @@ def test_an_empty_class_grades_nobody_and_a_missing_folder_is_bad_input(tmp_path
         2,
         f"Error: {tmp_path / 'nope'}: no such folder of student submissions\n",
     )
+
+
+def test_the_course_files_attempt_limit_applies_to_grade_too(classroom: Path, db_url: str, tmp_path: Path) -> None:
+    course = tmp_path / "course.toml"
+    course.write_text("max_attempts = 1\n")
+    args = ["grade", str(classroom), "--db", db_url, "--jobs", "1", "--course", str(course), "--json"]
+    first = json.loads(CliRunner().invoke(main, args).output)
+    assert (first["graded"], first["failed"]) == (3, [])
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 1
+    refused = json.loads(again.output)
+    assert refused["graded"] == 0
+    assert [f["student"] for f in refused["failed"]] == ["ada", "ben", "cy"]
+    assert all(f["reason"].startswith("attempt refused: ") for f in refused["failed"])
