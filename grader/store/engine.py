@@ -169,9 +169,10 @@ def _current_revision(engine: Engine) -> str | None:
 
 def _is_lock_error(error: OperationalError) -> bool:
     message = str(error.orig).lower()
-    return "locked" in message or "busy" in message or "already exists" in message
+    return "locked" in message or "busy" in message
 
 
 def _first_line(error: BaseException) -> str:
-    orig = getattr(error, "orig", None)
-    return str(orig or error).strip().splitlines()[0] if str(orig or error).strip() else type(error).__name__
+    """The driver's message (not SQLAlchemy's wrapper with the SQL), first line only."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
