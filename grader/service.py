@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from grader.report.model import ClassReport
+    from grader.sandbox.policy import SandboxLimits
     from grader.store import Store
     from grader.store.reports import AttemptRecord
     from grader.store.submissions import Progress
@@ -71,7 +72,7 @@ def submit_workspace(
     *,
     student: str,
     db_url: str,
-    limits: Any = None,
+    limits: SandboxLimits | None = None,
     course: CourseSettings = NO_COURSE,
 ) -> SubmitOutcome:
     """Grade `workspace` and record the attempt in one transaction; return what was stored.
