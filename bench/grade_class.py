@@ -33,7 +33,7 @@ WEIGHTS = (30, 10, 25, 15, 10, 10)
 
 
 def reference_text(name: str) -> str:
-    from grader.exercises import as_workspace_module, reference_path
+    from grader.grading.exercises import as_workspace_module, reference_path
 
     path = reference_path(name)
     assert path is not None, f"no reference for {name}"
@@ -60,7 +60,7 @@ def with_stubbed(name: str, count: int, rng: random.Random) -> str:
 
 
 def make_class(folder: Path, students: int, seed: int = 7) -> Path:
-    from grader.exercises import all_exercises
+    from grader.grading.exercises import all_exercises
 
     rng = random.Random(seed)
     names = [e.name for e in all_exercises()]
@@ -90,8 +90,8 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=10, help="students submitted one at a time")
     args = parser.parse_args()
 
-    from grader.batch import grade_class
-    from grader.service import submit_workspace
+    from grader.service.batch import grade_class
+    from grader.service.submissions import submit_workspace
 
     with tempfile.TemporaryDirectory() as tmp:
         root = make_class(Path(tmp) / "class", args.students)

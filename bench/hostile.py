@@ -22,8 +22,8 @@ def _hang(*args, **kwargs):
 
 
 def main() -> None:
-    from grader.exercises import all_exercises
-    from grader.grading import grade_workspace
+    from grader.grading.exercises import all_exercises
+    from grader.grading.grade import grade_workspace
     from grader.sandbox.policy import SandboxLimits
 
     with tempfile.TemporaryDirectory() as tmp:

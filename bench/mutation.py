@@ -289,8 +289,8 @@ def mutants(exercise: str) -> list[Mutant]:
 
 
 def grade_mutant(mutant: Mutant, leaks: bool) -> tuple[Mutant, dict[str, tuple[float, float]]]:
-    from grader.exercises import as_workspace_module
-    from grader.grading import grade_workspace
+    from grader.grading.exercises import as_workspace_module
+    from grader.grading.grade import grade_workspace
 
     workspace = Path(tempfile.mkdtemp(prefix="mutant-"))
     try:

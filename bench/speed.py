@@ -27,8 +27,8 @@ def timed(command: list[str], runs: int, **kwargs: object) -> list[float]:
 
 
 def main() -> None:
-    from grader.exercises import all_exercises, write_reference_workspace
-    from grader.grading import grade_workspace
+    from grader.grading.exercises import all_exercises, write_reference_workspace
+    from grader.grading.grade import grade_workspace
 
     with tempfile.TemporaryDirectory() as tmp:
         workspace = write_reference_workspace(Path(tmp) / "ws")

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from grader.errors import AttemptRefused, InputFileError
-from grader.results import GradingResult
+from grader.records import GradingResult
 
 ScorePolicy = Literal["best", "latest"]
 SCORE_POLICIES: tuple[ScorePolicy, ...] = ("best", "latest")
@@ -102,7 +102,7 @@ def load_course(path: Path | None) -> CourseSettings:
 
 def parse_course(data: Mapping[str, Any], text: str, path: Path) -> CourseSettings:
     """Check the parsed TOML `data` (from `text`, for line numbers) and build the settings."""
-    from grader.exercises import all_exercises
+    from grader.grading.exercises import all_exercises
 
     def fail(message: str, key: str, section: str | None = None) -> InputFileError:
         return InputFileError(path, message, _line_of(text, key, section))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.exercises import write_reference_workspace
+from grader.grading.exercises import write_reference_workspace
 from grader.sandbox.policy import SandboxLimits
 
 REPO = Path(__file__).resolve().parent.parent

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader.batch import grade_class
 from grader.cli import main
-from grader.service import submit_workspace
+from grader.service.batch import grade_class
+from grader.service.submissions import submit_workspace
 from grader.store import open_store
 from grader.store.reports import student_attempts
 

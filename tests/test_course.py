@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.exercises import COURSE_ORDER, as_workspace_module
-from grader.grading import grade_workspace
-from grader.results import GradingResult
+from grader.grading.exercises import COURSE_ORDER, as_workspace_module
+from grader.grading.grade import grade_workspace
+from grader.records import GradingResult
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.sandbox

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from grader.exercises import all_exercises
-from grader.grading import grade_workspace
+from grader.grading.exercises import all_exercises
+from grader.grading.grade import grade_workspace
 from grader.sandbox.policy import SandboxLimits
-from grader.service import submit_workspace
+from grader.service.submissions import submit_workspace
 
 pytestmark = pytest.mark.sandbox
 
@@ -89,7 +89,7 @@ def test_the_submitted_files_are_snapshotted_but_symlinks_are_not_followed(works
 
 
 def test_a_weaker_sandbox_is_reported_in_json_and_warned_about(workspace):
-    from grader.render import format_sandbox_warning
+    from grader.cli.render import format_sandbox_warning
     from grader.sandbox.policy import Layers
 
     result = grade_workspace(workspace(reference=True), ["perceptron"], layers=Layers(landlock=False, seccomp=False))

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.results import ExerciseOutcome, GradingResult, TestOutcome
+from grader.records import ExerciseOutcome, GradingResult, TestOutcome
 from grader.store import open_store
 from grader.store.submissions import record_submission
 
@@ -169,7 +169,7 @@ def test_table_output_lines_up_the_gradebook_and_lists_the_most_failed_tests(cla
 
 def test_quiz_scores_and_item_statistics_join_the_report(db_url: str) -> None:
     from grader.quiz.bank import load_bank
-    from grader.quiz.service import submit_attempt
+    from grader.service.quizzes import submit_attempt
 
     quiz = load_bank([QUIZZES])[0]
     first = quiz.questions[0]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import DatabaseError
-from grader.results import ExerciseOutcome, GradingResult, TestOutcome
+from grader.records import ExerciseOutcome, GradingResult, TestOutcome
 from grader.store import open_store
 from grader.store.migrate import HEAD_REVISION, script_head
 from grader.store.models import SourceFile, Submission, TestResult
@@ -171,7 +171,7 @@ def test_a_run_killed_midway_leaves_the_database_whole_and_without_the_attempt(t
 
 
 def test_results_round_trip_through_json():
-    from grader.results import submission_to_dict
+    from grader.records import submission_to_dict
 
     data = submission_to_dict(7, "ada", a_result(1))
     assert json.loads(json.dumps(data)) == data

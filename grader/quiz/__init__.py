@@ -1,4 +1,4 @@
 """Quizzes: the Markdown bank, scoring, FSRS practice and item statistics.
 
-`grader.quiz.service` holds the functions the `grader quiz` commands call.
+`grader.service.quizzes` holds the functions the `grader quiz` commands call.
 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
-from grader.render import points
+from grader.cli.render import points
 from grader.report.gradebook import Gradebook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

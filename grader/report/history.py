@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from grader.render import MARKS, points
+from grader.cli.render import MARKS, points
 from grader.store.reports import AttemptRecord
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from html import escape
 
+from grader.cli.render import points
 from grader.quiz.stats import QuizStats
-from grader.render import points
 from grader.report.charts import failed_bars, histogram
 from grader.report.gradebook import Gradebook
 from grader.report.model import ClassReport

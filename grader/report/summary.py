@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from grader.batch import BatchResult
-from grader.render import points
+from grader.cli.render import points
+from grader.service.batch import BatchResult
 
 
 def format_batch(result: BatchResult) -> str:

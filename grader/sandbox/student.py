@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from grader.feedback import CallDescription
+from grader.grading.feedback import CallDescription
 from grader.sandbox import protocol
 from grader.sandbox.errors import (
     BudgetExhausted,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from grader.results import GradingResult
+from grader.records import GradingResult
 from grader.store.models import ExerciseResult, SourceFile, Student, Submission, TestResult
 
 

@@ -6,7 +6,7 @@ Values are compared in float64 with RTOL/ATOL below; finite differences use H an
 import numpy as np
 import pytest
 
-from grader.checks import expect, expect_close, expect_equal, fail
+from grader.grading.checks import expect, expect_close, expect_equal, fail
 
 EXERCISE = "activations"
 RTOL, ATOL = 1e-9, 1e-12

@@ -18,8 +18,8 @@ import functools
 import numpy as np
 import pytest
 
-from grader.checks import blame_upstream, expect, expect_close, expect_close_downstream, fail
-from grader.feedback import abbreviate, difference
+from grader.grading.checks import blame_upstream, expect, expect_close, expect_close_downstream, fail
+from grader.grading.feedback import abbreviate, difference
 from grader.reference import activations as reference_activations
 from grader.reference import forward as reference_forward
 from grader.sandbox.errors import StudentCodeError, StudentRaised

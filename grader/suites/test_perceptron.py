@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import expect, expect_close, expect_equal, matches_reference
+from grader.grading.checks import expect, expect_close, expect_equal, matches_reference
 
 EXERCISE = "perceptron"
 TRUTH_TABLE = np.array([[0, 0, 1, 1], [0, 1, 0, 1]])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from grader.quiz_cli import quiz
+from grader.cli.quiz import quiz
 
 
 def test_json_export_has_the_documented_shape_with_authored_keys(runner: CliRunner, quiz_dir: Path) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from grader.cli.quiz import quiz
 from grader.quiz.bank import check_paths, load_bank
-from grader.quiz_cli import quiz
 
 HEADER = "# A quiz\n\n"
 

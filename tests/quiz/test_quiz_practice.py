@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from grader.quiz import service
-from grader.quiz_cli import quiz
+from grader.cli.quiz import quiz
+from grader.service import quizzes as service
 from grader.store import Store, open_store
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from grader.quiz import service
+from grader.cli.quiz import quiz
 from grader.quiz.bank import find_quiz
 from grader.quiz.model import Option, Question
 from grader.quiz.stats import Response, discrimination, item_statistics
-from grader.quiz_cli import quiz
+from grader.service import quizzes as service
 from grader.store import Store, open_store
 
 

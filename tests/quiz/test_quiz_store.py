@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from grader.quiz import service
 from grader.quiz.bank import find_quiz
+from grader.service import quizzes as service
 from grader.store import Store
 from grader.store.quiz_models import (
     QuestionVersion,

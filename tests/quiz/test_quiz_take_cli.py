@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from grader.cli.quiz import quiz
 from grader.quiz.bank import find_quiz, load_bank
 from grader.quiz.present import present
-from grader.quiz_cli import quiz
 from grader.store import open_store
 from grader.store.quiz_models import QuizAnswer, QuizAttempt
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from grader.errors import UnknownExerciseError
 
-SUITES_DIR = Path(__file__).parent / "suites"
+SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
 REFERENCE_PACKAGE = "grader.reference"
 COURSE_ORDER = ("perceptron", "activations", "forward", "backprop")
 

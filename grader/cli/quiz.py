@@ -1,4 +1,4 @@
-"""`grader quiz ...`: check, export, take, practice, stats; thin layers over `grader.quiz.service`.
+"""`grader quiz ...`: check, export, take, practice, stats; thin layers over `grader.service.quizzes`.
 
 Only click is imported at module level so that `grader --help` stays fast; the library,
 SQLAlchemy and fsrs load inside the command that runs. Every `GraderError` becomes
@@ -84,7 +84,7 @@ def check(paths: tuple[Path, ...]) -> None:
 @_reports_errors
 def export(quiz_id: str | None, fmt: str, quizzes_dir: Path | None) -> None:
     """Print the quizzes (or one) as JSON or Moodle GIFT."""
-    from grader.quiz import service
+    from grader.service import quizzes as service
 
     click.echo(service.export([_bank(quizzes_dir)], quiz_id, fmt))
 
@@ -116,7 +116,7 @@ def take(
     import json
     import random
 
-    from grader.quiz import service
+    from grader.service import quizzes as service
 
     who, bank = _student(student), [_bank(quizzes_dir)]
     with _store(db) as store:
@@ -150,9 +150,9 @@ def practice(quiz_id: str | None, student: str | None, db: str | None, quizzes_d
     """Practise with spaced repetition (FSRS): due questions first, then new ones; q stops."""
     import random
 
-    from grader.quiz import service
     from grader.quiz.bank import find_quiz
     from grader.quiz.present import present
+    from grader.service import quizzes as service
 
     who, rng = _student(student), random.Random()
     with _store(db) as store:
@@ -183,7 +183,7 @@ def stats(quiz_id: str | None, db: str | None, as_json: bool) -> None:
     """Item analysis: per question, answers, facility, discrimination and options chosen."""
     import json
 
-    from grader.quiz import service
+    from grader.service import quizzes as service
 
     with _store(db) as store:
         results = service.quiz_stats(store, quiz_id)

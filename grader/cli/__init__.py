@@ -93,7 +93,7 @@ def submit(
 
     Exit status: 0 when every test passed, 1 when some failed, 2 for bad input.
     """
-    from grader.service import submit_workspace
+    from grader.service.submissions import submit_workspace
 
     outcome = submit_workspace(
         workspace,
@@ -105,7 +105,7 @@ def submit(
     if as_json:
         click.echo(json.dumps(outcome.to_dict()))
     else:
-        from grader.render import format_sandbox_warning, format_submission
+        from grader.cli.render import format_sandbox_warning, format_submission
 
         warning = format_sandbox_warning(outcome.result.sandbox)
         if warning:
@@ -123,13 +123,13 @@ def check(exercises: tuple[str, ...], workspace: Path, as_json: bool) -> None:
 
     Exit status: 0 when every example gives the documented output, 1 otherwise.
     """
-    from grader.examples import check_examples
+    from grader.grading.examples import check_examples
 
     reports = check_examples(workspace, exercises)
     if as_json:
         click.echo(json.dumps({"exercises": [r.to_dict() for r in reports]}))
     else:
-        from grader.render import format_examples
+        from grader.cli.render import format_examples
 
         click.echo(format_examples(reports))
     sys.exit(0 if all(r.passed for r in reports) else 1)
@@ -141,13 +141,13 @@ def check(exercises: tuple[str, ...], workspace: Path, as_json: bool) -> None:
 @json_option
 def progress(student: str | None, db_url: str | None, as_json: bool) -> None:
     """Show a student's attempts and the best and latest score per exercise."""
-    from grader.service import student_progress
+    from grader.service.submissions import student_progress
 
     report = student_progress(student or default_student(), db_url or default_db_url())
     if as_json:
         click.echo(json.dumps(report.to_dict()))
     else:
-        from grader.render import format_progress
+        from grader.cli.render import format_progress
 
         click.echo(format_progress(report))
 
@@ -166,7 +166,7 @@ def grade(submissions: Path, db_url: str | None, jobs: int | None, course_file: 
     Each student is graded and recorded exactly as `grader submit` would. Exit status: 0 when
     every student was graded, 1 when some could not be (listed at the end), 2 for bad input.
     """
-    from grader.batch import grade_class
+    from grader.service.batch import grade_class
 
     with _progress("grading") as hook:
         result = grade_class(
@@ -218,9 +218,9 @@ def report(
 ) -> None:
     """The class gradebook, where students struggle (exercises, hidden tests, quiz questions),
     or one student's history."""
-    from grader import service
     from grader.report import history
     from grader.report.formats import format_class_report
+    from grader.service import submissions as service
 
     db = db_url or default_db_url()
     if source is not None:
@@ -287,7 +287,7 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def _register_subcommands() -> None:
-    from grader.quiz_cli import quiz
+    from grader.cli.quiz import quiz
 
     main.add_command(quiz)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader.course import NO_COURSE, CourseSettings, ScorePolicy, apply_course, check_attempt
 from grader.errors import ConfigError, NotFoundError
-from grader.results import GradingResult, submission_to_dict
+from grader.records import GradingResult, submission_to_dict
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -80,10 +80,10 @@ def submit_workspace(
     Input is checked before any work: the name, the workspace, the exercise names, the
     database and the course's attempt rules all fail fast with a `GraderError`.
     """
-    from grader.exercises import resolve
-    from grader.results import result_from_record, result_to_record
+    from grader.grading.exercises import resolve
+    from grader.grading.workspace import check_workspace
+    from grader.records import result_from_record, result_to_record
     from grader.store.forked import StoreBeside
-    from grader.workspace import check_workspace
 
     name = check_student_name(student)
     folder = check_workspace(workspace)
@@ -107,7 +107,7 @@ def submit_workspace(
     # course with attempt rules has to wait for it before grading.
     check_first = course.max_attempts is not None or course.cooldown is not None
     with StoreBeside(db_url, prepare, finish) as database:
-        from grader.grading import grade_workspace
+        from grader.grading.grade import grade_workspace
         from grader.sandbox.policy import SandboxLimits
         from grader.sandbox.pool import WorkerPool
         from grader.sandbox.zygote import start_zygote
@@ -175,10 +175,10 @@ def student_progress(student: str, db_url: str) -> Progress:
 
 def class_report(db_url: str, policy: ScorePolicy) -> ClassReport:
     """The gradebook, the struggles per exercise and test, and the item analysis of every quiz."""
-    from grader.exercises import all_exercises
-    from grader.quiz.service import quiz_stats
+    from grader.grading.exercises import all_exercises
     from grader.report.model import build_report
     from grader.report.struggles import counted_rows
+    from grader.service.quizzes import quiz_stats
     from grader.store import open_store, reports
 
     store = open_store(db_url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from grader.results import TestOutcome
+from grader.records import TestOutcome
 
 
 def exercise_score(tests: Iterable[TestOutcome]) -> tuple[float, float]:

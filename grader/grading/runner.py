@@ -19,9 +19,9 @@ from typing import Any, Literal
 
 import pytest
 
-from grader.checks import Mismatch
-from grader.exercises import REFERENCE_PACKAGE, SUITES_DIR, Exercise
-from grader.results import Outcome, TestOutcome
+from grader.grading.checks import Mismatch
+from grader.grading.exercises import REFERENCE_PACKAGE, SUITES_DIR, Exercise
+from grader.records import Outcome, TestOutcome
 from grader.sandbox.errors import StudentCodeError, StudentRaised
 
 PYTEST_ARGS = (

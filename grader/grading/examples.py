@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.exercises import resolve
+from grader.grading.exercises import resolve
+from grader.grading.workspace import check_workspace
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.policy import SandboxLimits
 from grader.sandbox.process import cap
 from grader.sandbox.student import StudentModule
-from grader.workspace import check_workspace
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Words for feedback: short descriptions of values, and what differs between two of them.
 
 Pure functions over plain data (numbers, strings, lists, tuples, dicts, numeric arrays); the
-hidden suites' helpers in `grader.checks` build their messages from these, so every failed
+hidden suites' helpers in `grader.grading.checks` build their messages from these, so every failed
 test reads alike: what was called, with what, expected against got, and a hint where the
 difference itself suggests one (a transposed shape, a factor of two, a flipped sign).
 """

@@ -10,14 +10,14 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from grader import scoring
-from grader.exercises import Exercise, resolve, suite_version
-from grader.results import ExerciseOutcome, GradingResult, TestOutcome
+from grader.grading import scoring
+from grader.grading.exercises import Exercise, resolve, suite_version
+from grader.grading.workspace import check_workspace, snapshot
+from grader.records import ExerciseOutcome, GradingResult, TestOutcome
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.policy import Layers, SandboxLimits, describe_isolation
 from grader.sandbox.pool import WorkerPool
 from grader.sandbox.student import StudentModule
-from grader.workspace import check_workspace, snapshot
 
 
 class MissingExercise:
@@ -61,7 +61,7 @@ def grade_workspace(
     A `pool` of warm workers (see `grader.sandbox.pool`) saves their start-up when grading
     many workspaces in a row; its limits and layers then apply.
     """
-    from grader.runner import run_suites
+    from grader.grading.runner import run_suites
 
     started = time.monotonic()
     workspace = check_workspace(workspace)

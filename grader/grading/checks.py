@@ -19,7 +19,7 @@ import copy
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from grader.feedback import abbreviate, difference
+from grader.grading.feedback import abbreviate, difference
 from grader.sandbox.errors import MissingFunction, StudentCodeError, StudentRaised
 
 DEFAULT_RTOL = 1e-7

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from grader.examples import ExampleReport
-    from grader.service import SubmitOutcome
+    from grader.grading.examples import ExampleReport
+    from grader.service.submissions import SubmitOutcome
     from grader.store.submissions import Progress
 
 MARKS = {"passed": "✓", "failed": "✗", "error": "!", "timeout": "⏱"}

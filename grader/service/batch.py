@@ -26,7 +26,7 @@ from typing import Any
 
 from grader.course import NO_COURSE, CourseSettings
 from grader.errors import GraderError, WorkspaceError
-from grader.results import GradingResult, result_from_record, result_to_record
+from grader.records import GradingResult, result_from_record, result_to_record
 from grader.sandbox.policy import SandboxLimits
 
 POLL_SECONDS = 0.5
@@ -92,7 +92,7 @@ def grade_class(
     `jobs` trusted worker processes grade in parallel (default: one per core). A student's
     late penalty counts from the newest modification time of their Python files.
     """
-    from grader.service import check_course_allows, database_files
+    from grader.service.submissions import check_course_allows, database_files
     from grader.store import open_store
     from grader.store.base import utcnow
 
@@ -158,7 +158,7 @@ def grade_class(
 
 def _task(entry: Path) -> _Task:
     """The student folder `entry` as a task, or a GraderError saying why it cannot be graded."""
-    from grader.service import check_student_name
+    from grader.service.submissions import check_student_name
 
     if entry.is_symlink():
         raise WorkspaceError("a symbolic link, not a student folder")
@@ -184,7 +184,7 @@ def _record(
     submitted: datetime,
     now: datetime,
 ) -> tuple[int, GradingResult]:
-    from grader.service import record_graded
+    from grader.service.submissions import record_graded
 
     return record_graded(
         session,
@@ -271,8 +271,8 @@ def _run(
 
 def _work(number: int, todo: Any, answers: Any, limits: SandboxLimits, protected: tuple[Path, ...]) -> None:
     """A trusted worker process: grade tasks until the `None` that ends the queue."""
-    from grader.exercises import resolve
-    from grader.grading import grade_workspace
+    from grader.grading.exercises import resolve
+    from grader.grading.grade import grade_workspace
     from grader.sandbox.pool import WorkerPool
     from grader.sandbox.zygote import start_zygote
 
