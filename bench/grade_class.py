@@ -92,6 +92,7 @@ def main() -> None:
 
     from grader.service.batch import grade_class
     from grader.service.submissions import submit_workspace
+    from grader.store import open_store
 
     with tempfile.TemporaryDirectory() as tmp:
         root = make_class(Path(tmp) / "class", args.students)
@@ -100,7 +101,8 @@ def main() -> None:
         def batch(jobs: int | None, label: str) -> float:
             db = f"sqlite:///{tmp}/{label}.db"
             started = time.perf_counter()
-            result = grade_class(root, db_url=db, jobs=jobs)
+            with open_store(db) as store:
+                result = grade_class(store, root, jobs=jobs)
             seconds = time.perf_counter() - started
             assert not result.failed, result.failed
             print(
@@ -114,7 +116,8 @@ def main() -> None:
         sample = sorted(root.iterdir())[: args.sample]
         started = time.perf_counter()
         for workspace in sample:
-            submit_workspace(workspace, student=workspace.name, db_url=f"sqlite:///{tmp}/submit.db")
+            with open_store(f"sqlite:///{tmp}/submit.db") as store:
+                submit_workspace(store, workspace, student=workspace.name)
         per_student = (time.perf_counter() - started) / len(sample)
         print(
             f"submit_workspace one at a time ({len(sample)} sampled): {per_student:5.2f} s/student  "

@@ -1,8 +1,12 @@
-"""The one exception tree of the grader.
+"""The one exception tree of the grader, and what is not in it.
 
-Everything below the command line raises these; `grader.cli` turns them into a one-line
-message and an exit code (2 for every `GraderError`: the input was bad). Nothing below the
-CLI prints or exits, so a web server can call the same functions and map the same errors.
+Everything below the command line raises these; the edge (`grader.cli`, and a web server)
+turns them into a one-line message: exit status 2 on the command line, a 4xx answer on the
+web. Nothing below the edge prints or exits.
+
+Any other exception is a fault of the grader itself, never of the user: the command line
+says so in one line with exit status 1 (the traceback with `--debug`). `GraderFault`
+carries such a fault across a process boundary with the traceback it had there.
 
     GraderError                  bad input: exit 2, one line, no traceback
     ├── ConfigError              a setting (student name, limits, course file) is unusable
@@ -14,6 +18,8 @@ CLI prints or exits, so a web server can call the same functions and map the sam
     ├── AnswerFormatError        a typed quiz answer that cannot be read (the person is asked again)
     ├── ExportFormatError        an export format the grader does not write
     └── InputFileError           a file given on the command line cannot be used (`path:line: why`)
+
+    GraderFault (not a GraderError)  the grader's own fault, raised in another trusted process
 
 Failures of *student code* are not errors of the grader: they are test outcomes, carried
 by `grader.sandbox.errors.StudentCodeError` and its subclasses.
@@ -69,3 +75,21 @@ class InputFileError(GraderError):
         self.reason = message
         where = f"{self.path}:{line}" if line is not None else self.path
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[type[InputFileError], tuple[str, str, int | None]]:
+        return (type(self), (self.path, self.reason, self.line))
+
+
+class GraderFault(Exception):
+    """A fault of the grader (a bug, a lost process) that happened in another trusted process.
+
+    Its message says what failed in one line; `detail` keeps the traceback it had there, for
+    `--debug`. It is not a `GraderError`: the user's input was fine.
+    """
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+    def __reduce__(self) -> tuple[type[GraderFault], tuple[str, str]]:
+        return (type(self), (str(self), self.detail))

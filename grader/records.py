@@ -1,8 +1,16 @@
-"""What grading produces: frozen records, and the one function that turns them into `--json`."""
+"""The records of grading: what a graded workspace is, and a stored attempt as read back.
+
+One set of frozen dataclasses used everywhere: grading produces them, the store writes and
+reads them, reports and renderers consume them. None has a `to_dict`: the `--json` shapes
+are made in one place, `grader.contracts`. `result_to_record` / `result_from_record` are
+the grader's own exchange format between its trusted processes (everything a
+`GradingResult` holds, as JSON-ready data), not a contract.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 Outcome = Literal["passed", "failed", "error", "timeout"]
@@ -24,16 +32,6 @@ class TestOutcome:
     """The stub function (`exercise.function`) that failed this test by raising NotImplementedError,
     if that is why it failed: lets output group "not written yet" failures (not part of `--json`)."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "outcome": self.outcome,
-            "points": self.points,
-            "max_points": self.max_points,
-            "message": self.message,
-        }
-
 
 @dataclass(frozen=True)
 class ExerciseOutcome:
@@ -48,17 +46,7 @@ class ExerciseOutcome:
     tests: tuple[TestOutcome, ...]
     suite_version: str
     output: str = ""
-    """The first few KiB of what the student's code printed (not part of `--json`)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "score": self.score,
-            "max_score": self.max_score,
-            "status": self.status,
-            "message": self.message,
-            "tests": [t.to_dict() for t in self.tests],
-        }
+    """The first few KiB of what the student's code printed (not part of `--json`, not stored)."""
 
 
 @dataclass(frozen=True)
@@ -85,13 +73,76 @@ class GradingResult:
         return all(t.outcome == "passed" for e in self.exercises for t in e.tests)
 
 
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """A graded attempt as recorded: its id in the database, and its number among the student's."""
+
+    submission_id: int
+    attempt: int
+    """1 for the student's first submission, 2 for the second, ... (not the database id)."""
+    student: str
+    result: GradingResult
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A stored submission as read back: what its student was told, and what was applied.
+
+    `exercises` hold their tests only when the query asked for them (a student's history
+    does, progress does not).
+    """
+
+    submission_id: int
+    attempt: int
+    student: str
+    created_at: datetime
+    score: float
+    max_score: float
+    settings: dict[str, Any]
+    exercises: tuple[ExerciseOutcome, ...]
+    files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExerciseProgress:
+    exercise: str
+    attempts: int
+    best: float
+    latest: float
+    max_score: float
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A student's attempts, oldest first, and the best and latest score per exercise."""
+
+    student: str
+    attempts: tuple[Attempt, ...]
+    exercises: tuple[ExerciseProgress, ...]
+
+
 def result_to_record(result: GradingResult) -> dict[str, Any]:
-    """Everything in a `GradingResult`, as JSON-ready data (for `result_from_record`)."""
+    """Everything in a `GradingResult`, as JSON-ready data (read back by `result_from_record`)."""
     return {
         "exercises": [
             {
-                **e.to_dict(),
-                "tests": [{**t.to_dict(), "unwritten": t.unwritten} for t in e.tests],
+                "name": e.name,
+                "score": e.score,
+                "max_score": e.max_score,
+                "status": e.status,
+                "message": e.message,
+                "tests": [
+                    {
+                        "id": t.id,
+                        "name": t.name,
+                        "outcome": t.outcome,
+                        "points": t.points,
+                        "max_points": t.max_points,
+                        "message": t.message,
+                        "unwritten": t.unwritten,
+                    }
+                    for t in e.tests
+                ],
                 "suite_version": e.suite_version,
                 "output": e.output,
             }
@@ -121,15 +172,3 @@ def result_from_record(record: dict[str, Any]) -> GradingResult:
     return GradingResult(
         exercises, record["sandbox"], record["suite_version"], record["duration_seconds"], dict(record["files"])
     )
-
-
-def submission_to_dict(submission_id: int | None, student: str, result: GradingResult) -> dict[str, Any]:
-    """The `grader submit --json` object: a contract that scripts depend on; add, never rename."""
-    return {
-        "submission_id": submission_id,
-        "student": student,
-        "score": result.score,
-        "max_score": result.max_score,
-        "sandbox": result.sandbox,
-        "exercises": [e.to_dict() for e in result.exercises],
-    }

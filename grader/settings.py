@@ -1,46 +1,130 @@
-"""Settings resolved once, at the command line's edge, and passed down explicitly.
+"""Settings resolved once, at the edge, and passed down explicitly.
 
-Each default reads its environment variable when a command runs (not at import), so tests
-and wrappers can set them per invocation. Only click and the standard library are imported:
-`grader --help` must stay fast.
+A command (or a web request) turns its options and the environment into one `Settings`;
+everything below takes plain values from it. Each default reads its environment variable
+when it is resolved (not at import), so tests and wrappers can set them per invocation.
+Only click and the standard library are imported: `grader --help` must stay fast.
 """
 
 from __future__ import annotations
 
 import getpass
 import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from grader.errors import ConfigError
+from grader.errors import ConfigError, DatabaseError
+from grader.students import student_name
+
+if TYPE_CHECKING:
+    from grader.course import CourseSettings
+
+APP_NAME = "grader"
+IN_MEMORY_SQLITE = re.compile(r"sqlite(\+\w+)?://(/(:memory:)?)?(\?.*)?\Z")
+DB_ENV, STUDENT_ENV, QUIZZES_ENV = "GRADER_DB", "GRADER_STUDENT", "GRADER_QUIZZES"
 
 
-def default_db_url() -> str:
-    """`GRADER_DB`, else a SQLite file in the user's application folder."""
-    url = os.environ.get("GRADER_DB", "").strip()
+def app_folder() -> Path:
+    """The user's application folder (`~/.config/grader` on Linux), for the default database."""
+    return Path(click.get_app_dir(APP_NAME))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a command was given, with every default filled in.
+
+    Only what the command asked for is resolved: `student` is None for a command that acts
+    for nobody in particular, so that a missing login name is not an error there.
+    """
+
+    db_url: str = ""
+    student: str | None = None
+    course: CourseSettings | None = None
+    quizzes_dir: Path | None = None
+    debug: bool = False
+    env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        db_url: str | None = None,
+        student: str | None = None,
+        course_file: Path | None = None,
+        quizzes_dir: Path | None = None,
+        want: frozenset[str] = frozenset(),
+        debug: bool = False,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> Settings:
+        """Resolve the settings named in `want` ("db", "student", "course", "quizzes")."""
+        env = dict(os.environ if env is None else env)
+        cwd = cwd or Path.cwd()
+        course = None
+        if "course" in want:
+            from grader.course import find_course_file, load_course
+
+            course = load_course(find_course_file(course_file, env, cwd))
+        return cls(
+            db_url=resolve_db_url(db_url, env) if "db" in want else "",
+            student=resolve_student(student, env) if "student" in want else None,
+            course=course,
+            quizzes_dir=resolve_quizzes_dir(quizzes_dir, env, cwd) if "quizzes" in want else None,
+            debug=debug,
+            env=env,
+        )
+
+    def need_student(self) -> str:
+        if self.student is None:
+            raise ConfigError("this needs a student name: use --student NAME or set GRADER_STUDENT")
+        return self.student
+
+
+def resolve_db_url(given: str | None, env: Mapping[str, str]) -> str:
+    """`--db`, else `GRADER_DB`, else `grader.db` in the user's app folder (created if need be).
+
+    An in-memory database is refused: an attempt recorded there would be lost at exit.
+    """
+    url = (given if given is not None else env.get(DB_ENV, "")).strip()
     if url:
+        if IN_MEMORY_SQLITE.match(url):
+            raise DatabaseError(f"{url!r} is an in-memory database, lost when the command ends: give a file")
         return url
-    return f"sqlite:///{Path(click.get_app_dir('grader')) / 'grader.db'}"
-
-
-def default_student() -> str:
-    """`GRADER_STUDENT`, else the login name."""
-    name = os.environ.get("GRADER_STUDENT", "").strip()
-    if name:
-        return name
+    folder = app_folder()
     try:
-        return getpass.getuser()
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseError(f"cannot create the grader's folder {folder}: {error.strerror}") from error
+    return f"sqlite:///{folder / 'grader.db'}"
+
+
+def resolve_student(given: str | None, env: Mapping[str, str]) -> str:
+    """`--student` (an empty one is an error), else `GRADER_STUDENT`, else the login name."""
+    if given is not None:
+        return student_name(given)
+    configured = env.get(STUDENT_ENV, "").strip()
+    if configured:
+        return student_name(configured)
+    try:
+        return student_name(getpass.getuser())
     except (OSError, KeyError) as error:
         raise ConfigError("cannot tell who you are: use --student NAME or set GRADER_STUDENT") from error
 
 
-def default_quizzes_dir() -> Path:
-    """`GRADER_QUIZZES`, else `./quizzes` if there is one, else the bank beside the package."""
-    configured = os.environ.get("GRADER_QUIZZES", "").strip()
+def resolve_quizzes_dir(given: Path | None, env: Mapping[str, str], cwd: Path) -> Path:
+    """`--quizzes`, else `GRADER_QUIZZES`, else `./quizzes` if there is one, else the bank
+    shipped with the package."""
+    if given is not None:
+        return given
+    configured = env.get(QUIZZES_ENV, "").strip()
     if configured:
         return Path(configured)
-    local = Path.cwd() / "quizzes"
+    local = cwd / "quizzes"
     if local.is_dir():
         return local
     return Path(__file__).resolve().parent.parent / "quizzes"

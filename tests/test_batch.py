@@ -13,7 +13,7 @@ from grader.cli import main
 from grader.service.batch import grade_class
 from grader.service.submissions import submit_workspace
 from grader.store import open_store
-from grader.store.reports import student_attempts
+from grader.store.submissions import student_attempts
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -39,19 +39,21 @@ def recorded(db_url: str, student: str) -> list[tuple[str, str, str]]:
             [attempt] = student_attempts(session, student)
     finally:
         store.close()
-    return [(e.exercise, t.name, t.outcome) for e in attempt.exercises for t in e.tests]
+    return [(e.name, t.name, t.outcome) for e in attempt.exercises for t in e.tests]
 
 
 def test_each_student_is_graded_and_recorded_exactly_as_if_they_had_submitted(classroom: Path, tmp_path: Path) -> None:
     batch_db, submit_db = f"sqlite:///{tmp_path}/batch.db", f"sqlite:///{tmp_path}/submit.db"
     seen: list[str] = []
-    result = grade_class(classroom, db_url=batch_db, jobs=2, on_progress=lambda done, total, s: seen.append(s))
+    with open_store(batch_db) as store:
+        result = grade_class(store, classroom, jobs=2, on_progress=lambda done, total, s: seen.append(s))
     assert result.failed == ()
     assert sorted(seen) == ["ada", "ben", "cy"]
     scores = {s.student: (s.score, s.max_score) for s in result.students}
     assert scores["ada"][0] == scores["ada"][1] > scores["cy"][0] > scores["ben"][0] == 0
     for student in ("ada", "ben", "cy"):
-        alone = submit_workspace(classroom / student, student=student, db_url=submit_db)
+        with open_store(submit_db) as store:
+            alone = submit_workspace(store, classroom / student, student=student)
         assert (alone.result.score, alone.result.max_score) == scores[student]
         assert recorded(batch_db, student) == recorded(submit_db, student)
 
@@ -92,7 +94,8 @@ def test_a_student_whose_code_hangs_or_kills_itself_does_not_stop_the_batch(
     }.items():
         (classroom / name).mkdir()
         (classroom / name / "perceptron.py").write_text(source)
-    result = grade_class(classroom, db_url=db_url, limits=quick_limits)
+    with open_store(db_url) as store:
+        result = grade_class(store, classroom, limits=quick_limits)
     assert result.failed == ()
     scores = {s.student: s.score for s in result.students}
     assert scores["hal"] == scores["ivy"] == 0

@@ -8,6 +8,7 @@ from grader.grading.exercises import all_exercises
 from grader.grading.grade import grade_workspace
 from grader.sandbox.policy import SandboxLimits
 from grader.service.submissions import submit_workspace
+from grader.store import open_store
 
 pytestmark = pytest.mark.sandbox
 
@@ -42,14 +43,15 @@ LIMITS = SandboxLimits(call_seconds=0.5, exercise_seconds=2.0)
 @pytest.mark.parametrize("behaviour", sorted(HOSTILE_PERCEPTRONS))
 def test_a_hostile_exercise_costs_only_its_own_points(workspace, db_url, behaviour):
     folder = workspace(reference=True, perceptron=HOSTILE_PERCEPTRONS[behaviour])
-    outcome = submit_workspace(folder, student="mallory", db_url=db_url, limits=LIMITS)
+    with open_store(db_url) as store:
+        outcome = submit_workspace(store, folder, student="mallory", limits=LIMITS)
     by_name = {e.name: e for e in outcome.result.exercises}
     assert by_name["perceptron"].score == 0
     assert by_name["perceptron"].status != "passed"
     for name, exercise in by_name.items():
         if name != "perceptron":
             assert exercise.score == exercise.max_score > 0, (name, [t.message for t in exercise.tests if t.message])
-    assert outcome.submission_id == 1  # and it was recorded
+    assert (outcome.submission_id, outcome.attempt) == (1, 1)  # and it was recorded
 
 
 def test_every_test_of_a_hanging_exercise_is_reported_as_timeout_within_its_budget(workspace):

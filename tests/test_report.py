@@ -59,7 +59,7 @@ def record(db_url: str, student: str, graded: GradingResult, at: datetime) -> in
     try:
 
         def work(session):  # type: ignore[no-untyped-def]
-            submission_id = record_submission(session, student, "/ws", graded)
+            submission_id, _ = record_submission(session, student, "/ws", graded)
             from grader.store.models import Submission
 
             session.get(Submission, submission_id).created_at = at

@@ -35,7 +35,8 @@ def test_the_head_revision_constant_names_the_newest_migration():
 
 def test_a_submission_is_stored_with_its_tests_and_source_snapshot(db_url):
     store = open_store(db_url)
-    submission_id = store.write(lambda s: record_submission(s, "ada", "/work/ada", a_result(1)))
+    submission_id, attempt = store.write(lambda s: record_submission(s, "ada", "/work/ada", a_result(1)))
+    assert attempt == 1
     with store.read() as session:
         submission = session.get(Submission, submission_id)
         assert submission is not None
@@ -171,8 +172,9 @@ def test_a_run_killed_midway_leaves_the_database_whole_and_without_the_attempt(t
 
 
 def test_results_round_trip_through_json():
-    from grader.records import submission_to_dict
+    from grader.contracts import submission
+    from grader.records import SubmitOutcome
 
-    data = submission_to_dict(7, "ada", a_result(1))
+    data = submission(SubmitOutcome(7, 2, "ada", a_result(1)))
     assert json.loads(json.dumps(data)) == data
-    assert list(data) == ["submission_id", "student", "score", "max_score", "sandbox", "exercises"]
+    assert list(data) == ["submission_id", "student", "score", "max_score", "sandbox", "exercises", "attempt"]

@@ -95,7 +95,7 @@ def test_many_submits_at_once_to_one_sqlite_file_all_succeed(tmp_path, workspace
     ],
 )
 def test_the_sqlite_files_to_fence_off_are_read_from_the_url(url, fenced):
-    from grader.service.submissions import database_files
+    from grader.store.files import database_files
 
     found = [str(p) for p in database_files(url)]
     assert found[: len(fenced)] == fenced

@@ -1,52 +1,24 @@
 """`grader quiz ...`: check, export, take, practice, stats; thin layers over `grader.service.quizzes`.
 
 Only click is imported at module level so that `grader --help` stays fast; the library,
-SQLAlchemy and fsrs load inside the command that runs. Every `GraderError` becomes
-`Error: <message>` on stderr and exit status 2.
+SQLAlchemy and fsrs load inside the command that runs. Errors become exit statuses at the
+edge (`grader.cli`), as for every command.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
+
+from grader.cli.options import json_option, uses
+from grader.settings import Settings
 
 if TYPE_CHECKING:
     from grader.quiz.present import Presented
     from grader.quiz.scoring import QuestionScore
-    from grader.store import Store
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _reports_errors(command: F) -> F:
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from grader.errors import GraderError
-
-        try:
-            return command(*args, **kwargs)
-        except GraderError as error:
-            click.echo(f"Error: {error}", err=True)
-            raise click.exceptions.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-quizzes_option = click.option(
-    "--quizzes",
-    "quizzes_dir",
-    type=click.Path(path_type=Path),
-    help="Folder of quiz files [default: $GRADER_QUIZZES, else ./quizzes, else the grader's bank].",
-)
-db_option = click.option("--db", help="Database URL [default: $GRADER_DB, else grader.db in the app folder].")
-student_option = click.option("--student", help="Who is answering [default: $GRADER_STUDENT, else your login].")
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 
 
 @click.group()
@@ -56,12 +28,15 @@ def quiz() -> None:
 
 @quiz.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@_reports_errors
-def check(paths: tuple[Path, ...]) -> None:
-    """Validate quiz files (default: the quiz bank); one `FILE:LINE: message` per problem."""
+@uses("quizzes")
+def check(paths: tuple[Path, ...], settings: Settings) -> None:
+    """Validate quiz files (default: the quiz bank); one `FILE:LINE: message` per problem.
+
+    Exit status: 0 when every file is valid, 2 otherwise.
+    """
     from grader.quiz.bank import read_bank
 
-    quizzes, problems = read_bank(list(paths) or [_bank(None)])
+    quizzes, problems = read_bank(list(paths) or [_bank(settings)])
     for problem in problems:
         click.echo(str(problem))
     if problems:
@@ -80,19 +55,17 @@ def check(paths: tuple[Path, ...]) -> None:
     show_default=True,
     help="json, or Moodle GIFT for an LMS to import.",
 )
-@quizzes_option
-@_reports_errors
-def export(quiz_id: str | None, fmt: str, quizzes_dir: Path | None) -> None:
+@uses("quizzes")
+def export(quiz_id: str | None, fmt: str, settings: Settings) -> None:
     """Print the quizzes (or one) as JSON or Moodle GIFT."""
     from grader.service import quizzes as service
 
-    click.echo(service.export([_bank(quizzes_dir)], quiz_id, fmt))
+    click.echo(service.export([_bank(settings)], quiz_id, fmt))
 
 
 @quiz.command()
 @click.argument("quiz_id", metavar="QUIZ")
-@student_option
-@db_option
+@uses("student", "db", "quizzes")
 @click.option(
     "--answers",
     "answers_file",
@@ -100,26 +73,18 @@ def export(quiz_id: str | None, fmt: str, quizzes_dir: Path | None) -> None:
     help='JSON file of question id -> list of option keys, e.g. {"q1": ["b"]}; no prompts.',
 )
 @json_option
-@quizzes_option
 @click.option("--seed", type=int, hidden=True, help="Seed the option shuffle (for tests).")
-@_reports_errors
-def take(
-    quiz_id: str,
-    student: str | None,
-    db: str | None,
-    answers_file: Path | None,
-    as_json: bool,
-    quizzes_dir: Path | None,
-    seed: int | None,
-) -> None:
+def take(quiz_id: str, settings: Settings, answers_file: Path | None, as_json: bool, seed: int | None) -> None:
     """Take a quiz: interactively, or from an answers file with --answers."""
     import json
     import random
 
+    from grader import contracts
     from grader.service import quizzes as service
+    from grader.store import open_store
 
-    who, bank = _student(student), [_bank(quizzes_dir)]
-    with _store(db) as store:
+    who, bank = settings.need_student(), [_bank(settings)]
+    with open_store(settings.db_url) as store:
         if answers_file is not None:
             result = service.take_with_answers_file(store, bank, quiz_id, who, answers_file)
         else:
@@ -128,16 +93,14 @@ def take(
             answers = {item.question.id: _ask_and_explain(item, f"{n}/{len(shown)}") for n, item in enumerate(shown, 1)}
             result = service.submit_attempt(store, quiz_, who, answers)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        click.echo(json.dumps(contracts.quiz_attempt(result), indent=2))
     else:
         click.echo(f"Score: {result.score.score:g} / {result.score.max_score:g} (attempt {result.attempt_id})")
 
 
 @quiz.command()
 @click.argument("quiz_id", metavar="[QUIZ]", required=False)
-@student_option
-@db_option
-@quizzes_option
+@uses("student", "db", "quizzes")
 @click.option(
     "--limit",
     default=20,
@@ -145,18 +108,18 @@ def take(
     type=click.IntRange(min=1),
     help="Most questions this session.",
 )
-@_reports_errors
-def practice(quiz_id: str | None, student: str | None, db: str | None, quizzes_dir: Path | None, limit: int) -> None:
+def practice(quiz_id: str | None, settings: Settings, limit: int) -> None:
     """Practise with spaced repetition (FSRS): due questions first, then new ones; q stops."""
     import random
 
     from grader.quiz.bank import find_quiz
     from grader.quiz.present import present
     from grader.service import quizzes as service
+    from grader.store import open_store
 
-    who, rng = _student(student), random.Random()
-    with _store(db) as store:
-        quizzes = service.sync_bank(store, [_bank(quizzes_dir)])
+    who, rng = settings.need_student(), random.Random()
+    with open_store(settings.db_url) as store:
+        quizzes = service.sync_bank(store, [_bank(settings)])
         ids = [find_quiz(quizzes, quiz_id).id] if quiz_id else [q.id for q in quizzes]
         for asked in range(limit):
             queue = service.practice_queue(store, who, ids)
@@ -176,19 +139,20 @@ def practice(quiz_id: str | None, student: str | None, db: str | None, quizzes_d
 
 @quiz.command()
 @click.argument("quiz_id", metavar="[QUIZ]", required=False)
-@db_option
+@uses("db")
 @json_option
-@_reports_errors
-def stats(quiz_id: str | None, db: str | None, as_json: bool) -> None:
+def stats(quiz_id: str | None, settings: Settings, as_json: bool) -> None:
     """Item analysis: per question, answers, facility, discrimination and options chosen."""
     import json
 
+    from grader import contracts
     from grader.service import quizzes as service
+    from grader.store import open_store
 
-    with _store(db) as store:
+    with open_store(settings.db_url) as store:
         results = service.quiz_stats(store, quiz_id)
     if as_json:
-        click.echo(json.dumps({"quizzes": [r.to_dict() for r in results]}, indent=2))
+        click.echo(json.dumps(contracts.quiz_stats_list(results), indent=2))
         return
     for result in results:
         click.echo(f"{result.quiz_id}: {result.title} ({result.students} students, first attempts)")
@@ -265,25 +229,6 @@ def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
-def _student(student: str | None) -> str:
-    from grader.settings import default_student
-
-    return student if student is not None else default_student()
-
-
-def _bank(quizzes_dir: Path | None) -> Path:
-    from grader.settings import default_quizzes_dir
-
-    return quizzes_dir if quizzes_dir is not None else default_quizzes_dir()
-
-
-@contextmanager
-def _store(db: str | None) -> Iterator[Store]:
-    from grader.settings import default_db_url
-    from grader.store import open_store
-
-    store = open_store(db if db is not None else default_db_url())
-    try:
-        yield store
-    finally:
-        store.close()
+def _bank(settings: Settings) -> Path:
+    assert settings.quizzes_dir is not None
+    return settings.quizzes_dir

@@ -1,7 +1,7 @@
-"""Text for people: what `grader submit`, `check` and `progress` print when not asked for JSON.
+"""Text for people: what `grader submit`, `check`, `progress` and `grade` print without `--json`.
 
-Pure functions from records to strings, so the output is tested exactly and the CLI only
-echoes.
+Pure functions from records to strings, so the output is tested exactly and the commands
+only echo.
 """
 
 from __future__ import annotations
@@ -9,16 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from grader.report.marks import MARKS, points
+
 if TYPE_CHECKING:
     from grader.grading.examples import ExampleReport
-    from grader.service.submissions import SubmitOutcome
-    from grader.store.submissions import Progress
-
-MARKS = {"passed": "✓", "failed": "✗", "error": "!", "timeout": "⏱"}
-
-
-def points(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0")
+    from grader.records import Progress, SubmitOutcome
+    from grader.service.batch import BatchResult
 
 
 def _indent(text: str, prefix: str) -> str:
@@ -53,7 +49,7 @@ def format_submission(outcome: SubmitOutcome) -> str:
     lines.append("")
     lines.append(
         f"Score {points(result.score)}/{points(result.max_score)}: "
-        f"attempt #{outcome.submission_id} recorded for {outcome.student}."
+        f"attempt #{outcome.attempt} recorded for {outcome.student}."
     )
     return "\n".join(lines)
 
@@ -111,13 +107,31 @@ def format_progress(progress: Progress) -> str:
         history.add_column(column)
     for attempt in progress.attempts[-10:]:
         history.add_row(
-            str(attempt.submission_id),
+            str(attempt.attempt),
             attempt.created_at.strftime("%Y-%m-%d %H:%M:%S"),
             f"{points(attempt.score)}/{points(attempt.max_score)}",
-            ", ".join(attempt.exercises),
+            ", ".join(e.name for e in attempt.exercises),
         )
     buffer = StringIO()
     console = Console(file=buffer, width=100, color_system=None, highlight=False)
     console.print(table)
     console.print(history)
     return buffer.getvalue().rstrip()
+
+
+def format_batch(result: BatchResult) -> str:
+    """The end of `grader grade`: how many students were graded, and who could not be."""
+    graded = result.students
+    total = len(graded) + len(result.failed)
+    lines = [f"Graded {len(graded)} of {total} student{'s' if total != 1 else ''}."]
+    if graded:
+        full = sum(s.score >= s.max_score for s in graded)
+        mean = sum(s.score for s in graded) / len(graded)
+        top = max(s.max_score for s in graded)
+        lines.append(
+            f"{full} with full marks; mean score {points(round(mean, 2))}/{points(top)}. See them with `grader report`."
+        )
+    if result.failed:
+        lines.append(f"Not graded ({len(result.failed)}):")
+        lines += [f"  {f.student}: {f.reason}" for f in result.failed]
+    return "\n".join(lines)

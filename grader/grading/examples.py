@@ -47,17 +47,6 @@ class ExampleReport:
     def passed(self) -> bool:
         return not self.message and all(f.failed == 0 for f in self.functions)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.exercise,
-            "passed": self.passed,
-            "message": self.message,
-            "functions": [
-                {"name": f.name, "attempted": f.attempted, "failed": f.failed, "details": f.details}
-                for f in self.functions
-            ],
-        }
-
 
 def check_examples(
     workspace: Path, exercise_names: Iterable[str] = (), *, limits: SandboxLimits | None = None

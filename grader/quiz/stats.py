@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from grader.quiz.model import Question
 
@@ -54,16 +53,6 @@ class ItemStats:
     discrimination: float | None
     options: tuple[OptionCount, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.question_id,
-            "answered": self.answered,
-            "blank": self.blank,
-            "facility": self.facility,
-            "discrimination": self.discrimination,
-            "options": [{"key": o.key, "text": o.text, "correct": o.correct, "chosen": o.chosen} for o in self.options],
-        }
-
 
 @dataclass(frozen=True)
 class QuizStats:
@@ -71,14 +60,6 @@ class QuizStats:
     title: str
     students: int
     questions: tuple[ItemStats, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.quiz_id,
-            "title": self.title,
-            "students": self.students,
-            "questions": [item.to_dict() for item in self.questions],
-        }
 
 
 def item_statistics(

@@ -10,8 +10,8 @@ from __future__ import annotations
 import csv
 import io
 
-from grader.cli.render import points
 from grader.report.gradebook import Gradebook
+from grader.report.marks import points
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

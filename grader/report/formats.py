@@ -17,7 +17,9 @@ def format_class_report(report: ClassReport, fmt: Format, width: int = 100) -> s
 
         return format_csv(report.gradebook)
     if fmt == "json":
-        return json.dumps(report.to_dict(), indent=2) + "\n"
+        from grader import contracts
+
+        return json.dumps(contracts.class_report(report), indent=2) + "\n"
     if fmt == "html":
         from grader.report.page import format_html
 

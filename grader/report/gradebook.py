@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 from grader.course import ScorePolicy
 from grader.store.reports import ExerciseRow, QuizScoreRow
@@ -50,24 +50,6 @@ class Gradebook:
     @property
     def max_total(self) -> float:
         return round(sum(c.max_score for c in self.columns), 6)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "policy": self.policy,
-            "columns": [
-                {"key": c.key, "title": c.title, "kind": c.kind, "max_score": c.max_score} for c in self.columns
-            ],
-            "max_total": self.max_total,
-            "students": [
-                {
-                    "student": r.student,
-                    "scores": dict(zip((c.key for c in self.columns), r.scores, strict=True)),
-                    "total": r.total,
-                    "done": r.done,
-                }
-                for r in self.rows
-            ],
-        }
 
 
 def counted(rows: Sequence[R], policy: ScorePolicy) -> R:

@@ -3,62 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
-from grader.cli.render import MARKS, points
-from grader.store.reports import AttemptRecord
-
-
-def history_to_dict(student: str, attempts: Sequence[AttemptRecord]) -> dict[str, Any]:
-    """The `grader report --student NAME --format json` object."""
-    return {
-        "student": student,
-        "attempts": [
-            {
-                "submission_id": a.submission_id,
-                "created_at": a.created_at.isoformat(),
-                "score": a.score,
-                "max_score": a.max_score,
-                "settings": a.settings,
-                "files": list(a.files),
-                "exercises": [
-                    {
-                        "name": e.exercise,
-                        "score": e.score,
-                        "max_score": e.max_score,
-                        "status": e.status,
-                        "message": e.message,
-                        "tests": [
-                            {
-                                "name": t.name,
-                                "outcome": t.outcome,
-                                "points": t.points,
-                                "max_points": t.max_points,
-                                "message": t.message,
-                            }
-                            for t in e.tests
-                        ],
-                    }
-                    for e in a.exercises
-                ],
-            }
-            for a in attempts
-        ],
-    }
+from grader.records import Attempt
+from grader.report.marks import MARKS, points
 
 
-def format_history(student: str, attempts: Sequence[AttemptRecord]) -> str:
+def format_history(student: str, attempts: Sequence[Attempt]) -> str:
     lines = [f"{student}: {len(attempts)} attempt{'s' if len(attempts) != 1 else ''}"]
     for attempt in attempts:
         when = attempt.created_at.strftime("%Y-%m-%d %H:%M UTC")
         lines += [
             "",
-            f"#{attempt.submission_id}  {when}  score {points(attempt.score)}/{points(attempt.max_score)}",
+            f"attempt {attempt.attempt} (#{attempt.submission_id})  {when}  "
+            f"score {points(attempt.score)}/{points(attempt.max_score)}",
         ]
-        width = max((len(e.exercise) for e in attempt.exercises), default=10)
+        width = max((len(e.name) for e in attempt.exercises), default=10)
         for exercise in attempt.exercises:
             score = f"{points(exercise.score)}/{points(exercise.max_score)}"
-            lines.append(f"  {exercise.exercise:<{width}}  {score:>7}  {exercise.status:<8} {exercise.message}")
+            lines.append(f"  {exercise.name:<{width}}  {score:>7}  {exercise.status:<8} {exercise.message}")
             for test in exercise.tests:
                 lines.append(f"    {MARKS.get(test.outcome, '?')} {test.name}")
                 if test.outcome != "passed" and test.message:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from grader.course import ScorePolicy
 from grader.quiz.stats import QuizStats
@@ -22,15 +21,6 @@ class ClassReport:
     @property
     def policy(self) -> ScorePolicy:
         return self.gradebook.policy
-
-    def to_dict(self) -> dict[str, Any]:
-        """The `grader report --format json` object."""
-        return {
-            "policy": self.policy,
-            "gradebook": self.gradebook.to_dict(),
-            "exercises": [e.to_dict() for e in self.exercises],
-            "quizzes": [q.to_dict() for q in self.quizzes],
-        }
 
 
 def build_report(

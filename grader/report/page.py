@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from html import escape
 
-from grader.cli.render import points
 from grader.quiz.stats import QuizStats
 from grader.report.charts import failed_bars, histogram
 from grader.report.gradebook import Gradebook
+from grader.report.marks import points
 from grader.report.model import ClassReport
 from grader.report.struggles import ExerciseStruggle, most_failed
 

@@ -13,7 +13,6 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from grader.course import ScorePolicy
 from grader.report.gradebook import counted_exercises, exercise_names
@@ -47,16 +46,6 @@ class TestStruggle:
     def share(self) -> float:
         return round(self.failing / self.students, 4) if self.students else 0.0
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.test_id,
-            "name": self.name,
-            "students": self.students,
-            "failing": self.failing,
-            "share_failing": self.share,
-            "messages": [{"message": m.message, "students": m.students} for m in self.messages],
-        }
-
 
 @dataclass(frozen=True)
 class ExerciseStruggle:
@@ -75,18 +64,6 @@ class ExerciseStruggle:
     @property
     def share(self) -> float:
         return round(self.failing / self.students, 4) if self.students else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "exercise": self.exercise,
-            "max_score": self.max_score,
-            "students": self.students,
-            "failing": self.failing,
-            "share_failing": self.share,
-            "scores": list(self.scores),
-            "messages": [{"message": m.message, "students": m.students} for m in self.messages],
-            "tests": [t.to_dict() for t in self.tests],
-        }
 
 
 def find_struggles(

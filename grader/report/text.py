@@ -11,9 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from grader.cli.render import points
 from grader.quiz.stats import QuizStats
 from grader.report.gradebook import Gradebook
+from grader.report.marks import points
 from grader.report.model import ClassReport
 from grader.report.struggles import ExerciseStruggle, FailureMessage, most_failed
 

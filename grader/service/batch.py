@@ -22,12 +22,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.course import NO_COURSE, CourseSettings
 from grader.errors import GraderError, WorkspaceError
-from grader.records import GradingResult, result_from_record, result_to_record
+from grader.records import SubmitOutcome, result_from_record, result_to_record
 from grader.sandbox.policy import SandboxLimits
+from grader.students import student_name
+
+if TYPE_CHECKING:
+    from grader.store import Store
 
 POLL_SECONDS = 0.5
 
@@ -55,22 +59,6 @@ class BatchResult:
     students: tuple[GradedStudent, ...]
     failed: tuple[FailedStudent, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        """The `grader grade --json` object."""
-        return {
-            "graded": len(self.students),
-            "failed": [{"student": f.student, "reason": f.reason} for f in self.failed],
-            "students": [
-                {
-                    "student": s.student,
-                    "submission_id": s.submission_id,
-                    "score": s.score,
-                    "max_score": s.max_score,
-                }
-                for s in self.students
-            ],
-        }
-
 
 @dataclass(frozen=True)
 class _Task:
@@ -79,9 +67,9 @@ class _Task:
 
 
 def grade_class(
+    store: Store,
     submissions: Path,
     *,
-    db_url: str,
     jobs: int | None = None,
     limits: SandboxLimits | None = None,
     course: CourseSettings = NO_COURSE,
@@ -92,63 +80,55 @@ def grade_class(
     `jobs` trusted worker processes grade in parallel (default: one per core). A student's
     late penalty counts from the newest modification time of their Python files.
     """
-    from grader.service.submissions import check_course_allows, database_files
-    from grader.store import open_store
+    from grader.service.submissions import check_attempt_allowed
     from grader.store.base import utcnow
+    from grader.store.files import database_files
 
     if not submissions.is_dir():
         raise WorkspaceError(f"{submissions}: no such folder of student submissions")
     if jobs is not None and jobs < 1:
         raise GraderError(f"--jobs must be 1 or more, not {jobs}")
-    store = open_store(db_url)
-    try:
-        entries = sorted(p for p in submissions.iterdir() if not p.name.startswith("."))
-        total, done = len(entries), 0
-        graded: dict[str, GradedStudent] = {}
-        failed: dict[str, FailedStudent] = {}
+    entries = sorted(p for p in submissions.iterdir() if not p.name.startswith("."))
+    total, done = len(entries), 0
+    graded: dict[str, GradedStudent] = {}
+    failed: dict[str, FailedStudent] = {}
 
-        def finish(student: str, outcome: GradedStudent | FailedStudent) -> None:
-            nonlocal done
-            if isinstance(outcome, GradedStudent):
-                graded[student] = outcome
-            else:
-                failed[student] = outcome
-            done += 1
-            if on_progress is not None:
-                on_progress(done, total, student)
+    def finish(student: str, outcome: GradedStudent | FailedStudent) -> None:
+        nonlocal done
+        if isinstance(outcome, GradedStudent):
+            graded[student] = outcome
+        else:
+            failed[student] = outcome
+        done += 1
+        if on_progress is not None:
+            on_progress(done, total, student)
 
-        tasks: list[_Task] = []
-        now = utcnow()
-        for entry in entries:
-            try:
-                task = _task(entry)
-                check_course_allows(store, course, [task.student], now)
-                tasks.append(task)
-            except GraderError as error:
-                finish(entry.name, FailedStudent(entry.name, str(error)))
+    tasks: list[_Task] = []
+    now = utcnow()
+    for entry in entries:
+        try:
+            task = _task(entry)
+            check_attempt_allowed(store, course, [task.student], now)
+            tasks.append(task)
+        except GraderError as error:
+            finish(entry.name, FailedStudent(entry.name, str(error)))
 
-        def record(task: _Task, data: dict[str, Any]) -> None:
-            try:
-                graded_at = utcnow()
-                submitted = _submitted_at(Path(task.folder))
-                submission_id, result = store.write(
-                    lambda session: _record(session, task, data, course, submitted, graded_at)
-                )
-                finish(
-                    task.student,
-                    GradedStudent(task.student, submission_id, result.score, result.max_score),
-                )
-            except GraderError as error:
-                finish(task.student, FailedStudent(task.student, str(error)))
+    def record(task: _Task, data: dict[str, Any]) -> None:
+        try:
+            graded_at = utcnow()
+            submitted = _submitted_at(Path(task.folder))
+            outcome = store.write(lambda session: _record(session, task, data, course, submitted, graded_at))
+            score, top = outcome.result.score, outcome.result.max_score
+            finish(task.student, GradedStudent(task.student, outcome.submission_id, score, top))
+        except GraderError as error:
+            finish(task.student, FailedStudent(task.student, str(error)))
 
-        def fail(task: _Task, reason: str) -> None:
-            finish(task.student, FailedStudent(task.student, reason))
+    def fail(task: _Task, reason: str) -> None:
+        finish(task.student, FailedStudent(task.student, reason))
 
-        workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-        if tasks:
-            _run(tasks, workers, limits or SandboxLimits(), database_files(db_url), record, fail)
-    finally:
-        store.close()
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    if tasks:
+        _run(tasks, workers, limits or SandboxLimits(), database_files(store.url), record, fail)
     order = [e.name for e in entries]
     return BatchResult(
         students=tuple(graded[n] for n in order if n in graded),
@@ -158,13 +138,11 @@ def grade_class(
 
 def _task(entry: Path) -> _Task:
     """The student folder `entry` as a task, or a GraderError saying why it cannot be graded."""
-    from grader.service.submissions import check_student_name
-
     if entry.is_symlink():
         raise WorkspaceError("a symbolic link, not a student folder")
     if not entry.is_dir():
         raise WorkspaceError("a file, not a student folder")
-    name = check_student_name(entry.name)
+    name = student_name(entry.name)
     if not any(p.is_file() for p in entry.glob("*.py")):
         raise WorkspaceError("no Python files in the folder")
     return _Task(name, str(entry.resolve()))
@@ -183,7 +161,7 @@ def _record(
     course: CourseSettings,
     submitted: datetime,
     now: datetime,
-) -> tuple[int, GradingResult]:
+) -> SubmitOutcome:
     from grader.service.submissions import record_graded
 
     return record_graded(

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from grader.errors import AnswerFormatError, ConfigError, InputFileError, NotFoundError
+from grader.errors import AnswerFormatError, InputFileError, NotFoundError
 from grader.quiz.bank import find_quiz, load_bank
 from grader.quiz.export import export_quizzes
 from grader.quiz.model import Question, Quiz
@@ -24,13 +24,12 @@ from grader.quiz.scoring import QuestionScore, QuizScore, answer_problem, score_
 from grader.quiz.stats import QuizStats, item_statistics
 from grader.store import quizzes as repository
 from grader.store.base import utcnow
+from grader.students import student_name
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from grader.store import Store
-
-MAX_STUDENT_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -39,24 +38,6 @@ class AttemptResult:
     quiz_id: str
     student: str
     score: QuizScore
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "attempt_id": self.attempt_id,
-            "quiz": self.quiz_id,
-            "student": self.student,
-            "score": self.score.score,
-            "max_score": self.score.max_score,
-            "questions": [
-                {
-                    "id": q.question_id,
-                    "correct": q.correct,
-                    "points": q.points,
-                    "max_points": q.max_points,
-                }
-                for q in self.score.questions
-            ],
-        }
 
 
 @dataclass(frozen=True)
@@ -115,7 +96,7 @@ def submit_attempt(
     at: datetime | None = None,
 ) -> AttemptResult:
     """Score an attempt and store it with every answer in one transaction."""
-    name = check_student(student)
+    name = student_name(student)
     for question_id, chosen in answers.items():
         question = quiz.question(question_id)
         if question is None:
@@ -173,7 +154,7 @@ def read_answers_file(path: str | Path, quiz: Quiz) -> dict[str, tuple[str, ...]
 def practice_queue(store: Store, student: str, quiz_ids: Sequence[str], now: datetime | None = None) -> PracticeQueue:
     """What to practise next: due questions (most overdue first), then new ones in file order."""
     when = now or utcnow()
-    name = check_student(student)
+    name = student_name(student)
     with store.read() as session:
         return _practice_queue(session, name, quiz_ids, when)
 
@@ -188,7 +169,7 @@ def record_review(
     """Score a practice answer, store it and reschedule the question, in one transaction."""
     from grader.quiz import scheduler
 
-    name = check_student(student)
+    name = student_name(student)
     when = now or utcnow()
     problem = answer_problem(item.question, chosen)
     if problem is not None:
@@ -213,31 +194,25 @@ def record_review(
 def quiz_stats(store: Store, quiz_id: str | None = None) -> list[QuizStats]:
     """Item analysis of each quiz in the database (or of one), from students' first attempts."""
     with store.read() as session:
-        if quiz_id is None:
-            records = list(repository.quiz_records(session))
-        else:
-            record = repository.quiz_record(session, quiz_id)
-            if record is None:
-                raise NotFoundError(f'no quiz "{quiz_id}" in the database (a quiz is stored when first taken)')
-            records = [record]
-        results = []
-        for record in records:
-            questions = [
-                repository.question_from_row(row, v) for row, v in repository.current_questions(session, record)
-            ]
-            responses, totals = repository.first_attempt_answers(session, record)
-            items = item_statistics(questions, responses, totals)
-            results.append(QuizStats(record.slug, record.title, len(totals), items))
-        return results
+        return quiz_stats_in(session, quiz_id)
 
 
-def check_student(name: str) -> str:
-    cleaned = name.strip()
-    if not cleaned:
-        raise ConfigError("the student name is empty (use --student NAME or GRADER_STUDENT)")
-    if len(cleaned) > MAX_STUDENT_NAME:
-        raise ConfigError(f"the student name is longer than {MAX_STUDENT_NAME} characters")
-    return cleaned
+def quiz_stats_in(session: Session, quiz_id: str | None = None) -> list[QuizStats]:
+    """`quiz_stats` within a read the caller has open (a report reads everything in one)."""
+    if quiz_id is None:
+        records = list(repository.quiz_records(session))
+    else:
+        record = repository.quiz_record(session, quiz_id)
+        if record is None:
+            raise NotFoundError(f'no quiz "{quiz_id}" in the database (a quiz is stored when first taken)')
+        records = [record]
+    results = []
+    for record in records:
+        questions = [repository.question_from_row(row, v) for row, v in repository.current_questions(session, record)]
+        responses, totals = repository.first_attempt_answers(session, record)
+        items = item_statistics(questions, responses, totals)
+        results.append(QuizStats(record.slug, record.title, len(totals), items))
+    return results
 
 
 def _practice_queue(session: Session, name: str, quiz_ids: Sequence[str], now: datetime) -> PracticeQueue:

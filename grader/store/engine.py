@@ -1,9 +1,12 @@
 """Opening a database: URL checks, SQLite tuning, schema migration and retried writes.
 
-One `Store` per process and URL. SQLite (the embedded default) runs in WAL mode with a busy
-timeout, and every transaction starts with `BEGIN IMMEDIATE`, so many `grader submit`
-processes writing to one file queue for the lock instead of failing with "database is
-locked" halfway through a transaction. Other engines are used as SQLAlchemy configures them.
+One `Store` per process and URL, used as a context manager. SQLite (the embedded default) runs
+in WAL mode with a busy timeout, and every write transaction starts with `BEGIN IMMEDIATE`,
+so many `grader submit` processes writing to one file queue for the lock instead of failing
+with "database is locked" halfway through a transaction. Reads are plain transactions: a
+report neither waits for graders nor blocks them. A database file that this user cannot
+write (a TA's read-only copy) opens read-only. Other engines are used as SQLAlchemy
+configures them.
 """
 
 from __future__ import annotations
@@ -38,9 +41,12 @@ WRITE_ATTEMPTS = 8
 class Store:
     """A database the grader reads and writes: an engine, a session factory and retried writes."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self.engine = engine
+        self.readonly = readonly
+        """Opened read-only (a file this user cannot write): `write` refuses."""
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self._reads = sessionmaker(engine.execution_options(grader_read=True), expire_on_commit=False)
 
     @property
     def url(self) -> str:
@@ -48,8 +54,8 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for queries; nothing it does is committed."""
-        with self.sessions() as session:
+        """A session for queries in a plain (deferred) transaction; nothing it does is committed."""
+        with self._reads() as session:
             yield session
 
     def write(self, work: Callable[[Session], T]) -> T:
@@ -58,6 +64,8 @@ class Store:
         A transaction that loses a race for a locked database is rolled back and run again
         from the start, so `work` must only touch the session it is given.
         """
+        if self.readonly:
+            raise DatabaseError(f"the database {self.url} is read-only for you: it can be read, not written")
         for attempt in range(WRITE_ATTEMPTS):
             try:
                 with self.sessions.begin() as session:
@@ -71,11 +79,34 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def open_store(url: str, *, migrate: bool = True) -> Store:
-    """Open (and, for a file-based SQLite URL, create) the database at `url`, migrated to head."""
-    engine = _create_engine(url)
-    store = Store(engine)
+    """Open the database at `url`, migrated to head (a new SQLite file is created).
+
+    The folder of a SQLite file must exist: a mistyped path is an error, not a new folder.
+    A SQLite file this user cannot write is opened read-only, and must be migrated already.
+    """
+    engine, readonly = _create_engine(url)
+    store = Store(engine, readonly=readonly)
+    if readonly:
+        try:
+            revision = _current_revision(engine)
+        except DatabaseError:
+            store.close()
+            raise
+        if revision != _head_revision():
+            store.close()
+            raise DatabaseError(
+                f"the database {store.url} is read-only and from an older version of the grader: "
+                "open it once with write access to upgrade it"
+            )
+        return store
     if migrate:
         try:
             _migrate(store)
@@ -88,22 +119,32 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
     return store
 
 
-def _create_engine(url: str) -> Engine:
+def _head_revision() -> str:
+    from grader.store.migrate import HEAD_REVISION
+
+    return HEAD_REVISION
+
+
+def _create_engine(url: str) -> tuple[Engine, bool]:
+    """The engine for `url`, and whether it is a SQLite file opened read-only."""
     try:
         parsed = make_url(url)
     except ArgumentError as error:
         raise DatabaseError(f"not a database URL: {url!r} (expected e.g. sqlite:///grades.db)") from error
     is_sqlite = parsed.get_backend_name() == "sqlite"
     kwargs: dict[str, Any] = {}
+    readonly = False
     if is_sqlite:
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            folder = Path(database).expanduser().resolve().parent
-            if not folder.is_dir():
-                try:
-                    folder.mkdir(parents=True, exist_ok=True)
-                except OSError as error:
-                    raise DatabaseError(f"cannot create the folder for the database {url}: {error.strerror}") from error
+            path = Path(database).expanduser().resolve()
+            if not path.parent.is_dir():
+                raise DatabaseError(f"no folder {path.parent} for the database {url} (create it first)")
+            readonly = _read_only_file(path)
+            if readonly:
+                # An immutable read: no lock, no WAL index to write (`?mode=ro` alone still
+                # needs to create the -shm file, which a read-only folder forbids).
+                parsed = parsed.set(database=f"file:{path}").update_query_dict({"immutable": "1", "uri": "true"})
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     try:
         engine = create_engine(parsed, **kwargs)
@@ -112,17 +153,25 @@ def _create_engine(url: str) -> Engine:
     except (ArgumentError, ImportError) as error:
         raise DatabaseError(f"cannot use the database URL {url!r}: {_first_line(error)}") from error
     if is_sqlite:
-        _tune_sqlite(engine, in_memory=not parsed.database or parsed.database == ":memory:")
-    return engine
+        _tune_sqlite(engine, in_memory=not parsed.database or parsed.database == ":memory:", readonly=readonly)
+    return engine, readonly
 
 
-def _tune_sqlite(engine: Engine, *, in_memory: bool) -> None:
+def _read_only_file(path: Path) -> bool:
+    """An existing database file (or its folder, which SQLite writes its journal into) that this
+    user cannot write."""
+    import os
+
+    return path.is_file() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def _tune_sqlite(engine: Engine, *, in_memory: bool, readonly: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide when a transaction begins.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        if not in_memory:
+        if not in_memory and not readonly:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -131,9 +180,11 @@ def _tune_sqlite(engine: Engine, *, in_memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Take the write lock up front: a deferred transaction that reads and then writes
-        # fails at once (SQLITE_BUSY_SNAPSHOT) when another process wrote in between.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writes take the write lock up front: a deferred transaction that reads and then
+        # writes fails at once (SQLITE_BUSY_SNAPSHOT) when another process wrote in between.
+        # Reads (`Store.read`) take no lock until they read, and never block a writer in WAL.
+        reading = readonly or connection.get_execution_options().get("grader_read", False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def _migrate(store: Store) -> None:

@@ -21,8 +21,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from grader import errors
-from grader.errors import DatabaseError, GraderError
+from grader.errors import GraderError, GraderFault
 
 Prepare = Callable[[Any], dict[str, Any]]
 Finish = Callable[[Any, dict[str, Any]], dict[str, Any]]
@@ -138,7 +137,7 @@ class StoreBeside:
         try:
             return self._receive()
         except EOFError:
-            raise DatabaseError("the process writing to the database ended unexpectedly") from None
+            raise GraderFault("the process writing to the database ended unexpectedly") from None
 
     def _receive(self) -> dict[str, Any]:
         (size,) = _HEADER.unpack(self._read(_HEADER.size))
@@ -156,17 +155,27 @@ class StoreBeside:
 
 
 def _error(error: BaseException) -> dict[str, Any]:
-    if isinstance(error, GraderError):
-        return {"error": type(error).__name__, "message": str(error)}
-    return {"error": "DatabaseError", "message": f"the database work failed: {type(error).__name__}: {error}"}
+    """An error of the child, for the parent to raise as it was: the user's (`GraderError`) as
+    itself, anything else as the grader's own fault with the traceback it had here."""
+    import base64
+    import pickle
+    import traceback
+
+    if not isinstance(error, GraderError):
+        detail = "".join(traceback.format_exception(error))
+        error = GraderFault(f"the database work failed: {type(error).__name__}: {error}", detail)
+    return {"error": base64.b64encode(pickle.dumps(error)).decode("ascii")}
 
 
 def _raise_if_error(answer: dict[str, Any]) -> None:
+    """Raise the child's error here. Both processes are the grader's own (a fork of this one),
+    so its pickled exception is trusted data."""
     if "error" not in answer:
         return
-    kind = getattr(errors, str(answer["error"]), DatabaseError)
-    if not (isinstance(kind, type) and issubclass(kind, GraderError)):
-        kind = DatabaseError
-    error = kind.__new__(kind)
-    Exception.__init__(error, str(answer["message"]))
+    import base64
+    import pickle
+
+    error = pickle.loads(base64.b64decode(answer["error"]))
+    if not isinstance(error, (GraderError, GraderFault)):
+        raise GraderFault(f"the database process answered with {type(error).__name__}")
     raise error

@@ -97,16 +97,9 @@ def sync_quizzes(session: Session, quizzes: Iterable[Quiz]) -> SyncReport:
 
 
 def student(session: Session, name: str, *, create: bool = True) -> Student | None:
-    from sqlalchemy import select
+    from grader.store.students import find_student, student_named
 
-    from grader.store.models import Student
-
-    found = session.scalar(select(Student).where(Student.name == name))
-    if found is None and create:
-        found = Student(name=name)
-        session.add(found)
-        session.flush()
-    return found
+    return student_named(session, name) if create else find_student(session, name)
 
 
 def quiz_record(session: Session, slug: str) -> QuizRecord | None:

@@ -7,15 +7,14 @@ Only portable SQLAlchemy constructs are used.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from grader.store.models import ExerciseResult, SourceFile, Student, Submission, TestResult
+from grader.store.models import ExerciseResult, Student, Submission, TestResult
 from grader.store.quiz_models import QuizAttempt, QuizRecord
 
 _CHUNK = 500  # ids per IN (...) list, well under every engine's parameter limit
@@ -55,40 +54,6 @@ class QuizScoreRow:
     created_at: datetime
     score: float
     max_score: float
-
-
-@dataclass(frozen=True)
-class TestFeedback:
-    __test__ = False  # not a pytest class
-
-    name: str
-    outcome: str
-    points: float
-    max_points: float
-    message: str
-
-
-@dataclass(frozen=True)
-class ExerciseFeedback:
-    exercise: str
-    score: float
-    max_score: float
-    status: str
-    message: str
-    tests: tuple[TestFeedback, ...]
-
-
-@dataclass(frozen=True)
-class AttemptRecord:
-    """One stored submission with everything its student was told."""
-
-    submission_id: int
-    created_at: datetime
-    score: float
-    max_score: float
-    settings: dict[str, Any]
-    exercises: tuple[ExerciseFeedback, ...]
-    files: tuple[str, ...]
 
 
 def attempts_so_far(session: Session, student: str) -> tuple[int, datetime | None]:
@@ -164,47 +129,3 @@ def quiz_score_rows(session: Session) -> list[QuizScoreRow]:
         .order_by(QuizAttempt.created_at, QuizAttempt.id)
     )
     return [QuizScoreRow(*row) for row in rows]
-
-
-def student_attempts(session: Session, student: str) -> list[AttemptRecord]:
-    """Every submission of `student`, oldest first, with per-test feedback."""
-    submissions: Sequence[Submission] = session.scalars(
-        select(Submission)
-        .join(Student)
-        .where(Student.name == student)
-        .order_by(Submission.created_at, Submission.id)
-        .options(
-            selectinload(Submission.exercises).selectinload(ExerciseResult.tests),
-            selectinload(Submission.files).load_only(SourceFile.path),
-        )
-    ).all()
-    return [
-        AttemptRecord(
-            submission_id=s.id,
-            created_at=s.created_at,
-            score=s.score,
-            max_score=s.max_score,
-            settings=dict(s.settings or {}),
-            exercises=tuple(
-                ExerciseFeedback(
-                    e.exercise,
-                    e.score,
-                    e.max_score,
-                    e.status,
-                    e.message,
-                    tuple(TestFeedback(t.name, t.outcome, t.points, t.max_points, t.message) for t in e.tests),
-                )
-                for e in s.exercises
-            ),
-            files=tuple(f.path for f in s.files),
-        )
-        for s in submissions
-    ]
-
-
-def submission_source(session: Session, submission_id: int) -> tuple[str, dict[str, str]] | None:
-    """The student and the submitted files (path -> text) of one submission; None if unknown."""
-    submission = session.get(Submission, submission_id, options=[selectinload(Submission.files)])
-    if submission is None:
-        return None
-    return submission.student.name, {f.path: f.content for f in submission.files}

@@ -1,31 +1,23 @@
-"""Recording graded submissions and reading a student's progress back."""
+"""Recording graded submissions, and reading a student's attempts back as records.
+
+A submission is written whole, in one transaction: the row, one `ExerciseResult` per exercise,
+one `TestResult` per hidden test and a `SourceFile` per submitted file. The many test rows go
+in as one bulk INSERT (an executemany), not through the ORM's unit of work, which spent a
+third of a second per submission on its bookkeeping.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import hashlib
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from grader.records import GradingResult
-from grader.store.models import ExerciseResult, SourceFile, Student, Submission, TestResult
-
-
-def student_named(session: Session, name: str) -> Student:
-    """The student called `name`, created on first use (safe against a concurrent creator)."""
-    student = session.scalar(select(Student).where(Student.name == name))
-    if student is not None:
-        return student
-    try:
-        with session.begin_nested():
-            student = Student(name=name)
-            session.add(student)
-    except IntegrityError:
-        student = session.scalars(select(Student).where(Student.name == name)).one()
-    return student
+from grader.records import Attempt, ExerciseOutcome, ExerciseProgress, GradingResult, Progress, TestOutcome
+from grader.store.models import ExerciseResult, SourceFile, Submission, TestResult
+from grader.store.students import student_named
 
 
 def record_submission(
@@ -35,15 +27,15 @@ def record_submission(
     result: GradingResult,
     *,
     settings: dict[str, Any] | None = None,
-) -> int:
-    """Add one graded submission with its results and source snapshot; return its id.
+) -> tuple[int, int]:
+    """Add one graded submission with its results and source snapshot; return its id and its
+    number among the student's attempts (1 for the first).
 
     Call it inside `Store.write` so that the whole attempt is one transaction.
     """
-    import hashlib
-
+    student = student_named(session, student_name)
     submission = Submission(
-        student=student_named(session, student_name),
+        student_id=student.id,
         workspace=workspace,
         score=result.score,
         max_score=result.max_score,
@@ -52,8 +44,12 @@ def record_submission(
         settings=settings or {},
         duration_seconds=round(result.duration_seconds, 4),
     )
+    session.add(submission)
+    session.flush()
+    exercise_ids = []
     for position, exercise in enumerate(result.exercises):
         row = ExerciseResult(
+            submission_id=submission.id,
             position=position,
             exercise=exercise.name,
             score=exercise.score,
@@ -62,94 +58,108 @@ def record_submission(
             message=exercise.message,
             suite_version=exercise.suite_version,
         )
-        row.tests = [
-            TestResult(
-                position=i,
-                test_id=t.id,
-                name=t.name,
-                outcome=t.outcome,
-                points=t.points,
-                max_points=t.max_points,
-                message=t.message,
-            )
-            for i, t in enumerate(exercise.tests)
-        ]
-        submission.exercises.append(row)
-    submission.files = [
-        SourceFile(path=path, content=text, sha256=hashlib.sha256(text.encode()).hexdigest())
+        session.add(row)
+        exercise_ids.append(row)
+    session.flush()
+    tests = [
+        {
+            "exercise_result_id": row.id,
+            "position": i,
+            "test_id": t.id,
+            "name": t.name,
+            "outcome": t.outcome,
+            "points": t.points,
+            "max_points": t.max_points,
+            "message": t.message,
+        }
+        for row, exercise in zip(exercise_ids, result.exercises, strict=True)
+        for i, t in enumerate(exercise.tests)
+    ]
+    if tests:
+        session.execute(insert(TestResult), tests)
+    files = [
+        {
+            "submission_id": submission.id,
+            "path": path,
+            "content": text,
+            "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        }
         for path, text in sorted(result.files.items())
     ]
-    session.add(submission)
-    session.flush()
-    return submission.id
+    if files:
+        session.execute(insert(SourceFile), files)
+    return submission.id, attempt_number(session, student.id, submission.id)
 
 
-@dataclass(frozen=True)
-class Attempt:
-    submission_id: int
-    created_at: datetime
-    score: float
-    max_score: float
-    exercises: tuple[str, ...]
+def attempt_number(session: Session, student_id: int, submission_id: int) -> int:
+    """The position of a submission among its student's, counting from 1."""
+    return int(
+        session.scalar(
+            select(func.count(Submission.id)).where(Submission.student_id == student_id, Submission.id <= submission_id)
+        )
+        or 0
+    )
 
 
-@dataclass(frozen=True)
-class ExerciseProgress:
-    exercise: str
-    attempts: int
-    best: float
-    latest: float
-    max_score: float
+def student_attempts(session: Session, student_name: str, *, with_tests: bool = True) -> list[Attempt]:
+    """Every submission of a student, oldest first, numbered 1, 2, ...; with per-test feedback
+    and the names of the files submitted when `with_tests`."""
+    from grader.store.models import Student
 
-
-@dataclass(frozen=True)
-class Progress:
-    student: str
-    attempts: tuple[Attempt, ...]
-    exercises: tuple[ExerciseProgress, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "student": self.student,
-            "attempts": [
-                {
-                    "submission_id": a.submission_id,
-                    "created_at": a.created_at.isoformat(),
-                    "score": a.score,
-                    "max_score": a.max_score,
-                    "exercises": list(a.exercises),
-                }
-                for a in self.attempts
-            ],
-            "exercises": [
-                {
-                    "name": e.exercise,
-                    "attempts": e.attempts,
-                    "best": e.best,
-                    "latest": e.latest,
-                    "max_score": e.max_score,
-                }
-                for e in self.exercises
-            ],
-        }
-
-
-def student_progress(session: Session, student_name: str) -> Progress:
-    """Every attempt of a student, oldest first, and the best and latest score per exercise."""
-    submissions = session.scalars(
+    query = (
         select(Submission)
         .join(Student)
         .where(Student.name == student_name)
         .order_by(Submission.created_at, Submission.id)
-        .options(selectinload(Submission.exercises))
-    ).all()
-    attempts = tuple(
-        Attempt(s.id, s.created_at, s.score, s.max_score, tuple(e.exercise for e in s.exercises)) for s in submissions
     )
-    per_exercise: dict[str, list[ExerciseResult]] = {}
-    for submission in submissions:
-        for exercise in submission.exercises:
-            per_exercise.setdefault(exercise.exercise, []).append(exercise)
+    if with_tests:
+        query = query.options(
+            selectinload(Submission.exercises).selectinload(ExerciseResult.tests),
+            selectinload(Submission.files).load_only(SourceFile.path),
+        )
+    else:
+        query = query.options(selectinload(Submission.exercises))
+    submissions: Sequence[Submission] = session.scalars(query).all()
+    return [_attempt(s, number, student_name, with_tests) for number, s in enumerate(submissions, start=1)]
+
+
+def _attempt(submission: Submission, number: int, student: str, with_tests: bool) -> Attempt:
+    return Attempt(
+        submission_id=submission.id,
+        attempt=number,
+        student=student,
+        created_at=submission.created_at,
+        score=submission.score,
+        max_score=submission.max_score,
+        settings=dict(submission.settings or {}),
+        exercises=tuple(
+            ExerciseOutcome(
+                name=e.exercise,
+                score=e.score,
+                max_score=e.max_score,
+                status=e.status,
+                message=e.message,
+                tests=tuple(
+                    TestOutcome(t.test_id, t.name, t.outcome, t.points, t.max_points, t.message)  # type: ignore[arg-type]
+                    for t in e.tests
+                )
+                if with_tests
+                else (),
+                suite_version=e.suite_version,
+            )
+            for e in submission.exercises
+        ),
+        files=tuple(f.path for f in submission.files) if with_tests else (),
+    )
+
+
+def student_progress(session: Session, student_name: str) -> Progress:
+    """Every attempt of a student, oldest first, and the best and latest score per exercise."""
+    attempts = student_attempts(session, student_name, with_tests=False)
+    per_exercise: dict[str, list[ExerciseOutcome]] = {}
+    for attempt in attempts:
+        for exercise in attempt.exercises:
+            per_exercise.setdefault(exercise.name, []).append(exercise)
     exercises = tuple(
         ExerciseProgress(
             exercise=name,
@@ -160,4 +170,12 @@ def student_progress(session: Session, student_name: str) -> Progress:
         )
         for name, rows in per_exercise.items()
     )
-    return Progress(student_name, attempts, exercises)
+    return Progress(student_name, tuple(attempts), exercises)
+
+
+def submission_source(session: Session, submission_id: int) -> tuple[str, dict[str, str]] | None:
+    """The student and the submitted files (path -> text) of one submission; None if unknown."""
+    submission = session.get(Submission, submission_id, options=[selectinload(Submission.files)])
+    if submission is None:
+        return None
+    return submission.student.name, {f.path: f.content for f in submission.files}

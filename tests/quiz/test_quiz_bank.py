@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from grader.quiz.bank import check_paths, load_bank
-from grader.settings import default_quizzes_dir
+from grader.settings import resolve_quizzes_dir
 
 BANK = Path(__file__).resolve().parents[2] / "quizzes"
 LESSON_QUESTIONS = [
@@ -64,6 +64,6 @@ def test_without_a_local_quizzes_folder_the_bank_beside_the_package_is_used(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GRADER_QUIZZES", raising=False)
-    assert default_quizzes_dir() == BANK
+    assert resolve_quizzes_dir(None, {}, tmp_path) == BANK
     (tmp_path / "quizzes").mkdir()
-    assert default_quizzes_dir() == tmp_path / "quizzes"
+    assert resolve_quizzes_dir(None, {}, tmp_path) == tmp_path / "quizzes"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from grader.cli.quiz import quiz
+from grader.cli import main
 
 
 def test_json_export_has_the_documented_shape_with_authored_keys(runner: CliRunner, quiz_dir: Path) -> None:
-    result = runner.invoke(quiz, ["export", "small", "--format", "json", "--quizzes", str(quiz_dir)])
+    result = runner.invoke(main, ["quiz", "export", "small", "--format", "json", "--quizzes", str(quiz_dir)])
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -35,7 +35,7 @@ def test_json_export_has_the_documented_shape_with_authored_keys(runner: CliRunn
 
 
 def test_gift_export_marks_answers_weights_and_escapes(runner: CliRunner, quiz_dir: Path) -> None:
-    result = runner.invoke(quiz, ["export", "--format", "gift", "--quizzes", str(quiz_dir)])
+    result = runner.invoke(main, ["quiz", "export", "--format", "gift", "--quizzes", str(quiz_dir)])
 
     assert result.exit_code == 0, result.output
     assert "::q-range::[markdown]What is the output range of sigmoid function? {" in result.output
@@ -46,6 +46,6 @@ def test_gift_export_marks_answers_weights_and_escapes(runner: CliRunner, quiz_d
 
 
 def test_export_of_an_unknown_quiz_is_a_one_line_error(runner: CliRunner, quiz_dir: Path) -> None:
-    result = runner.invoke(quiz, ["export", "nope", "--quizzes", str(quiz_dir)])
+    result = runner.invoke(main, ["quiz", "export", "nope", "--quizzes", str(quiz_dir)])
     assert result.exit_code == 2
     assert result.stderr == 'Error: no quiz "nope" (known quizzes: small)\n'

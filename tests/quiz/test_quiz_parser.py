@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from grader.cli.quiz import quiz
+from grader.cli import main
 from grader.quiz.bank import check_paths, load_bank
 
 HEADER = "# A quiz\n\n"
@@ -129,7 +129,7 @@ def test_check_command_prints_every_problem_and_exits_2(write_quiz: Callable[[st
     write_quiz("good.md", HEADER + question())
     write_quiz("README.md", "# Not a quiz: documentation is skipped\n")
 
-    result = CliRunner().invoke(quiz, ["check", str(tmp_path)])
+    result = CliRunner().invoke(main, ["quiz", "check", str(tmp_path)])
 
     assert result.exit_code == 2
     assert result.output == (
@@ -140,11 +140,11 @@ def test_check_command_prints_every_problem_and_exits_2(write_quiz: Callable[[st
 
 def test_check_command_accepts_a_clean_folder(write_quiz: Callable[[str, str], Path], tmp_path: Path) -> None:
     write_quiz("good.md", HEADER + question() + question("q2"))
-    result = CliRunner().invoke(quiz, ["check", str(tmp_path)])
+    result = CliRunner().invoke(main, ["quiz", "check", str(tmp_path)])
     assert (result.exit_code, result.output) == (0, "ok: 1 quizzes, 2 questions\n")
 
 
 def test_check_command_reports_a_missing_path(tmp_path: Path) -> None:
     missing = tmp_path / "nope.md"
-    result = CliRunner().invoke(quiz, ["check", str(missing)])
+    result = CliRunner().invoke(main, ["quiz", "check", str(missing)])
     assert (result.exit_code, result.output) == (2, f"{missing}: no such file or folder\n")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from grader.cli.quiz import quiz
+from grader.cli import main
 from grader.service import quizzes as service
 from grader.store import Store, open_store
 
@@ -68,10 +68,10 @@ def test_the_schedule_persists_when_the_database_is_opened_again(quiz_dir: Path,
 def test_practice_command_asks_explains_and_remembers_between_sessions(
     runner: CliRunner, quiz_dir: Path, db_url: str
 ) -> None:
-    args = ["practice", "small", "--student", "ann", "--db", db_url, "--quizzes", str(quiz_dir)]
+    args = ["quiz", "practice", "small", "--student", "ann", "--db", db_url, "--quizzes", str(quiz_dir)]
 
-    first = runner.invoke(quiz, args, input="1\n1\n0.25\n")
-    second = runner.invoke(quiz, args)
+    first = runner.invoke(main, args, input="1\n1\n0.25\n")
+    second = runner.invoke(main, args)
 
     assert first.exit_code == 0, first.output
     assert first.output.startswith("0 due, 3 new.\n\n[small] What is the output range of sigmoid function?\n")
@@ -82,8 +82,8 @@ def test_practice_command_asks_explains_and_remembers_between_sessions(
 
 def test_practice_stops_when_the_student_types_q(runner: CliRunner, quiz_dir: Path, db_url: str) -> None:
     result = runner.invoke(
-        quiz,
-        ["practice", "--student", "ann", "--db", db_url, "--quizzes", str(quiz_dir)],
+        main,
+        ["quiz", "practice", "--student", "ann", "--db", db_url, "--quizzes", str(quiz_dir)],
         input="q\n",
     )
     assert result.exit_code == 0, result.output

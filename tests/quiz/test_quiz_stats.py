@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from grader.cli.quiz import quiz
+from grader.cli import main
 from grader.quiz.bank import find_quiz
 from grader.quiz.model import Option, Question
 from grader.quiz.stats import Response, discrimination, item_statistics
@@ -68,8 +68,8 @@ def test_stats_command_prints_json_and_a_table(runner: CliRunner, quiz_dir: Path
     class_of_four(store, quiz_dir)
     store.close()
 
-    as_json = runner.invoke(quiz, ["stats", "small", "--db", db_url, "--json"])
-    table = runner.invoke(quiz, ["stats", "--db", db_url])
+    as_json = runner.invoke(main, ["quiz", "stats", "small", "--db", db_url, "--json"])
+    table = runner.invoke(main, ["quiz", "stats", "--db", db_url])
 
     assert as_json.exit_code == 0, as_json.output
     [data] = json.loads(as_json.output)["quizzes"]
@@ -90,6 +90,6 @@ def test_stats_command_prints_json_and_a_table(runner: CliRunner, quiz_dir: Path
 
 
 def test_stats_for_a_quiz_not_in_the_database(runner: CliRunner, db_url: str) -> None:
-    result = runner.invoke(quiz, ["stats", "nope", "--db", db_url])
+    result = runner.invoke(main, ["quiz", "stats", "nope", "--db", db_url])
     assert result.exit_code == 2
     assert result.stderr == 'Error: no quiz "nope" in the database (a quiz is stored when first taken)\n'

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader.cli.quiz import quiz
+from grader.cli import main
 from grader.quiz.bank import find_quiz, load_bank
 from grader.quiz.present import present
 from grader.store import open_store
@@ -31,8 +31,8 @@ def stored_rows(db_url: str) -> tuple[int, int]:
 
 def take(runner: CliRunner, quiz_dir: Path, db_url: str, *args: str, **kwargs: str) -> object:
     return runner.invoke(
-        quiz,
-        ["take", *args, "--student", "ann", "--db", db_url, "--quizzes", str(quiz_dir)],
+        main,
+        ["quiz", "take", *args, "--student", "ann", "--db", db_url, "--quizzes", str(quiz_dir)],
         **kwargs,
     )
 
@@ -44,8 +44,9 @@ def test_take_with_an_answers_file_prints_the_attempt_as_json(
     answers.write_text(json.dumps({"q-range": ["a"], "q-pairs": ["a"]}))
 
     result = runner.invoke(
-        quiz,
+        main,
         [
+            "quiz",
             "take",
             "small",
             "--student",
@@ -116,8 +117,9 @@ def test_bad_take_requests_fail_with_one_line_and_store_nothing(
     answers.write_text(content)
 
     result = runner.invoke(
-        quiz,
+        main,
         [
+            "quiz",
             "take",
             quiz_id,
             "--student",
@@ -147,8 +149,9 @@ def test_interactive_take_shuffles_options_explains_and_scores(runner: CliRunner
     typed = f"9\n{range_right}\n{pairs_right[0]},{pairs_right[1]}\nlots\n0.3\n"
 
     result = runner.invoke(
-        quiz,
+        main,
         [
+            "quiz",
             "take",
             "small",
             "--student",

@@ -1,0 +1,92 @@
+"""A student's commands: `grader submit`, `grader check` and `grader progress`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from grader.cli.options import json_option, uses, workspace_option
+from grader.settings import Settings
+
+
+@click.command()
+@click.argument("exercises", nargs=-1)
+@workspace_option
+@uses("student", "db", "course")
+@json_option
+def submit(exercises: tuple[str, ...], workspace: Path, settings: Settings, as_json: bool) -> None:
+    """Grade your exercises (all, or those named) and record the attempt.
+
+    Exit status: 0 when every test passed, 1 when some failed, 2 for bad input.
+    """
+    from grader.course import NO_COURSE
+    from grader.service.submissions import submit_workspace_beside
+
+    outcome = submit_workspace_beside(
+        settings.db_url,
+        workspace,
+        exercises,
+        student=settings.need_student(),
+        course=settings.course or NO_COURSE,
+    )
+    if as_json:
+        from grader import contracts
+
+        click.echo(json.dumps(contracts.submission(outcome)))
+    else:
+        from grader.cli.render import format_sandbox_warning, format_submission
+
+        warning = format_sandbox_warning(outcome.result.sandbox)
+        if warning:
+            click.echo(warning, err=True)
+        click.echo(format_submission(outcome))
+    sys.exit(0 if outcome.result.all_passed else 1)
+
+
+@click.command()
+@click.argument("exercises", nargs=-1)
+@workspace_option
+@json_option
+def check(exercises: tuple[str, ...], workspace: Path, as_json: bool) -> None:
+    """Run the worked examples from your files' docstrings; nothing is graded or recorded.
+
+    Exit status: 0 when every example gives the documented output, 1 otherwise, 2 for bad input.
+    """
+    from grader.grading.examples import check_examples
+
+    reports = check_examples(workspace, exercises)
+    if as_json:
+        from grader import contracts
+
+        click.echo(json.dumps(contracts.examples(reports)))
+    else:
+        from grader.cli.render import format_examples
+
+        click.echo(format_examples(reports))
+    sys.exit(0 if all(r.passed for r in reports) else 1)
+
+
+@click.command()
+@uses("student", "db")
+@json_option
+def progress(settings: Settings, as_json: bool) -> None:
+    """Show a student's attempts and the best and latest score per exercise.
+
+    Exit status: 0, or 2 for bad input.
+    """
+    from grader.service.submissions import student_progress
+    from grader.store import open_store
+
+    with open_store(settings.db_url) as store:
+        report = student_progress(store, settings.need_student())
+    if as_json:
+        from grader import contracts
+
+        click.echo(json.dumps(contracts.progress(report)))
+    else:
+        from grader.cli.render import format_progress
+
+        click.echo(format_progress(report))
