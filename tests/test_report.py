@@ -110,11 +110,12 @@ def test_gradebook_counts_each_students_best_attempt_by_default_and_latest_on_re
     assert code == 0
     book = json.loads(output)["gradebook"]
     assert book["policy"] == "best"
-    assert [(s["student"], s["scores"]["perceptron"], s["done"]) for s in book["students"]] == [
-        ("ada", 2.0, True),
-        ("ben", 2.0, True),
-        ("cy", 1.0, False),
+    assert [(s["student"], s["scores"]["perceptron"], s["scores"]["forward"]) for s in book["students"]] == [
+        ("ada", 2.0, None),
+        ("ben", 2.0, None),
+        ("cy", 1.0, None),
     ]
+    assert not any(s["done"] for s in book["students"])  # done is every exercise of the course at full marks
 
     latest = json.loads(run("report", "--db", class_db, "--format", "json", "--policy", "latest")[1])
     assert [s["total"] for s in latest["gradebook"]["students"]] == [2.0, 1.0, 1.0]
@@ -123,15 +124,22 @@ def test_gradebook_counts_each_students_best_attempt_by_default_and_latest_on_re
 def test_gradebook_csv_has_a_header_and_one_row_per_student_for_an_lms_import(
     class_db: str,
 ) -> None:
-    code, output = run("report", "--db", class_db, "--format", "csv")
+    code, output = run("report", "--db", class_db, "--format", "csv", "--quizzes", str(QUIZZES))
     assert code == 0
     rows = list(csv.reader(io.StringIO(output)))
-    assert rows == [
-        ["student", "perceptron", "total"],
-        ["ada", "2", "2"],
-        ["ben", "2", "2"],
-        ["cy", "1", "1"],
+    quizzes = sorted(p.stem for p in QUIZZES.glob("*.md") if p.name != "README.md")
+    # every exercise and quiz of the course has its column, whether or not anyone handed it in
+    assert rows[0] == [
+        "student",
+        "perceptron",
+        "activations",
+        "forward",
+        "backprop",
+        *(f"quiz {q}" for q in quizzes),
+        "total",
     ]
+    blanks = [""] * (3 + len(quizzes))
+    assert rows[1:] == [["ada", "2", *blanks, "2"], ["ben", "2", *blanks, "2"], ["cy", "1", *blanks, "1"]]
 
 
 def test_a_student_name_that_looks_like_a_formula_is_not_run_by_the_spreadsheet(
@@ -155,14 +163,16 @@ def test_where_students_struggle_counts_students_failing_each_test_and_groups_th
 
 
 def test_table_output_lines_up_the_gradebook_and_lists_the_most_failed_tests(class_db: str) -> None:
+    every = {name: {"works": "passed"} for name in ("perceptron", "activations", "forward", "backprop")}
+    record(class_db, "dot", result(**every), T0)
     code, output = run("report", "--db", class_db)
     assert code == 0
     lines = output.splitlines()
     header = next(line for line in lines if "perceptron" in line)
     end = header.index("perceptron") + len("perceptron")  # columns of numbers are right-aligned
-    rows = {line.split()[0]: line for line in lines if line.strip().startswith(("ada", "ben", "cy"))}
+    rows = {line.split()[0]: line for line in lines if line.strip().startswith(("ada", "ben", "cy", "dot"))}
     assert [rows[name][end - 1] for name in ("ada", "ben", "cy")] == ["2", "2", "1"]
-    assert rows["ada"].rstrip().endswith("✓") and not rows["cy"].rstrip().endswith("✓")
+    assert rows["dot"].rstrip().endswith("✓") and not rows["ada"].rstrip().endswith("✓")  # every exercise done
     assert "Most failed hidden tests" in output
     assert "perceptron: step" in output and "1/3 (33%)" in output
 
@@ -196,16 +206,14 @@ def test_a_students_history_shows_every_attempt_with_feedback_and_its_source(cla
     assert output.startswith("ben: 2 attempts")
     assert "✗ step" in output and "expected 1, got 0" in output
     attempt = json.loads(run("report", "--db", class_db, "--student", "ben", "--format", "json")[1])["attempts"][1]
-    code, source = run(
-        "report",
-        "--db",
-        class_db,
-        "--source",
-        str(attempt["submission_id"]),
-        "--file",
-        "perceptron.py",
+    source = ["report", "--db", class_db, "--source", str(attempt["submission_id"]), "--file", "perceptron.py"]
+    assert run(*source, "--raw") == (0, "def step(z):\n    return 1\n")
+    # without --raw the file comes under a header (a Python comment) saying whose it is
+    assert run(*source) == (
+        0,
+        f"# submission #{attempt['submission_id']}: attempt 2 of ben, 2025-03-01 14:00 UTC\n"
+        "def step(z):\n    return 1\n",
     )
-    assert (code, source) == (0, "def step(z):\n    return 1\n")
 
 
 def test_unknown_student_or_submission_is_bad_input(class_db: str) -> None:
