@@ -68,8 +68,11 @@ def format_examples(reports: Sequence[ExampleReport]) -> str:
             if function.failed:
                 lines.append(_indent(function.details, "      "))
             if function.skipped:
-                later = f"{function.skipped} later example{'s' if function.skipped != 1 else ''}"
-                lines.append(f"      {later} of {one_line(function.name)} not run: they depend on the line above")
+                later = "1 later example" if function.skipped == 1 else f"{function.skipped} later examples"
+                pronoun = "it" if function.skipped == 1 else "they"
+                lines.append(
+                    f"      {later} of {one_line(function.name)} not run ({pronoun} may depend on the line above)"
+                )
     return "\n".join(lines)
 
 
