@@ -300,3 +300,55 @@ def test_html_report_renders_offline_in_a_real_browser_with_gradebook_and_charts
     shot = tmp_path / "report.png"
     _headless("--window-size=1200,1600", f"--screenshot={shot}", page.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_canvas_and_moodle_read_their_own_import_formats_with_every_column_of_the_course(class_db: str) -> None:
+    record(class_db, "=HYPERLINK(1)", result(perceptron={"sum": "passed"}), T0)
+    quizzes = sorted(p.stem for p in QUIZZES.glob("*.md") if p.name != "README.md")
+    items = ["perceptron", "activations", "forward", "backprop", *(f"quiz {q}" for q in quizzes)]
+
+    code, output = run("report", "--db", class_db, "--format", "canvas", "--quizzes", str(QUIZZES))
+    assert code == 0
+    canvas = list(csv.reader(io.StringIO(output)))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *items]
+    points_possible = canvas[1]
+    assert points_possible[:5] == ["    Points Possible", "", "", "", ""]
+    assert points_possible[5:9] == ["2", "39", "20", "34"]  # perceptron from its results, the rest from the suites
+    assert all(float(p) > 0 for p in points_possible[9:])
+    assert canvas[2][:6] == ["'=HYPERLINK(1)", "", "", "'=HYPERLINK(1)", "", "1"]
+    assert canvas[3][:10] == ["ada", "", "", "ada", "", "2", "", "", "", ""]  # no attempt: no grade, not 0
+    assert "total" not in canvas[0]  # Canvas computes its own
+
+    moodle = list(csv.reader(io.StringIO(run("report", "--db", class_db, "--format", "moodle")[1])))
+    assert moodle[0][:5] == ["Username", "perceptron", "activations", "forward", "backprop"]
+    assert [row[:2] for row in moodle[1:]] == [["'=HYPERLINK(1)", "1"], ["ada", "2"], ["ben", "2"], ["cy", "1"]]
+
+
+def test_a_students_history_collapses_tests_of_functions_not_written_yet(db_url: str) -> None:
+    waiting = tuple(
+        TestOutcome(
+            f"perceptron::t{i}", f"test {i}", "error", 0.0, 1.0, "raised NotImplementedError", f"perceptron.f{i % 2}"
+        )
+        for i in range(40)
+    )
+    stubs = ExerciseOutcome("perceptron", 0.0, 40.0, "failed", "0 of 40 tests passed", waiting, "v1")
+    missing = ExerciseOutcome("forward", 0.0, 2.0, "missing", "forward.py is not in the workspace", waiting[:2], "v1")
+    graded = GradingResult((stubs, missing), {"level": "full"}, "v1", 0.1, {"perceptron.py": "x = 1\n"})
+    with open_store(db_url) as store:
+        store.write(lambda session: record_submission(session, "ada", "/ws", graded))
+    code, output = run("report", "--db", db_url, "--student", "ada")
+    assert code == 0
+    assert output.splitlines()[3:7] == [
+        "  perceptron     0/40  failed   0 of 40 tests passed",
+        "    … not written yet (still NotImplementedError): f0, f1; 40 tests, 40 points wait for them",
+        "  forward         0/2  missing  forward.py is not in the workspace",
+        "  files: perceptron.py  (grader report --source 1)",
+    ]
+
+
+def test_file_or_raw_without_source_is_bad_input_not_ignored(class_db: str) -> None:
+    for flag in (["--file", "perceptron.py"], ["--raw"]):
+        assert run("report", "--db", class_db, *flag) == (
+            2,
+            "Error: --file and --raw go with --source ID: say which submission\n",
+        )

@@ -76,7 +76,7 @@ def check(exercises: tuple[str, ...], workspace: Path, as_json: bool) -> None:
 
 
 @click.command(short_help="Your attempts, and the best and latest score per exercise.")
-@uses("student", "db")
+@uses("student", "db", helps={"student": "Whose attempts to show"})
 @json_option
 def progress(settings: Settings, as_json: bool) -> None:
     """Show a student's attempts and the best and latest score per exercise.

@@ -48,8 +48,11 @@ def format_history(student: str, attempts: Sequence[Attempt]) -> str:
 
 def _exercise(exercise: ExerciseOutcome, width: int, *, all_tests: bool, indent: str = "  ") -> list[str]:
     """An exercise's line, then its tests: those not written yet as one line, the others one
-    by one (only those that did not pass, unless `all_tests`)."""
+    by one (only those that did not pass, unless `all_tests`); none for a file that was
+    missing or would not import, whose line says why every test failed."""
     lines = [exercise_line(exercise, width, indent)]
+    if exercise.status in ("missing", "error") and all(t.outcome != "passed" for t in exercise.tests):
+        return lines
     unwritten = unwritten_line(exercise.tests, indent + "  ")
     if unwritten:
         lines.append(unwritten)

@@ -40,7 +40,7 @@ def override_score(
     if len(text) > REASON_CHARS:
         raise ConfigError(f"--reason is longer than {REASON_CHARS} characters")
     if not math.isfinite(score) or score < 0:
-        raise ConfigError(f"the score must be a number of points, 0 or more, not {score}")
+        raise ConfigError(f"the score must be a number of points, 0 or more, not {score:g}")
     return store.write(lambda session: _override(session, name, found.name, score, text, policy))
 
 
