@@ -179,12 +179,18 @@ def test_late_penalties_come_from_the_instructors_times_never_from_file_times(
     course.write_text("[late]\npenalty_per_day = 0.5\n[deadlines]\nperceptron = 2020-01-01T00:00:00Z\n")
     grade = ["grade", str(root), "--course", str(course), "--jobs", "1", "--json"]
 
+    notes: list[str] = []
+
     def scores(db: str, *extra: str) -> dict[str, float]:
         outcome = CliRunner().invoke(main, [*grade, "--db", db, *extra])
         assert outcome.exit_code == 0, outcome.output
-        return {s["student"]: s["score"] for s in json.loads(outcome.output)["students"]}
+        notes.append(outcome.stderr)
+        return {s["student"]: s["score"] for s in json.loads(outcome.stdout)["students"]}
 
     assert scores(f"{db_url}-none") == {"ada": 18.0, "ben": 18.0}  # no hand-in time given: no penalty at all
+    assert notes == [
+        "note: no late penalty applies: give --submitted-at or --times for one (file times are not used)\n"
+    ]
     assert scores(f"{db_url}-all", "--submitted-at", "2020-01-01T12:00:00+00:00") == {"ada": 9.0, "ben": 9.0}
     times = tmp_path / "times.csv"
     times.write_text("student,submitted_at\nada,2019-12-31T23:00:00Z\nben,2020-01-03T00:00:01Z\n")
@@ -193,7 +199,7 @@ def test_late_penalties_come_from_the_instructors_times_never_from_file_times(
     times.write_text("student,submitted_at\nada,2019-12-31T23:00:00Z\n")
     outcome = CliRunner().invoke(main, [*grade, "--db", f"{db_url}-missing", "--times", str(times)])
     assert outcome.exit_code == 1
-    assert json.loads(outcome.output)["failed"] == [
+    assert json.loads(outcome.stdout)["failed"] == [
         {"student": "ben", "reason": f"not in the times file {times}, and no --submitted-at was given for the rest"}
     ]
     times.write_text("student,submitted_at\nada,yesterday\n")

@@ -186,3 +186,16 @@ def test_every_command_says_its_exit_codes_and_every_database_option_reads_url()
 def test_progress_help_says_whose_attempts_it_shows():
     output = CliRunner().invoke(main, ["progress", "--help"], terminal_width=200).output
     assert "--student NAME  Whose attempts to show [default: $GRADER_STUDENT, else your login name]." in output
+
+
+def test_a_file_name_that_is_not_utf8_is_bad_input_for_submit_too(runner, workspace, db_url):
+    import os
+
+    folder = workspace(reference=True)
+    (folder / os.fsdecode(b"notes\xff.py")).write_text("x = 1\n")
+    result = runner.invoke(main, ["submit", "perceptron", "--workspace", str(folder)])
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: the file name 'notes\\\\xff.py' is not UTF-8 text: rename it\n",
+    )
+    assert json.loads(runner.invoke(main, ["progress", "--json"]).output)["attempts"] == []

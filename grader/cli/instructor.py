@@ -64,6 +64,11 @@ def grade(
     from grader.store import open_store
 
     times = hand_in_times(submitted_at, times_file)
+    if settings.course and settings.course.deadlines and not times.known:
+        echo(
+            "note: no late penalty applies: give --submitted-at or --times for one (file times are not used)",
+            err=True,
+        )
     with open_store(settings.db_url) as store, progress_bar("grading") as hook:
         result = grade_class(
             store, submissions, jobs=jobs, course=settings.course or NO_COURSE, times=times, on_progress=hook

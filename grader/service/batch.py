@@ -176,7 +176,7 @@ def _claims(entries: list[Path]) -> dict[str, list[Path]]:
 def _student(key: str, folders: list[Path], times: HandInTimes) -> _Student:
     """The student `key` ready to grade, or a GraderError saying why they cannot be."""
     if len(folders) > 1:
-        names = ", ".join(repr(f.name) for f in folders)
+        names = ", ".join(ascii(f.name) for f in folders)  # spellings that look alike are told apart
         raise WorkspaceError(
             f"{len(folders)} folders are this one student ({names}): names are compared without surrounding "
             "spaces and in Unicode NFC; keep one and grade again"
