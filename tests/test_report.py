@@ -352,3 +352,7 @@ def test_file_or_raw_without_source_is_bad_input_not_ignored(class_db: str) -> N
             2,
             "Error: --file and --raw go with --source ID: say which submission\n",
         )
+    assert run("report", "--db", class_db, "--source", "1", "--student", "ada") == (
+        2,
+        "Error: --student and --source each ask for one view: give one of them\n",
+    )

@@ -210,6 +210,8 @@ def report(
 
     if source is None and (path is not None or raw):
         raise ConfigError("--file and --raw go with --source ID: say which submission")
+    if source is not None and student is not None:
+        raise ConfigError("--student and --source each ask for one view: give one of them")
     with open_store(settings.db_url) as store:
         if source is not None:
             text = _source(store, source, path, raw)
