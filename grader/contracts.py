@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from grader.grading.examples import ExampleReport
     from grader.quiz.stats import ItemStats, QuizStats
-    from grader.records import Attempt, ExerciseOutcome, Progress, SubmitOutcome, TestOutcome
+    from grader.records import Attempt, ExerciseOutcome, Override, Progress, SubmitOutcome, TestOutcome
     from grader.report.gradebook import Gradebook
     from grader.report.model import ClassReport
     from grader.report.struggles import ExerciseStruggle, FailureMessage, TestStruggle
     from grader.service.batch import BatchResult
     from grader.service.quizzes import AttemptResult
+    from grader.service.regrade import RegradeBatch
+    from grader.store.reports import OverrideRow
 
 JSON = dict[str, Any]
 
@@ -71,9 +73,20 @@ def examples(reports: Sequence[ExampleReport]) -> JSON:
                 "passed": r.passed,
                 "message": r.message,
                 "functions": [
-                    {"name": f.name, "attempted": f.attempted, "failed": f.failed, "details": f.details}
+                    {
+                        "name": f.name,
+                        "attempted": f.attempted,
+                        "failed": f.failed,
+                        "details": f.details,
+                        "examples": f.examples,
+                        "passed": f.passed,
+                        "skipped": f.skipped,
+                        "setup_failed": f.setup_failed,
+                    }
                     for f in r.functions
                 ],
+                "examples": r.total,
+                "examples_passed": r.passed_count,
             }
             for r in reports
         ]
@@ -120,30 +133,55 @@ def history(student: str, attempts: Sequence[Attempt]) -> JSON:
                 "max_score": a.max_score,
                 "settings": a.settings,
                 "files": list(a.files),
-                "exercises": [
-                    {
-                        "name": e.name,
-                        "score": e.score,
-                        "max_score": e.max_score,
-                        "status": e.status,
-                        "message": e.message,
-                        "tests": [
-                            {
-                                "name": t.name,
-                                "outcome": t.outcome,
-                                "points": t.points,
-                                "max_points": t.max_points,
-                                "message": t.message,
-                            }
-                            for t in e.tests
-                        ],
-                    }
-                    for e in a.exercises
-                ],
+                "exercises": [_history_exercise(e) for e in a.exercises],
                 "attempt": a.attempt,
+                "regrades": [
+                    {
+                        "submission_id": r.submission_id,
+                        "created_at": r.created_at.isoformat(),
+                        "suite_version": r.suite_version,
+                        "exercises": [_history_exercise(e) for e in r.exercises],
+                    }
+                    for r in a.regrades
+                ],
+                "overrides": [override(o) for o in a.overrides],
             }
             for a in attempts
         ],
+    }
+
+
+def _history_exercise(e: ExerciseOutcome) -> JSON:
+    return {
+        "name": e.name,
+        "score": e.score,
+        "max_score": e.max_score,
+        "status": e.status,
+        "message": e.message,
+        "tests": [
+            {
+                "name": t.name,
+                "outcome": t.outcome,
+                "points": t.points,
+                "max_points": t.max_points,
+                "message": t.message,
+            }
+            for t in e.tests
+        ],
+    }
+
+
+def override(o: Override) -> JSON:
+    """`grader override --json`, and each override in a student's history."""
+    return {
+        "student": o.student,
+        "exercise": o.exercise,
+        "score": o.score,
+        "graded_score": o.graded_score,
+        "reason": o.reason,
+        "created_at": o.created_at.isoformat(),
+        "submission_id": o.submission_id,
+        "attempt": o.attempt,
     }
 
 
@@ -161,9 +199,30 @@ def batch(result: BatchResult) -> JSON:
                 "submission_id": s.submission_id,
                 "score": s.score,
                 "max_score": s.max_score,
+                "folder": s.folder,
             }
             for s in result.students
         ],
+    }
+
+
+def regrade(result: RegradeBatch) -> JSON:
+    """`grader regrade --json`."""
+    return {
+        "regraded": [
+            {
+                "submission_id": r.submission_id,
+                "regrade_id": r.regrade_id,
+                "student": r.student,
+                "attempt": r.attempt,
+                "exercises": list(r.exercises),
+                "old_score": r.old_score,
+                "new_score": r.new_score,
+                "max_score": r.max_score,
+            }
+            for r in result.regraded
+        ],
+        "failed": [{"submission_id": f.submission_id, "student": f.student, "reason": f.reason} for f in result.failed],
     }
 
 
@@ -182,15 +241,27 @@ def gradebook(book: Gradebook) -> JSON:
         "policy": book.policy,
         "columns": [{"key": c.key, "title": c.title, "kind": c.kind, "max_score": c.max_score} for c in book.columns],
         "max_total": book.max_total,
+        "total_counts": "every exercise and quiz score of the row, in points",
         "students": [
             {
                 "student": r.student,
                 "scores": dict(zip((c.key for c in book.columns), r.scores, strict=True)),
                 "total": r.total,
                 "done": r.done,
+                "overrides": {key: _override_row(o) for key, o in r.overrides.items()},
             }
             for r in book.rows
         ],
+    }
+
+
+def _override_row(o: OverrideRow) -> JSON:
+    return {
+        "score": o.score,
+        "graded_score": o.graded_score,
+        "reason": o.reason,
+        "created_at": o.created_at.isoformat(),
+        "submission_id": o.submission_id,
     }
 
 

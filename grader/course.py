@@ -16,8 +16,12 @@ deadline, and record in the submission what was applied. The file:
     [deadlines]               # per exercise, with a time zone (Z or +01:00)
     perceptron = 2025-03-01T23:59:00+01:00
 
-Every key is optional. A mistake (an unknown key, a wrong type, a deadline without a time
-zone) is an `InputFileError` naming the file and line.
+    [extensions.ada]          # one student's own deadlines, for exercises that have one
+    perceptron = 2025-03-08T23:59:00+01:00
+
+Every key is optional. A mistake (an unknown key, a wrong type, a number that is not finite
+or out of range, a deadline without a time zone, nesting too deep to read) is an
+`InputFileError` naming the file and line.
 """
 
 from __future__ import annotations
@@ -31,15 +35,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from grader.errors import AttemptRefused, InputFileError
+from grader.errors import AttemptRefused, ConfigError, InputFileError
 from grader.records import GradingResult
+from grader.students import student_name
 
 ScorePolicy = Literal["best", "latest"]
 SCORE_POLICIES: tuple[ScorePolicy, ...] = ("best", "latest")
 COURSE_FILE = "course.toml"
 COURSE_ENV = "GRADER_COURSE"
-_TOP_KEYS = ("score", "max_attempts", "cooldown_minutes", "late", "deadlines")
+_TOP_KEYS = ("score", "max_attempts", "cooldown_minutes", "late", "deadlines", "extensions")
 _LATE_KEYS = ("penalty_per_day", "max_penalty")
+MAX_COOLDOWN_MINUTES = 525_600  # a year
+MAX_NESTING = 100  # brackets deep: far more than a course file needs, far less than the parser's recursion limit
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,13 @@ class CourseSettings:
     cooldown: timedelta | None = None
     late: LatePolicy = LatePolicy()
     deadlines: Mapping[str, datetime] = field(default_factory=dict)
+    extensions: Mapping[str, Mapping[str, datetime]] = field(default_factory=dict)
+    """student -> exercise -> that student's own deadline (replacing the exercise's)."""
+
+    def deadline(self, exercise: str, student: str = "") -> datetime | None:
+        """When `exercise` is due for `student`: their extension, else the exercise's deadline."""
+        own = self.extensions.get(student, {}).get(exercise)
+        return own if own is not None else self.deadlines.get(exercise)
 
 
 NO_COURSE = CourseSettings()
@@ -91,8 +105,13 @@ def load_course(path: Path | None) -> CourseSettings:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise InputFileError(path, f"cannot read the course file ({_reason(error)})") from error
+    deep = _too_deep(text)
+    if deep is not None:
+        raise InputFileError(path, f"brackets nested more than {MAX_NESTING} deep", deep)
     try:
         data = tomllib.loads(text)
+    except RecursionError as error:  # nesting _too_deep missed (its scan is simpler than TOML)
+        raise InputFileError(path, "nested too deeply to read") from error
     except tomllib.TOMLDecodeError as error:
         found = re.match(r"(.*?) \(at line (\d+), column \d+\)$", str(error))
         message, line = (found.group(1), int(found.group(2))) if found else (str(error), None)
@@ -104,7 +123,7 @@ def parse_course(data: Mapping[str, Any], text: str, path: Path) -> CourseSettin
     """Check the parsed TOML `data` (from `text`, for line numbers) and build the settings."""
     from grader.grading.exercises import all_exercises
 
-    def fail(message: str, key: str, section: str | None = None) -> InputFileError:
+    def fail(message: str, key: str, *section: str) -> InputFileError:
         return InputFileError(path, message, _line_of(text, key, section))
 
     for key in data:
@@ -117,8 +136,11 @@ def parse_course(data: Mapping[str, Any], text: str, path: Path) -> CourseSettin
     if max_attempts is not None and (type(max_attempts) is not int or max_attempts < 1):
         raise fail("max_attempts must be a whole number of at least 1", "max_attempts")
     cooldown = data.get("cooldown_minutes")
-    if cooldown is not None and (not _is_number(cooldown) or cooldown < 0):
-        raise fail("cooldown_minutes must be a number of minutes, 0 or more", "cooldown_minutes")
+    if cooldown is not None and (not _is_number(cooldown) or not 0 <= cooldown <= MAX_COOLDOWN_MINUTES):
+        raise fail(
+            f"cooldown_minutes must be a number of minutes from 0 to {MAX_COOLDOWN_MINUTES} (a year)",
+            "cooldown_minutes",
+        )
     late = _table(data, "late", fail)
     for key in late:
         if key not in _LATE_KEYS:
@@ -135,13 +157,8 @@ def parse_course(data: Mapping[str, Any], text: str, path: Path) -> CourseSettin
                 name,
                 "deadlines",
             )
-        if not isinstance(when, datetime) or when.tzinfo is None:
-            raise fail(
-                f"the deadline of {name} must be a date and time with a time zone, e.g. 2025-03-01T23:59:00+01:00",
-                name,
-                "deadlines",
-            )
-        deadlines[name] = when
+        deadlines[name] = _deadline(when, f"the deadline of {name}", lambda m, n=name: fail(m, n, "deadlines"))
+    extensions = _extensions(_table(data, "extensions", fail), deadlines, fail)
     return CourseSettings(
         source=str(path),
         score_policy=policy,
@@ -149,7 +166,49 @@ def parse_course(data: Mapping[str, Any], text: str, path: Path) -> CourseSettin
         cooldown=timedelta(minutes=cooldown) if cooldown else None,
         late=LatePolicy(float(late.get("penalty_per_day", 0.0)), float(late.get("max_penalty", 1.0))),
         deadlines=deadlines,
+        extensions=extensions,
     )
+
+
+def _extensions(
+    table: Mapping[str, Any], deadlines: Mapping[str, datetime], fail: Any
+) -> dict[str, dict[str, datetime]]:
+    """`[extensions.STUDENT]` tables: exercise = that student's deadline, for exercises that have one."""
+    found: dict[str, dict[str, datetime]] = {}
+    for raw, own in table.items():
+        if not isinstance(own, dict):
+            raise fail(
+                "[extensions] holds one table per student: [extensions.ada] with perceptron = 2025-03-08T23:59:00Z",
+                raw,
+                "extensions",
+            )
+        try:
+            name = student_name(raw)
+        except ConfigError:
+            raise fail(f"{raw!r} in [extensions] is not a usable student name", raw, "extensions") from None
+        if name in found:
+            raise fail(f"two [extensions] tables for the student {name!r}", raw, "extensions")
+        found[name] = {}
+        for exercise, when in own.items():
+            if exercise not in deadlines:
+                raise fail(
+                    f"{exercise!r} has no deadline in [deadlines] to extend for {name}",
+                    exercise,
+                    "extensions",
+                    raw,
+                )
+            found[name][exercise] = _deadline(
+                when,
+                f"{name}'s deadline for {exercise}",
+                lambda m, e=exercise, r=raw: fail(m, e, "extensions", r),
+            )
+    return found
+
+
+def _deadline(when: object, what: str, fail: Any) -> datetime:
+    if not isinstance(when, datetime) or when.tzinfo is None:
+        raise fail(f"{what} must be a date and time with a time zone, e.g. 2025-03-01T23:59:00+01:00")
+    return when
 
 
 # -- the rules -----------------------------------------------------------------------------------
@@ -170,9 +229,10 @@ def check_attempt(course: CourseSettings, student: str, attempts: int, last: dat
         )
 
 
-def lateness(course: CourseSettings, exercise: str, submitted_at: datetime) -> Lateness | None:
-    """How late `exercise` is at `submitted_at` and the share it costs; None when on time."""
-    deadline = course.deadlines.get(exercise)
+def lateness(course: CourseSettings, exercise: str, submitted_at: datetime, student: str = "") -> Lateness | None:
+    """How late `exercise` is at `submitted_at` (for `student`, whose extension counts) and the
+    share it costs; None when on time."""
+    deadline = course.deadline(exercise, student)
     if deadline is None or submitted_at <= deadline:
         return None
     days = math.ceil((submitted_at - deadline) / timedelta(days=1))
@@ -181,24 +241,32 @@ def lateness(course: CourseSettings, exercise: str, submitted_at: datetime) -> L
 
 
 def apply_course(
-    course: CourseSettings, result: GradingResult, submitted_at: datetime, attempt: int
+    course: CourseSettings,
+    result: GradingResult,
+    submitted_at: datetime | None,
+    attempt: int,
+    student: str = "",
 ) -> tuple[GradingResult, dict[str, Any]]:
     """The result with late penalties taken off, and the record of what was applied.
 
-    The record goes into the submission's `settings`; it is empty without a course file.
+    `submitted_at` None means the hand-in time is not known (`grader grade` without
+    `--submitted-at` or a times file): no late penalty, and the record says so. The record
+    goes into the submission's `settings`; it is empty without a course file.
     """
     if not course.source:
         return result, {}
     late: dict[str, Any] = {}
     exercises = []
     for exercise in result.exercises:
-        found = lateness(course, exercise.name, submitted_at)
+        found = None if submitted_at is None else lateness(course, exercise.name, submitted_at, student)
         if found is None:
             exercises.append(exercise)
             continue
         score = round(exercise.score * (1 - found.penalty), 6)
+        deadline = course.deadline(exercise.name, student)
         late[exercise.name] = {
-            "deadline": course.deadlines[exercise.name].isoformat(),
+            "deadline": deadline.isoformat() if deadline else None,
+            "extended": exercise.name in course.extensions.get(student, {}),
             "days_late": found.days_late,
             "penalty": found.penalty,
             "original_score": exercise.score,
@@ -208,7 +276,7 @@ def apply_course(
         exercises.append(replace(exercise, score=score, message=exercise.message + note))
     applied: dict[str, Any] = {
         "course": course.source,
-        "submitted_at": submitted_at.isoformat(),
+        "submitted_at": submitted_at.isoformat() if submitted_at else None,
         "attempt": attempt,
         "max_attempts": course.max_attempts,
         "cooldown_minutes": course.cooldown / timedelta(minutes=1) if course.cooldown else None,
@@ -238,19 +306,61 @@ def _minutes(span: timedelta) -> str:
     return f"{shown} minute{'s' if shown != 1 else ''}"
 
 
-def _line_of(text: str, key: str, section: str | None) -> int | None:
-    """The line that sets `key` (in `[section]`, if given), for error messages."""
-    current: str | None = None
+def _line_of(text: str, key: str, section: tuple[str, ...] = ()) -> int | None:
+    """The line that sets `key` (in the table `section`, a key path, if given), for error
+    messages; the header of table `section + (key,)` counts as setting it too."""
+    current: tuple[str, ...] = ()
     pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
     for number, line in enumerate(text.splitlines(), start=1):
-        header = re.match(r"^\s*\[([^\]]+)\]", line)
-        if header:
-            current = header.group(1).strip()
-            if section is None and current == key:
+        if re.match(r"^\s*\[", line):
+            current = _header_path(line)
+            if current == (*section, key):
                 return number
             continue
         if current == section and pattern.match(line):
             return number
+    return None
+
+
+def _header_path(line: str) -> tuple[str, ...]:
+    """The key path of a table header line: `[extensions."Ada L"]` is ("extensions", "Ada L")."""
+    try:
+        table: Any = tomllib.loads(line.strip())
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return ()
+    path: list[str] = []
+    while isinstance(table, dict) and len(table) == 1:
+        key, table = next(iter(table.items()))
+        path.append(key)
+    return tuple(path)
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where brackets first nest more than `MAX_NESTING` deep (a rough scan that
+    skips strings and comments), so that such a file is refused before the parser recurses."""
+    depth, line, quote, index = 0, 1, "", 0
+    while index < len(text):
+        char = text[index]
+        if char == "\n":
+            line += 1
+        if quote:
+            if char == "\\" and quote == '"':
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            end = text.find("\n", index)
+            index = len(text) if end < 0 else end
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        index += 1
     return None
 
 

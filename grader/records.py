@@ -85,11 +85,41 @@ class SubmitOutcome:
 
 
 @dataclass(frozen=True)
+class Regrade:
+    """An attempt's snapshot graded again (after a suite or reference change): its own results
+    for the exercises it graded, which replace the attempt's in reports."""
+
+    submission_id: int
+    created_at: datetime
+    exercises: tuple[ExerciseOutcome, ...]
+    suite_version: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Override:
+    """An instructor's score for one exercise of one student, with the reason; the newest one
+    of a (student, exercise) is the score that counts, whatever the attempts."""
+
+    id: int
+    student: str
+    exercise: str
+    score: float
+    graded_score: float
+    """What the attempt it is kept with had scored for the exercise when it was overridden."""
+    reason: str
+    created_at: datetime
+    submission_id: int
+    attempt: int
+
+
+@dataclass(frozen=True)
 class Attempt:
     """A stored submission as read back: what its student was told, and what was applied.
 
     `exercises` hold their tests only when the query asked for them (a student's history
-    does, progress does not).
+    does, progress does not). `regrades` (oldest first) and `overrides` are kept with it;
+    `current_exercises` are its results as reports count them, regrades applied.
     """
 
     submission_id: int
@@ -101,6 +131,18 @@ class Attempt:
     settings: dict[str, Any]
     exercises: tuple[ExerciseOutcome, ...]
     files: tuple[str, ...] = ()
+    regrades: tuple[Regrade, ...] = ()
+    overrides: tuple[Override, ...] = ()
+
+    @property
+    def current_exercises(self) -> tuple[ExerciseOutcome, ...]:
+        """Each exercise's result from the newest regrade that graded it, else the attempt's own."""
+        newest = {e.name: e for regrade in self.regrades for e in regrade.exercises}
+        return tuple(newest.get(e.name, e) for e in self.exercises)
+
+    @property
+    def current_score(self) -> float:
+        return float(round(sum(e.score for e in self.current_exercises), 6))
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -73,7 +75,7 @@ def test_folders_that_cannot_be_graded_are_reported_per_student_and_the_rest_is_
     report = json.loads(outcome.output)
     assert report["graded"] == 2
     assert [s["student"] for s in report["students"]] == ["ada", "cy"]
-    assert {"student", "submission_id", "score", "max_score"} == set(report["students"][0])
+    assert {"student", "submission_id", "score", "max_score", "folder"} == set(report["students"][0])
     assert report["failed"] == [
         {"student": "dee", "reason": "no Python files in the folder"},
         {"student": "eve", "reason": "no Python files in the folder"},
@@ -102,12 +104,15 @@ def test_a_student_whose_code_hangs_or_kills_itself_does_not_stop_the_batch(
     assert scores["ada"] > scores["cy"] > 0
 
 
-def test_an_empty_class_grades_nobody_and_a_missing_folder_is_bad_input(tmp_path: Path, db_url: str) -> None:
-    (tmp_path / "empty").mkdir()
-    outcome = CliRunner().invoke(main, ["grade", str(tmp_path / "empty"), "--db", db_url, "--json"])
-    assert (outcome.exit_code, json.loads(outcome.output)) == (
-        0,
-        {"graded": 0, "failed": [], "students": []},
+def test_an_empty_class_or_a_missing_folder_is_bad_input(tmp_path: Path, db_url: str) -> None:
+    empty = tmp_path / "empty"
+    (empty / "__MACOSX").mkdir(parents=True)
+    (empty / ".DS_Store").write_text("")
+    outcome = CliRunner().invoke(main, ["grade", str(empty), "--db", db_url, "--json"])
+    assert (outcome.exit_code, outcome.output) == (
+        2,
+        f"Error: {empty}: no student folders to grade (hidden folders and archive debris such as __MACOSX "
+        "are skipped)\n",
     )
     missing = CliRunner().invoke(main, ["grade", str(tmp_path / "nope"), "--db", db_url])
     assert (missing.exit_code, missing.output) == (
@@ -128,3 +133,115 @@ def test_the_course_files_attempt_limit_applies_to_grade_too(classroom: Path, db
     assert refused["graded"] == 0
     assert [f["student"] for f in refused["failed"]] == ["ada", "ben", "cy"]
     assert all(f["reason"].startswith("attempt refused: ") for f in refused["failed"])
+
+
+def graded(db_url: str) -> dict[str, float]:
+    """Every recorded attempt's score, by student."""
+    store = open_store(db_url)
+    try:
+        with store.read() as session:
+            from grader.store.reports import student_names
+
+            return {
+                name: attempt.score for name in student_names(session) for attempt in student_attempts(session, name)
+            }
+    finally:
+        store.close()
+
+
+def test_two_folders_that_are_the_same_student_are_one_error_and_neither_is_recorded(
+    classroom: Path, db_url: str
+) -> None:
+    shutil.move(classroom / "ben", classroom / "ada ")  # the stubs, beside ada's reference: a trailing space
+    nfd = "chloe\u0301"  # chloé with a combining accent, beside a precomposed one
+    shutil.copytree(classroom / "ada", classroom / nfd)
+    shutil.copytree(classroom / "cy", classroom / "chlo\u00e9")
+    outcome = CliRunner().invoke(main, ["grade", str(classroom), "--db", db_url, "--jobs", "1", "--json"])
+    assert outcome.exit_code == 1
+    report = json.loads(outcome.output)
+    assert [s["student"] for s in report["students"]] == ["cy"]
+    assert [f["student"] for f in report["failed"]] == ["ada", "chlo\u00e9"]
+    assert report["failed"][0]["reason"].startswith("2 folders are this one student ('ada', 'ada '): ")
+    assert set(graded(db_url)) == {"cy"}  # nothing silently dropped, nothing half-recorded
+
+
+def test_late_penalties_come_from_the_instructors_times_never_from_file_times(
+    tmp_path: Path, workspace, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    reference = workspace(reference=True)
+    root = tmp_path / "class"
+    for student in ("ada", "ben"):
+        (root / student).mkdir(parents=True)
+        shutil.copy(reference / "perceptron.py", root / student / "perceptron.py")
+    long_ago = datetime(2019, 1, 1, tzinfo=UTC).timestamp()
+    os.utime(root / "ben" / "perceptron.py", (long_ago, long_ago))  # ben back-dates his late copy
+    course = tmp_path / "course.toml"
+    course.write_text("[late]\npenalty_per_day = 0.5\n[deadlines]\nperceptron = 2020-01-01T00:00:00Z\n")
+    grade = ["grade", str(root), "--course", str(course), "--jobs", "1", "--json"]
+
+    notes: list[str] = []
+
+    def scores(db: str, *extra: str) -> dict[str, float]:
+        outcome = CliRunner().invoke(main, [*grade, "--db", db, *extra])
+        assert outcome.exit_code == 0, outcome.output
+        notes.append(outcome.stderr)
+        return {s["student"]: s["score"] for s in json.loads(outcome.stdout)["students"]}
+
+    assert scores(f"{db_url}-none") == {"ada": 18.0, "ben": 18.0}  # no hand-in time given: no penalty at all
+    assert notes == [
+        "note: no late penalty applies: give --submitted-at or --times for one (file times are not used)\n"
+    ]
+    assert scores(f"{db_url}-all", "--submitted-at", "2020-01-01T12:00:00+00:00") == {"ada": 9.0, "ben": 9.0}
+    times = tmp_path / "times.csv"
+    times.write_text("student,submitted_at\nada,2019-12-31T23:00:00Z\nben,2020-01-03T00:00:01Z\n")
+    assert scores(f"{db_url}-each", "--times", str(times)) == {"ada": 18.0, "ben": 0.0}
+
+    times.write_text("student,submitted_at\nada,2019-12-31T23:00:00Z\n")
+    outcome = CliRunner().invoke(main, [*grade, "--db", f"{db_url}-missing", "--times", str(times)])
+    assert outcome.exit_code == 1
+    assert json.loads(outcome.stdout)["failed"] == [
+        {"student": "ben", "reason": f"not in the times file {times}, and no --submitted-at was given for the rest"}
+    ]
+    times.write_text("student,submitted_at\nada,yesterday\n")
+    outcome = CliRunner().invoke(main, [*grade, "--db", db_url, "--times", str(times)])
+    assert (outcome.exit_code, outcome.output) == (
+        2,
+        f"Error: {times}:2: submitted_at must be a date and time with a time zone, e.g. 2025-03-01T23:59:00+01:00, "
+        "not 'yesterday'\n",
+    )
+
+
+def test_a_file_name_that_is_not_utf8_is_that_students_error_and_the_class_is_still_recorded(
+    classroom: Path, db_url: str
+) -> None:
+    (classroom / "ben").joinpath(os.fsdecode(b"notes\xff.py")).write_text("x = 1\n")
+    outcome = CliRunner().invoke(main, ["grade", str(classroom), "--db", db_url, "--jobs", "1", "--json"])
+    assert outcome.exit_code == 1, outcome.output
+    report = json.loads(outcome.output)
+    assert report["failed"] == [
+        {"student": "ben", "reason": "the file name 'notes\\\\xff.py' is not UTF-8 text: rename it"}
+    ]
+    assert set(graded(db_url)) == {"ada", "cy"}
+
+
+def test_archive_debris_is_skipped_and_files_in_one_subfolder_are_found(classroom: Path, db_url: str) -> None:
+    (classroom / "__MACOSX" / "ada").mkdir(parents=True)
+    (classroom / "__MACOSX" / "ada" / "._perceptron.py").write_text("\0\0")
+    nested = classroom / "dee" / "hw1" / "exercises"
+    shutil.copytree(classroom / "ada", nested)
+    (classroom / "dee" / "__MACOSX" / "hw1").mkdir(parents=True)
+    (classroom / "dee" / "__MACOSX" / "hw1" / "._perceptron.py").write_text("\0\0")
+    for twice in ("a", "b"):
+        shutil.copytree(classroom / "cy", classroom / "eve" / twice)
+    outcome = CliRunner().invoke(main, ["grade", str(classroom), "--db", db_url, "--jobs", "2"])
+    assert outcome.exit_code == 1
+    lines = outcome.output.splitlines()
+    assert lines[0] == "Graded 4 of 5 students."
+    assert lines[2:] == [
+        "Graded from a subfolder (1):",
+        "  dee: hw1/exercises",
+        "Not graded (1):",
+        "  eve: no Python files in the folder itself, and several subfolders have some (a, b)",
+    ]
+    scores = graded(db_url)
+    assert scores["dee"] == scores["ada"] > 0 and "__MACOSX" not in scores

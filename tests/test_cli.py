@@ -158,3 +158,44 @@ def test_every_command_appears_in_the_readme_with_an_example():
     commands += [f"quiz {name}" for name in main.commands["quiz"].commands]  # type: ignore[attr-defined]
     missing = [name for name in commands if f"grader {name}" not in readme]
     assert missing == []
+
+
+def test_the_command_list_gives_whole_summaries_on_a_narrow_terminal():
+    output = CliRunner().invoke(main, ["--help"], terminal_width=80).output
+    commands = output[output.index("Commands:") :]
+    assert "..." not in commands and "…" not in commands
+    assert "practise, analyse." in commands  # the quiz group's summary, whole
+
+
+def test_every_command_says_its_exit_codes_and_every_database_option_reads_url():
+    def walk(command: click.Command, path: list[str]) -> None:
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, [*path, name])
+            return
+        help_text = command.get_help(click.Context(command, info_name=" ".join(path)))
+        if path[0] != "quiz":  # the quiz commands belong to the quiz's own change
+            assert "Exit status" in help_text, f"{' '.join(path)} does not say its exit codes"
+        if "--db" in help_text:
+            assert "--db URL" in help_text, f"{' '.join(path)} shows --db without URL"
+
+    for name, command in main.commands.items():
+        walk(command, [name])
+
+
+def test_progress_help_says_whose_attempts_it_shows():
+    output = CliRunner().invoke(main, ["progress", "--help"], terminal_width=200).output
+    assert "--student NAME  Whose attempts to show [default: $GRADER_STUDENT, else your login name]." in output
+
+
+def test_a_file_name_that_is_not_utf8_is_bad_input_for_submit_too(runner, workspace, db_url):
+    import os
+
+    folder = workspace(reference=True)
+    (folder / os.fsdecode(b"notes\xff.py")).write_text("x = 1\n")
+    result = runner.invoke(main, ["submit", "perceptron", "--workspace", str(folder)])
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: the file name 'notes\\\\xff.py' is not UTF-8 text: rename it\n",
+    )
+    assert json.loads(runner.invoke(main, ["progress", "--json"]).output)["attempts"] == []

@@ -62,7 +62,8 @@ def test_a_course_file_is_read_with_every_setting(tmp_path: Path) -> None:
     [
         (
             "score = 'best'\nmax_attemps = 3\n",
-            "2: unknown setting 'max_attemps' (known: score, max_attempts, cooldown_minutes, late, deadlines)",
+            "2: unknown setting 'max_attemps' (known: score, max_attempts, cooldown_minutes, late, deadlines, "
+            "extensions)",
         ),
         (
             "[deadlines]\nperceptron = 2025-03-01T23:59:00\n",
@@ -78,6 +79,24 @@ def test_a_course_file_is_read_with_every_setting(tmp_path: Path) -> None:
         ),
         ("max_attempts = 0\n", "1: max_attempts must be a whole number of at least 1"),
         ("score = 'best'\nmax_attempts = \n", "2: not valid TOML: Invalid value"),
+        ("\ncooldown_minutes = nan\n", "2: cooldown_minutes must be a number of minutes from 0 to 525600 (a year)"),
+        ("cooldown_minutes = inf\n", "1: cooldown_minutes must be a number of minutes from 0 to 525600"),
+        ("cooldown_minutes = 1e300\n", "1: cooldown_minutes must be a number of minutes from 0 to 525600"),
+        ("score = 'best'\nx = " + "[" * 100_000 + "]" * 100_000 + "\n", "2: brackets nested more than 100 deep"),
+        ("y = " + "{a = " * 100_000 + "}" * 100_000 + "\n", "1: brackets nested more than 100 deep"),
+        (
+            "[deadlines]\nforward = 2025-03-01T23:59:00Z\n[extensions.ada]\nperceptron = 2025-03-08T23:59:00Z\n",
+            "4: 'perceptron' has no deadline in [deadlines] to extend for ada",
+        ),
+        (
+            '[deadlines]\nperceptron = 2025-03-01T23:59:00Z\n\n[extensions."Ada L"]\nperceptron = 2025-03-08\n',
+            "5: Ada L's deadline for perceptron must be a date and time with a time zone",
+        ),
+        ("[extensions]\nada = 3\n", "2: [extensions] holds one table per student"),
+        (
+            '[deadlines]\nperceptron = 2025-03-01T23:59:00Z\n[extensions."a/b"]\nperceptron = 2025-03-08T23:59:00Z\n',
+            "3: 'a/b' in [extensions] is not a usable student name",
+        ),
     ],
 )
 def test_a_mistake_in_the_course_file_names_its_file_and_line(tmp_path: Path, text: str, message: str) -> None:
@@ -85,6 +104,37 @@ def test_a_mistake_in_the_course_file_names_its_file_and_line(tmp_path: Path, te
     with pytest.raises(InputFileError) as error:
         load_course(path)
     assert str(error.value).startswith(f"{path}:{message}")
+
+
+def test_a_course_file_with_a_mistake_stops_any_command_with_one_line_and_exit_2(tmp_path: Path, db_url: str) -> None:
+    path = course_file(tmp_path, "cooldown_minutes = nan\n")
+    outcome = CliRunner().invoke(main, ["report", "--db", db_url, "--course", str(path)])
+    assert (outcome.exit_code, outcome.output) == (
+        2,
+        f"Error: {path}:1: cooldown_minutes must be a number of minutes from 0 to 525600 (a year)\n",
+    )
+
+
+def test_one_students_extension_moves_only_their_deadline(tmp_path: Path) -> None:
+    course = load_course(
+        course_file(
+            tmp_path,
+            """\
+        [late]
+        penalty_per_day = 0.1
+        max_penalty = 0.5
+        [deadlines]
+        perceptron = 2025-03-01T23:59:00+01:00
+        forward = 2025-03-01T23:59:00+01:00
+        [extensions."Chloe\u0301"]
+        perceptron = 2025-03-08T23:59:00+01:00
+        """,
+        )
+    )
+    a_week_late = datetime(2025, 3, 8, 12, 0, tzinfo=UTC)
+    assert lateness(course, "perceptron", a_week_late, "Chloé") is None  # the name is NFC, as students' are
+    assert lateness(course, "forward", a_week_late, "Chloé").penalty == 0.5  # type: ignore[union-attr]
+    assert lateness(course, "perceptron", a_week_late, "ada").days_late == 7  # type: ignore[union-attr]
 
 
 def test_the_course_file_comes_from_the_option_then_the_environment_then_the_current_folder(

@@ -82,3 +82,24 @@ def test_concurrent_submits_to_postgresql_all_succeed(postgres, workspace):
         assert run.returncode == 0, err
         ids.append(json.loads(out)["submission_id"])
     assert sorted(ids) == [1, 2, 3, 4]
+
+
+def test_regrade_override_and_the_lms_exports_on_postgresql(postgres, workspace, tmp_path):
+    runner = CliRunner()
+    folder = workspace(reference=True)
+    classroom = tmp_path / "class"
+    (classroom / "bob").mkdir(parents=True)
+    (classroom / "bob" / "perceptron.py").write_text((folder / "perceptron.py").read_text())
+    assert runner.invoke(main, ["grade", str(classroom), "--jobs", "1"]).exit_code == 0
+    regraded = runner.invoke(main, ["regrade", "perceptron", "--student", "bob", "--jobs", "1", "--json"])
+    assert regraded.exit_code == 0, regraded.output
+    assert json.loads(regraded.output)["regraded"][0]["new_score"] == 18.0
+    overridden = runner.invoke(main, ["override", "bob", "perceptron", "17", "--reason", "late by a minute"])
+    assert overridden.exit_code == 0, overridden.output
+    book = json.loads(runner.invoke(main, ["report", "--format", "json"]).output)["gradebook"]
+    assert book["students"][0]["scores"]["perceptron"] == 17.0
+    history = json.loads(runner.invoke(main, ["report", "--student", "bob", "--format", "json"]).output)
+    [attempt] = history["attempts"]
+    assert (len(attempt["regrades"]), attempt["overrides"][0]["reason"]) == (1, "late by a minute")
+    canvas = runner.invoke(main, ["report", "--format", "canvas"]).output.splitlines()
+    assert canvas[1].startswith("    Points Possible,,,,,18,39,20,34")

@@ -110,11 +110,12 @@ def test_gradebook_counts_each_students_best_attempt_by_default_and_latest_on_re
     assert code == 0
     book = json.loads(output)["gradebook"]
     assert book["policy"] == "best"
-    assert [(s["student"], s["scores"]["perceptron"], s["done"]) for s in book["students"]] == [
-        ("ada", 2.0, True),
-        ("ben", 2.0, True),
-        ("cy", 1.0, False),
+    assert [(s["student"], s["scores"]["perceptron"], s["scores"]["forward"]) for s in book["students"]] == [
+        ("ada", 2.0, None),
+        ("ben", 2.0, None),
+        ("cy", 1.0, None),
     ]
+    assert not any(s["done"] for s in book["students"])  # done is every exercise of the course at full marks
 
     latest = json.loads(run("report", "--db", class_db, "--format", "json", "--policy", "latest")[1])
     assert [s["total"] for s in latest["gradebook"]["students"]] == [2.0, 1.0, 1.0]
@@ -123,15 +124,22 @@ def test_gradebook_counts_each_students_best_attempt_by_default_and_latest_on_re
 def test_gradebook_csv_has_a_header_and_one_row_per_student_for_an_lms_import(
     class_db: str,
 ) -> None:
-    code, output = run("report", "--db", class_db, "--format", "csv")
+    code, output = run("report", "--db", class_db, "--format", "csv", "--quizzes", str(QUIZZES))
     assert code == 0
     rows = list(csv.reader(io.StringIO(output)))
-    assert rows == [
-        ["student", "perceptron", "total"],
-        ["ada", "2", "2"],
-        ["ben", "2", "2"],
-        ["cy", "1", "1"],
+    quizzes = sorted(p.stem for p in QUIZZES.glob("*.md") if p.name != "README.md")
+    # every exercise and quiz of the course has its column, whether or not anyone handed it in
+    assert rows[0] == [
+        "student",
+        "perceptron",
+        "activations",
+        "forward",
+        "backprop",
+        *(f"quiz {q}" for q in quizzes),
+        "total",
     ]
+    blanks = [""] * (3 + len(quizzes))
+    assert rows[1:] == [["ada", "2", *blanks, "2"], ["ben", "2", *blanks, "2"], ["cy", "1", *blanks, "1"]]
 
 
 def test_a_student_name_that_looks_like_a_formula_is_not_run_by_the_spreadsheet(
@@ -155,14 +163,16 @@ def test_where_students_struggle_counts_students_failing_each_test_and_groups_th
 
 
 def test_table_output_lines_up_the_gradebook_and_lists_the_most_failed_tests(class_db: str) -> None:
+    every = {name: {"works": "passed"} for name in ("perceptron", "activations", "forward", "backprop")}
+    record(class_db, "dot", result(**every), T0)
     code, output = run("report", "--db", class_db)
     assert code == 0
     lines = output.splitlines()
     header = next(line for line in lines if "perceptron" in line)
     end = header.index("perceptron") + len("perceptron")  # columns of numbers are right-aligned
-    rows = {line.split()[0]: line for line in lines if line.strip().startswith(("ada", "ben", "cy"))}
+    rows = {line.split()[0]: line for line in lines if line.strip().startswith(("ada", "ben", "cy", "dot"))}
     assert [rows[name][end - 1] for name in ("ada", "ben", "cy")] == ["2", "2", "1"]
-    assert rows["ada"].rstrip().endswith("✓") and not rows["cy"].rstrip().endswith("✓")
+    assert rows["dot"].rstrip().endswith("✓") and not rows["ada"].rstrip().endswith("✓")  # every exercise done
     assert "Most failed hidden tests" in output
     assert "perceptron: step" in output and "1/3 (33%)" in output
 
@@ -196,16 +206,14 @@ def test_a_students_history_shows_every_attempt_with_feedback_and_its_source(cla
     assert output.startswith("ben: 2 attempts")
     assert "✗ step" in output and "expected 1, got 0" in output
     attempt = json.loads(run("report", "--db", class_db, "--student", "ben", "--format", "json")[1])["attempts"][1]
-    code, source = run(
-        "report",
-        "--db",
-        class_db,
-        "--source",
-        str(attempt["submission_id"]),
-        "--file",
-        "perceptron.py",
+    source = ["report", "--db", class_db, "--source", str(attempt["submission_id"]), "--file", "perceptron.py"]
+    assert run(*source, "--raw") == (0, "def step(z):\n    return 1\n")
+    # without --raw the file comes under a header (a Python comment) saying whose it is
+    assert run(*source) == (
+        0,
+        f"# submission #{attempt['submission_id']}: attempt 2 of ben, 2025-03-01 14:00 UTC\n"
+        "def step(z):\n    return 1\n",
     )
-    assert (code, source) == (0, "def step(z):\n    return 1\n")
 
 
 def test_unknown_student_or_submission_is_bad_input(class_db: str) -> None:
@@ -292,3 +300,59 @@ def test_html_report_renders_offline_in_a_real_browser_with_gradebook_and_charts
     shot = tmp_path / "report.png"
     _headless("--window-size=1200,1600", f"--screenshot={shot}", page.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_canvas_and_moodle_read_their_own_import_formats_with_every_column_of_the_course(class_db: str) -> None:
+    record(class_db, "=HYPERLINK(1)", result(perceptron={"sum": "passed"}), T0)
+    quizzes = sorted(p.stem for p in QUIZZES.glob("*.md") if p.name != "README.md")
+    items = ["perceptron", "activations", "forward", "backprop", *(f"quiz {q}" for q in quizzes)]
+
+    code, output = run("report", "--db", class_db, "--format", "canvas", "--quizzes", str(QUIZZES))
+    assert code == 0
+    canvas = list(csv.reader(io.StringIO(output)))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *items]
+    points_possible = canvas[1]
+    assert points_possible[:5] == ["    Points Possible", "", "", "", ""]
+    assert points_possible[5:9] == ["2", "39", "20", "34"]  # perceptron from its results, the rest from the suites
+    assert all(float(p) > 0 for p in points_possible[9:])
+    assert canvas[2][:6] == ["'=HYPERLINK(1)", "", "", "'=HYPERLINK(1)", "", "1"]
+    assert canvas[3][:10] == ["ada", "", "", "ada", "", "2", "", "", "", ""]  # no attempt: no grade, not 0
+    assert "total" not in canvas[0]  # Canvas computes its own
+
+    moodle = list(csv.reader(io.StringIO(run("report", "--db", class_db, "--format", "moodle")[1])))
+    assert moodle[0][:5] == ["Username", "perceptron", "activations", "forward", "backprop"]
+    assert [row[:2] for row in moodle[1:]] == [["'=HYPERLINK(1)", "1"], ["ada", "2"], ["ben", "2"], ["cy", "1"]]
+
+
+def test_a_students_history_collapses_tests_of_functions_not_written_yet(db_url: str) -> None:
+    waiting = tuple(
+        TestOutcome(
+            f"perceptron::t{i}", f"test {i}", "error", 0.0, 1.0, "raised NotImplementedError", f"perceptron.f{i % 2}"
+        )
+        for i in range(40)
+    )
+    stubs = ExerciseOutcome("perceptron", 0.0, 40.0, "failed", "0 of 40 tests passed", waiting, "v1")
+    missing = ExerciseOutcome("forward", 0.0, 2.0, "missing", "forward.py is not in the workspace", waiting[:2], "v1")
+    graded = GradingResult((stubs, missing), {"level": "full"}, "v1", 0.1, {"perceptron.py": "x = 1\n"})
+    with open_store(db_url) as store:
+        store.write(lambda session: record_submission(session, "ada", "/ws", graded))
+    code, output = run("report", "--db", db_url, "--student", "ada")
+    assert code == 0
+    assert output.splitlines()[3:7] == [
+        "  perceptron     0/40  failed   0 of 40 tests passed",
+        "    … not written yet (still NotImplementedError): f0, f1; 40 tests, 40 points wait for them",
+        "  forward         0/2  missing  forward.py is not in the workspace",
+        "  files: perceptron.py  (grader report --source 1)",
+    ]
+
+
+def test_file_or_raw_without_source_is_bad_input_not_ignored(class_db: str) -> None:
+    for flag in (["--file", "perceptron.py"], ["--raw"]):
+        assert run("report", "--db", class_db, *flag) == (
+            2,
+            "Error: --file and --raw go with --source ID: say which submission\n",
+        )
+    assert run("report", "--db", class_db, "--source", "1", "--student", "ada") == (
+        2,
+        "Error: --student and --source each ask for one view: give one of them\n",
+    )

@@ -178,3 +178,20 @@ def test_results_round_trip_through_json():
     data = submission(SubmitOutcome(7, 2, "ada", a_result(1)))
     assert json.loads(json.dumps(data)) == data
     assert list(data) == ["submission_id", "student", "score", "max_score", "sandbox", "exercises", "attempt"]
+
+
+def test_the_migrations_build_exactly_the_tables_the_models_describe(db_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    import grader.store.quiz_models  # noqa: F401  (registers the quiz tables)
+    from grader.store.base import Base
+
+    open_store(db_url).close()
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    finally:
+        engine.dispose()

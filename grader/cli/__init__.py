@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from grader.errors import GraderError, GraderFault
+from grader.visible import one_line
 
 
 class BadInput(click.ClickException):
@@ -28,13 +29,25 @@ class BadInput(click.ClickException):
 
 
 class _Edge(click.Group):
-    """The group that turns every error of a command into its one line and exit status."""
+    """The group that turns every error of a command into its one line and exit status, and
+    lists its commands with whole summaries (click cuts them to fit one line, with "...")."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
+        rows = [
+            (name, command.get_short_help_str(limit=1_000))
+            for name, command in commands
+            if command is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except GraderError as error:
-            raise BadInput(str(error)) from None
+            raise BadInput(one_line(str(error))) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
             raise
         except Exception as error:
@@ -43,7 +56,7 @@ class _Edge(click.Group):
                     click.echo(error.detail, err=True)
                 raise
             click.echo(
-                f"Error: the grader itself failed ({type(error).__name__}: {_one_line(error)}); "
+                f"Error: the grader itself failed ({type(error).__name__}: {one_line(_one_line(error))}); "
                 "this is not a problem with your input. Run `grader --debug ...` for the details.",
                 err=True,
             )
@@ -73,7 +86,16 @@ def main(debug: bool) -> None:
 def _register_commands() -> None:
     from grader.cli import instructor, quiz, student
 
-    for command in (student.submit, student.check, student.progress, instructor.grade, instructor.report, quiz.quiz):
+    for command in (
+        student.submit,
+        student.check,
+        student.progress,
+        instructor.grade,
+        instructor.regrade,
+        instructor.override,
+        instructor.report,
+        quiz.quiz,
+    ):
         main.add_command(command)
 
 

@@ -8,7 +8,7 @@ instead of the raw option values. `--json` and `--workspace` are plain options.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,31 +18,31 @@ from grader.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_OPTIONS: dict[str, Callable[[F], F]] = {
-    "db": click.option(
-        "--db",
-        "db_url",
-        metavar="URL",
-        help="SQLAlchemy database URL [default: $GRADER_DB, else grader.db in your app folder].",
+_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "db": (
+        ("--db", "db_url"),
+        {"metavar": "URL", "help": "SQLAlchemy database URL [default: $GRADER_DB, else grader.db in your app folder]."},
     ),
-    "student": click.option(
-        "--student",
-        metavar="NAME",
-        help="The student to act for [default: $GRADER_STUDENT, else your login name].",
+    "student": (
+        ("--student",),
+        {"metavar": "NAME", "help": "The student to act for [default: $GRADER_STUDENT, else your login name]."},
     ),
-    "course": click.option(
-        "--course",
-        "course_file",
-        type=click.Path(path_type=Path, dir_okay=False),
-        metavar="FILE",
-        help="Course settings (deadlines, attempts) [default: $GRADER_COURSE, else ./course.toml if there is one].",
+    "course": (
+        ("--course", "course_file"),
+        {
+            "type": click.Path(path_type=Path, dir_okay=False),
+            "metavar": "FILE",
+            "help": "Course settings (deadlines, attempts) "
+            "[default: $GRADER_COURSE, else ./course.toml if there is one].",
+        },
     ),
-    "quizzes": click.option(
-        "--quizzes",
-        "quizzes_dir",
-        type=click.Path(path_type=Path),
-        metavar="DIR",
-        help="Folder of quiz files [default: $GRADER_QUIZZES, else ./quizzes, else the grader's own bank].",
+    "quizzes": (
+        ("--quizzes", "quizzes_dir"),
+        {
+            "type": click.Path(path_type=Path),
+            "metavar": "DIR",
+            "help": "Folder of quiz files [default: $GRADER_QUIZZES, else ./quizzes, else the grader's own bank].",
+        },
     ),
 }
 _PARAMETERS = {"db": "db_url", "student": "student", "course": "course_file", "quizzes": "quizzes_dir"}
@@ -57,9 +57,13 @@ workspace_option = click.option(
 )
 
 
-def uses(*names: str) -> Callable[[F], F]:
-    """Add the shared options `names` to a command and hand it `settings: Settings` instead."""
-    unknown = set(names) - set(_OPTIONS)
+def uses(*names: str, helps: Mapping[str, str] | None = None) -> Callable[[F], F]:
+    """Add the shared options `names` to a command and hand it `settings: Settings` instead.
+
+    `helps` words an option's help for this command (the default after it stays the same):
+    `uses("student", helps={"student": "Whose progress to show"})`.
+    """
+    unknown = set(names) - set(_OPTIONS) | set(helps or {}) - set(names)
     if unknown:
         raise ValueError(f"no shared option {sorted(unknown)}")
 
@@ -72,7 +76,11 @@ def uses(*names: str) -> Callable[[F], F]:
             return command(*args, **kwargs)
 
         for name in reversed(names):
-            wrapper = _OPTIONS[name](wrapper)
+            declarations, attributes = _OPTIONS[name]
+            if helps and name in helps:
+                default = attributes["help"][attributes["help"].index(" [default") :]
+                attributes = {**attributes, "help": helps[name] + default}
+            wrapper = click.option(*declarations, **attributes)(wrapper)
         return wrapper  # type: ignore[return-value]
 
     return decorate

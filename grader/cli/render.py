@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from grader.report.feedback import exercise_line, test_lines, unwritten_line
 from grader.report.marks import MARKS, points
+from grader.visible import one_line
 
 if TYPE_CHECKING:
     from grader.grading.examples import ExampleReport
-    from grader.records import Progress, SubmitOutcome
+    from grader.records import Override, Progress, SubmitOutcome
     from grader.service.batch import BatchResult
+    from grader.service.regrade import RegradeBatch
 
 
 def _indent(text: str, prefix: str) -> str:
@@ -26,26 +29,15 @@ def format_submission(outcome: SubmitOutcome) -> str:
     width = max((len(e.name) for e in result.exercises), default=10)
     lines: list[str] = []
     for exercise in result.exercises:
-        score = f"{points(exercise.score)}/{points(exercise.max_score)}"
-        lines.append(f"{exercise.name:<{width}}  {score:>7}  {exercise.status:<8} {exercise.message}")
+        lines.append(exercise_line(exercise, width))
         if exercise.status in ("missing", "error") and all(t.outcome != "passed" for t in exercise.tests):
             continue
-        failing = [t for t in exercise.tests if t.outcome != "passed"]
-        unwritten = [t for t in failing if t.unwritten]
+        unwritten = unwritten_line(exercise.tests)
         if unwritten:
-            functions = ", ".join(dict.fromkeys(t.unwritten.split(".")[-1] for t in unwritten))
-            waiting = sum(t.max_points for t in unwritten)
-            lines.append(
-                f"  … not written yet (still NotImplementedError): {functions}; "
-                f"{len(unwritten)} tests, {points(waiting)} points wait for them"
-            )
-        for test in failing:
-            if test.unwritten:
-                continue
-            worth = f"{points(test.max_points)} point{'s' if test.max_points != 1 else ''}"
-            lines.append(f"  {MARKS[test.outcome]} {test.name} ({worth}, {test.outcome})")
-            if test.message:
-                lines.append(_indent(test.message, "      "))
+            lines.append(unwritten)
+        for test in exercise.tests:
+            if test.outcome != "passed" and not test.unwritten:
+                lines += test_lines(test, "  ", worth=True)
     lines.append("")
     lines.append(
         f"Score {points(result.score)}/{points(result.max_score)}: "
@@ -71,9 +63,16 @@ def format_examples(reports: Sequence[ExampleReport]) -> str:
         lines.append(f"{report.exercise}: {report.passed_count} of {report.total} examples give the documented output")
         for function in report.functions:
             mark = MARKS["passed"] if function.failed == 0 else MARKS["failed"]
-            lines.append(f"  {mark} {function.name} ({function.attempted - function.failed}/{function.attempted})")
+            setup = "; a setup line failed" if function.setup_failed else ""
+            lines.append(f"  {mark} {one_line(function.name)} ({function.passed}/{function.examples}){setup}")
             if function.failed:
                 lines.append(_indent(function.details, "      "))
+            if function.skipped:
+                later = "1 later example" if function.skipped == 1 else f"{function.skipped} later examples"
+                pronoun = "it" if function.skipped == 1 else "they"
+                lines.append(
+                    f"      {later} of {one_line(function.name)} not run ({pronoun} may depend on the line above)"
+                )
     return "\n".join(lines)
 
 
@@ -82,10 +81,12 @@ def format_progress(progress: Progress) -> str:
 
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     if not progress.attempts:
-        return f"No attempts recorded for {progress.student} yet: run `grader submit`."
-    table = Table(title=f"Progress of {progress.student}: {len(progress.attempts)} attempts", title_justify="left")
+        return f"No attempts recorded for {one_line(progress.student)} yet: run `grader submit`."
+    title = Text(f"Progress of {one_line(progress.student)}: {len(progress.attempts)} attempts")
+    table = Table(title=title, title_justify="left")
     for column, justify in (
         ("exercise", "left"),
         ("attempts", "right"),
@@ -131,7 +132,36 @@ def format_batch(result: BatchResult) -> str:
         lines.append(
             f"{full} with full marks; mean score {points(round(mean, 2))}/{points(top)}. See them with `grader report`."
         )
+    nested = [s for s in graded if s.folder]
+    if nested:
+        lines.append(f"Graded from a subfolder ({len(nested)}):")
+        lines += [f"  {one_line(s.student)}: {one_line(s.folder)}" for s in nested]
     if result.failed:
         lines.append(f"Not graded ({len(result.failed)}):")
-        lines += [f"  {f.student}: {f.reason}" for f in result.failed]
+        lines += [f"  {one_line(f.student)}: {one_line(f.reason)}" for f in result.failed]
     return "\n".join(lines)
+
+
+def format_regrade(result: RegradeBatch) -> str:
+    """The end of `grader regrade`: each attempt's score before and after, and who could not be."""
+    done = result.regraded
+    total = len(done) + len(result.failed)
+    lines = [f"Regraded {len(done)} of {total} attempt{'s' if total != 1 else ''}; no attempt was spent."]
+    for r in done:
+        change = "unchanged" if r.new_score == r.old_score else f"was {points(r.old_score)}"
+        lines.append(
+            f"  {one_line(r.student)} attempt {r.attempt} (#{r.submission_id}): "
+            f"{points(r.new_score)}/{points(r.max_score)} ({change}) for {', '.join(r.exercises)}"
+        )
+    if result.failed:
+        lines.append(f"Not regraded ({len(result.failed)}):")
+        lines += [f"  #{f.submission_id} {one_line(f.student)}: {one_line(f.reason)}" for f in result.failed]
+    return "\n".join(lines)
+
+
+def format_override(kept: Override) -> str:
+    return (
+        f"{one_line(kept.student)}'s {kept.exercise} now counts {points(kept.score)} points "
+        f"(graded {points(kept.graded_score)}; kept with attempt {kept.attempt}, #{kept.submission_id}). "
+        f"Reason: {one_line(kept.reason)}"
+    )

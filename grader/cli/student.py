@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 
 from grader.cli.options import json_option, uses, workspace_option
+from grader.cli.terminal import echo
 from grader.settings import Settings
 
 
-@click.command()
+@click.command(short_help="Grade your exercises with the hidden tests and record the attempt.")
 @click.argument("exercises", nargs=-1)
 @workspace_option
 @uses("student", "db", "course")
@@ -35,25 +36,30 @@ def submit(exercises: tuple[str, ...], workspace: Path, settings: Settings, as_j
     if as_json:
         from grader import contracts
 
-        click.echo(json.dumps(contracts.submission(outcome)))
+        echo(json.dumps(contracts.submission(outcome)))
     else:
         from grader.cli.render import format_sandbox_warning, format_submission
 
         warning = format_sandbox_warning(outcome.result.sandbox)
         if warning:
-            click.echo(warning, err=True)
-        click.echo(format_submission(outcome))
+            echo(warning, err=True)
+        echo(format_submission(outcome))
     sys.exit(0 if outcome.result.all_passed else 1)
 
 
-@click.command()
+@click.command(short_help="Try the worked examples in your files' docstrings; nothing is recorded.")
 @click.argument("exercises", nargs=-1)
 @workspace_option
 @json_option
 def check(exercises: tuple[str, ...], workspace: Path, as_json: bool) -> None:
     """Run the worked examples from your files' docstrings; nothing is graded or recorded.
 
-    Exit status: 0 when every example gives the documented output, 1 otherwise, 2 for bad input.
+    An example is a `>>>` line with the output it should give below it; setup lines (an
+    import, an assignment) run but are not counted. A function's examples stop at its first
+    failure: the ones after it usually depend on it.
+
+    Exit status: 0 when every exercise checked has examples and all give the documented
+    output; 1 when one does not, or an exercise has no examples to run; 2 for bad input.
     """
     from grader.grading.examples import check_examples
 
@@ -61,16 +67,16 @@ def check(exercises: tuple[str, ...], workspace: Path, as_json: bool) -> None:
     if as_json:
         from grader import contracts
 
-        click.echo(json.dumps(contracts.examples(reports)))
+        echo(json.dumps(contracts.examples(reports)))
     else:
         from grader.cli.render import format_examples
 
-        click.echo(format_examples(reports))
+        echo(format_examples(reports))
     sys.exit(0 if all(r.passed for r in reports) else 1)
 
 
-@click.command()
-@uses("student", "db")
+@click.command(short_help="Your attempts, and the best and latest score per exercise.")
+@uses("student", "db", helps={"student": "Whose attempts to show"})
 @json_option
 def progress(settings: Settings, as_json: bool) -> None:
     """Show a student's attempts and the best and latest score per exercise.
@@ -85,8 +91,8 @@ def progress(settings: Settings, as_json: bool) -> None:
     if as_json:
         from grader import contracts
 
-        click.echo(json.dumps(contracts.progress(report)))
+        echo(json.dumps(contracts.progress(report)))
     else:
         from grader.cli.render import format_progress
 
-        click.echo(format_progress(report))
+        echo(format_progress(report))

@@ -1,8 +1,13 @@
 """`grader check`: the worked examples in the exercise docstrings, run against the student's code.
 
 The examples are the `>>>` lines of each stub's docstrings, which follow the lesson's own
-worked examples. They run inside the same sandbox as graded code; since nothing here is
-scored or stored, the report is taken as the worker sends it (size-capped and shown as text).
+worked examples. They run inside the same sandbox as graded code, which sends back each
+example's outcome; the counting is done here. An example counts only when it documents an
+output: a setup line (`>>> import numpy as np`, `>>> x = ...`) is not an example that
+passes, though one that fails is reported. A function's examples stop at its first failure
+(the ones after it usually depend on it, and would only fail with a `NameError`), and the
+report says how many were not run. Nothing here is scored or stored; what the worker sends
+is size-capped and shown as text.
 """
 
 from __future__ import annotations
@@ -19,13 +24,31 @@ from grader.sandbox.policy import SandboxLimits
 from grader.sandbox.process import cap
 from grader.sandbox.student import StudentModule
 
+MAX_FUNCTIONS = 200
+MAX_EXAMPLES = 200
+OUTCOMES = ("passed", "failed", "raised", "not run")
+NONE = "write `>>> ` lines in the docstrings, each followed by the output it should give"
+
 
 @dataclass(frozen=True)
 class FunctionExamples:
     name: str
     attempted: int
+    """Examples with a documented output that ran."""
     failed: int
+    """Examples that did not give their documented output, and setup lines that failed (0 or 1:
+    a function's examples stop at the first failure)."""
     details: str
+    examples: int = 0
+    """Examples with a documented output, run or not."""
+    skipped: int = 0
+    """Examples with a documented output not run because an earlier line failed."""
+    setup_failed: bool = False
+    """The failure was a setup line (one without a documented output)."""
+
+    @property
+    def passed(self) -> int:
+        return self.attempted - (self.failed if not self.setup_failed else 0)
 
 
 @dataclass(frozen=True)
@@ -33,19 +56,20 @@ class ExampleReport:
     exercise: str
     functions: tuple[FunctionExamples, ...]
     message: str = ""
-    """Why no example could run (no file, the module would not import); empty otherwise."""
+    """Why no example could run (no file, the module would not import, no examples); empty otherwise."""
 
     @property
     def total(self) -> int:
-        return sum(f.attempted for f in self.functions)
+        return sum(f.examples for f in self.functions)
 
     @property
     def passed_count(self) -> int:
-        return sum(f.attempted - f.failed for f in self.functions)
+        return sum(f.passed for f in self.functions)
 
     @property
     def passed(self) -> bool:
-        return not self.message and all(f.failed == 0 for f in self.functions)
+        """Every example gives its documented output (and there is at least one)."""
+        return not self.message and self.total > 0 and all(f.failed == 0 for f in self.functions)
 
 
 def check_examples(
@@ -68,9 +92,11 @@ def check_examples(
             except StudentCodeError as error:
                 reports.append(ExampleReport(exercise.name, (), error.feedback))
                 continue
-            reports.append(
-                ExampleReport(exercise.name, tuple(_function(item) for item in raw if isinstance(item, dict)))
-            )
+            functions = tuple(_function(item) for item in raw[:MAX_FUNCTIONS] if isinstance(item, dict))
+            if not any(f.examples for f in functions) and not any(f.failed for f in functions):
+                reports.append(ExampleReport(exercise.name, (), f"no examples to run in {exercise.filename}: {NONE}"))
+                continue
+            reports.append(ExampleReport(exercise.name, functions))
     finally:
         for module in modules.values():
             module.close()
@@ -78,10 +104,19 @@ def check_examples(
 
 
 def _function(item: dict[str, Any]) -> FunctionExamples:
-    def count(key: str) -> int:
-        value = item.get(key)
-        return value if isinstance(value, int) and value >= 0 else 0
-
+    """One function's examples, counted from the outcome of each as the worker sent them."""
+    sent = item.get("examples")
+    examples = [e for e in sent[:MAX_EXAMPLES] if isinstance(e, dict)] if isinstance(sent, list) else []
+    checked = [e.get("checked") is True for e in examples]
+    outcomes = [e.get("outcome") if e.get("outcome") in OUTCOMES else "not run" for e in examples]
+    ran = [c for c, o in zip(checked, outcomes, strict=True) if o != "not run"]
+    failures = [c for c, o in zip(checked, outcomes, strict=True) if o in ("failed", "raised")]
     return FunctionExamples(
-        cap(item.get("name"), 100), count("attempted"), count("failed"), str(item.get("details", ""))[:4000]
+        name=cap(item.get("name"), 100),
+        attempted=sum(ran),
+        failed=min(1, len(failures)),
+        details=str(item.get("details", ""))[:4000],
+        examples=sum(checked),
+        skipped=sum(c for c, o in zip(checked, outcomes, strict=True) if o == "not run"),
+        setup_failed=bool(failures) and not failures[0],
     )

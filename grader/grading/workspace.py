@@ -6,6 +6,7 @@ input before any heavy work starts.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from grader.errors import WorkspaceError
@@ -32,3 +33,14 @@ def snapshot(workspace: Path) -> dict[str, str]:
         data = path.read_bytes()[:SNAPSHOT_FILE_BYTES]
         files[path.name] = data.decode("utf-8", errors="replace")
     return files
+
+
+def check_file_names(folder: Path) -> None:
+    """A WorkspaceError naming the first Python file in `folder` whose name is not UTF-8 text:
+    such a name cannot be stored (or shown), so the workspace is refused before grading."""
+    for path in folder.glob("*.py"):
+        try:
+            path.name.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(path.name).decode("ascii", errors="backslashreplace")
+            raise WorkspaceError(f"the file name {shown!r} is not UTF-8 text: rename it") from None

@@ -7,15 +7,15 @@ from typing import Literal
 
 from grader.report.model import ClassReport
 
-Format = Literal["table", "csv", "json", "html"]
-FORMATS: tuple[Format, ...] = ("table", "csv", "json", "html")
+Format = Literal["table", "csv", "canvas", "moodle", "json", "html"]
+FORMATS: tuple[Format, ...] = ("table", "csv", "canvas", "moodle", "json", "html")
 
 
 def format_class_report(report: ClassReport, fmt: Format, width: int = 100) -> str:
-    if fmt == "csv":
+    if fmt in ("csv", "canvas", "moodle"):
         from grader.report.csvfile import format_csv
 
-        return format_csv(report.gradebook)
+        return format_csv(report.gradebook, fmt)
     if fmt == "json":
         from grader import contracts
 

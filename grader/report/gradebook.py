@@ -1,17 +1,21 @@
 """The gradebook: one row per student, a column per exercise and per quiz, and the total.
 
 Which attempt counts is the score policy: "best" takes each exercise's (and quiz's) highest
-score over all attempts, "latest" the most recent one. Pure functions over stored rows.
+score over all attempts, "latest" the most recent one; a regraded attempt counts with its
+newest regrade. An instructor's override of a student's exercise is that cell's score,
+whatever the attempts. The total adds every exercise and quiz score of the row (points, not
+a weighted grade). The columns are the course's: every exercise and quiz, whether or not
+anyone has an attempt, then any other that has results. Pure functions over stored rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypeVar
 
 from grader.course import ScorePolicy
-from grader.store.reports import ExerciseRow, QuizScoreRow
+from grader.store.reports import ExerciseRow, OverrideRow, QuizScoreRow
 
 
 class _Scored(Protocol):
@@ -37,8 +41,11 @@ class GradebookRow:
     scores: tuple[float | None, ...]
     """One per column; None where the student has no attempt."""
     total: float
+    """Every exercise and quiz score of the row added up."""
     done: bool
     """Every exercise at full marks."""
+    overrides: Mapping[str, OverrideRow] = field(default_factory=dict)
+    """Column key -> the override that gives that cell its score."""
 
 
 @dataclass(frozen=True)
@@ -83,13 +90,15 @@ def build_gradebook(
     quizzes: Sequence[QuizScoreRow],
     policy: ScorePolicy,
     exercise_order: Sequence[str] = (),
+    overrides: Sequence[OverrideRow] = (),
+    course_columns: Sequence[Column] = (),
 ) -> Gradebook:
-    """The gradebook of `students` (sorted) from every stored exercise result and quiz attempt."""
-    names = exercise_names(exercises, exercise_order)
-    latest_max = {row.exercise: row.max_score for row in exercises}
-    columns = [Column(name, name, "exercise", latest_max[name]) for name in names]
-    quiz_titles = {row.quiz: (row.title, row.max_score) for row in quizzes}
-    columns += [Column(f"quiz:{slug}", title, "quiz", top) for slug, (title, top) in sorted(quiz_titles.items())]
+    """The gradebook of `students` (sorted) from every stored exercise result, quiz attempt and
+    override (oldest first), with a column for each of `course_columns` and any other that has
+    results. An exercise column's maximum is its latest result's, else the course's."""
+    columns = _columns(exercises, quizzes, exercise_order, course_columns)
+    names = [c.key for c in columns if c.kind == "exercise"]
+    newest_override = {(row.student, row.exercise): row for row in overrides}
 
     chosen_exercises = counted_exercises(exercises, policy)
     grouped_quizzes: dict[tuple[str, str], list[QuizScoreRow]] = {}
@@ -100,15 +109,60 @@ def build_gradebook(
     rows = []
     for student in sorted(students):
         scores: list[float | None] = []
+        overridden: dict[str, OverrideRow] = {}
         for column in columns:
+            override = newest_override.get((student, column.key)) if column.kind == "exercise" else None
+            if override is not None:
+                overridden[column.key] = override
+                scores.append(override.score)
+                continue
             if column.kind == "exercise":
                 found: ExerciseRow | QuizScoreRow | None = chosen_exercises.get((student, column.key))
             else:
                 found = chosen_quizzes.get((student, column.key.removeprefix("quiz:")))
             scores.append(None if found is None else found.score)
         done = bool(names) and all(
-            (row := chosen_exercises.get((student, name))) is not None and row.score >= row.max_score for name in names
+            _full(student, c, chosen_exercises, overridden) for c in columns if c.kind == "exercise"
         )
         total = round(sum(s for s in scores if s is not None), 6)
-        rows.append(GradebookRow(student, tuple(scores), total, done))
+        rows.append(GradebookRow(student, tuple(scores), total, done, overridden))
     return Gradebook(policy, tuple(columns), tuple(rows))
+
+
+def _full(
+    student: str, column: Column, chosen: Mapping[tuple[str, str], ExerciseRow], overridden: Mapping[str, OverrideRow]
+) -> bool:
+    """Whether the student has full marks in an exercise: in the attempt that counts, or by an override."""
+    if column.key in overridden:
+        return overridden[column.key].score >= column.max_score
+    row = chosen.get((student, column.key))
+    return row is not None and row.score >= row.max_score
+
+
+def _columns(
+    exercises: Sequence[ExerciseRow],
+    quizzes: Sequence[QuizScoreRow],
+    exercise_order: Sequence[str],
+    course_columns: Sequence[Column],
+) -> list[Column]:
+    """The course's columns, then those of any other exercise or quiz with results."""
+    latest_max = {row.exercise: row.max_score for row in exercises}
+    course = {c.key for c in course_columns}
+    columns = [
+        Column(c.key, c.title, c.kind, latest_max.get(c.key, c.max_score)) if c.kind == "exercise" else c
+        for c in course_columns
+        if c.kind == "exercise"
+    ]
+    columns += [
+        Column(name, name, "exercise", latest_max[name])
+        for name in exercise_names(exercises, exercise_order)
+        if name not in course
+    ]
+    columns += [c for c in course_columns if c.kind == "quiz"]
+    quiz_titles = {row.quiz: (row.title, row.max_score) for row in quizzes}
+    columns += [
+        Column(f"quiz:{slug}", title, "quiz", top)
+        for slug, (title, top) in sorted(quiz_titles.items())
+        if f"quiz:{slug}" not in course
+    ]
+    return columns

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from grader.course import ScorePolicy
 from grader.quiz.stats import QuizStats
-from grader.report.gradebook import Gradebook, build_gradebook
+from grader.report.gradebook import Column, Gradebook, build_gradebook
 from grader.report.struggles import ExerciseStruggle, find_struggles
-from grader.store.reports import ExerciseRow, QuizScoreRow, TestRow
+from grader.store.reports import ExerciseRow, OverrideRow, QuizScoreRow, TestRow
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,11 @@ def build_report(
     quiz_stats: Sequence[QuizStats],
     policy: ScorePolicy,
     exercise_order: Sequence[str] = (),
+    overrides: Sequence[OverrideRow] = (),
+    course_columns: Sequence[Column] = (),
 ) -> ClassReport:
     return ClassReport(
-        gradebook=build_gradebook(students, exercises, quiz_scores, policy, exercise_order),
+        gradebook=build_gradebook(students, exercises, quiz_scores, policy, exercise_order, overrides, course_columns),
         exercises=find_struggles(exercises, tests, policy, exercise_order),
         quizzes=tuple(quiz_stats),
     )

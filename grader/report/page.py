@@ -13,6 +13,7 @@ from grader.report.gradebook import Gradebook
 from grader.report.marks import points
 from grader.report.model import ClassReport
 from grader.report.struggles import ExerciseStruggle, most_failed
+from grader.store.reports import OverrideRow
 
 MOST_FAILED = 10
 
@@ -27,6 +28,7 @@ th, td { padding: .3rem .7rem; border-bottom: 1px solid #e4e4e4; text-align: lef
 th { background: #f4f6f8; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.none { color: #aaa; text-align: right; }
+td.override { background: #fff4d6; }
 tr.done td:first-child::after { content: " ✓"; color: #2e8b57; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
 .charts figure { margin: 0; border: 1px solid #e4e4e4; border-radius: 6px; padding: .4rem; }
@@ -78,17 +80,38 @@ def gradebook_html(book: Gradebook) -> str:
     )
     rows = []
     for row in book.rows:
-        cells = "".join(
-            '<td class="none">–</td>' if s is None else f'<td class="num">{points(s)}</td>' for s in row.scores
-        )
+        cells = "".join(_score_cell(s, row.overrides.get(c.key)) for s, c in zip(row.scores, book.columns, strict=True))
         rows.append(
             f"<tr{' class=done' if row.done else ''}><td>{escape(row.student)}</td>{cells}"
             f'<td class="num"><strong>{points(row.total)}</strong></td></tr>'
         )
+    legend = (
+        '<p class="summary">* overridden by an instructor: '
+        + "; ".join(
+            f"{escape(row.student)}, {escape(key)}: {points(o.score)} (graded {points(o.graded_score)}), "
+            f"{escape(o.reason)}"
+            for row in book.rows
+            for key, o in row.overrides.items()
+        )
+        + "</p>"
+        if any(row.overrides for row in book.rows)
+        else ""
+    )
     return (
         f'<table id="gradebook-table"><thead><tr><th>student</th>{head}'
         f'<th class="num">total<br><small>/{points(book.max_total)}</small></th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f"<tbody>{''.join(rows)}</tbody></table>{legend}"
+    )
+
+
+def _score_cell(score: float | None, override: OverrideRow | None) -> str:
+    if score is None:
+        return '<td class="none">–</td>'
+    if override is None:
+        return f'<td class="num">{points(score)}</td>'
+    return (
+        f'<td class="num override" title="overridden (graded {points(override.graded_score)}): '
+        f'{escape(override.reason)}">{points(score)}*</td>'
     )
 
 

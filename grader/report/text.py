@@ -1,4 +1,8 @@
-"""The class report as aligned tables for a terminal, rendered by rich into a plain string."""
+"""The class report as aligned tables for a terminal, rendered by rich into a plain string.
+
+Every cell is text (`rich.text.Text`, never markup) on one line (`grader.visible.one_line`):
+a student's name or failure message cannot style, break or forge a row.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from grader.report.gradebook import Gradebook
 from grader.report.marks import points
 from grader.report.model import ClassReport
 from grader.report.struggles import ExerciseStruggle, FailureMessage, most_failed
+from grader.visible import one_line
 
 DEFAULT_WIDTH = 100
 MOST_FAILED = 10
@@ -47,14 +52,25 @@ def gradebook_table(book: Gradebook) -> Table:
         title_justify="left",
     )
     table.add_column("student", no_wrap=True)
+    quizzes = [c for c in book.columns if c.kind == "quiz"]
+    labels = {c.key: f"Q{number}" for number, c in enumerate(quizzes, start=1)}  # titles are long: a legend
     for column in book.columns:
-        label = column.title if column.kind == "exercise" else f"quiz: {column.title}"
-        table.add_column(escape(f"{label}\n/{points(column.max_score)}"), justify="right")
-    table.add_column(f"total\n/{points(book.max_total)}", justify="right")
+        label = one_line(labels.get(column.key, column.title))
+        table.add_column(escape(f"{label}\n/{points(column.max_score)}"), justify="right", no_wrap=True)
+    table.add_column(f"total\n/{points(book.max_total)}", justify="right", no_wrap=True)
     table.add_column("done", justify="center")
     for row in book.rows:
-        cells = ["–" if s is None else points(s) for s in row.scores]
-        table.add_row(Text(row.student), *cells, points(row.total), "✓" if row.done else "")
+        cells = [
+            "–" if s is None else points(s) + ("*" if c.key in row.overrides else "")
+            for s, c in zip(row.scores, book.columns, strict=True)
+        ]
+        table.add_row(_cell(row.student), *cells, points(row.total), "✓" if row.done else "")
+    notes = [f"{labels[c.key]}: quiz {one_line(c.title)}" for c in quizzes]
+    notes.append("total: every exercise and quiz score added up")
+    if any(row.overrides for row in book.rows):
+        notes.append("*: overridden by an instructor (the reason: grader report --student NAME)")
+    table.caption = escape("\n".join(notes))
+    table.caption_justify = "left"
     return table
 
 
@@ -67,7 +83,7 @@ def exercise_table(struggles: Sequence[ExerciseStruggle]) -> Table:
     for item in struggles:
         top = item.messages[0] if item.messages else None
         table.add_row(
-            Text(item.exercise),
+            _cell(item.exercise),
             str(item.students),
             f"{item.failing} ({item.share:.0%})",
             _message(top),
@@ -83,7 +99,7 @@ def failed_tests_table(struggles: Sequence[ExerciseStruggle]) -> Table:
     for test in most_failed(struggles, MOST_FAILED):
         top = test.messages[0] if test.messages else None
         table.add_row(
-            Text(f"{test.exercise}: {test.name}"),
+            _cell(f"{test.exercise}: {test.name}"),
             f"{test.failing}/{test.students} ({test.share:.0%})",
             _message(top),
         )
@@ -92,7 +108,7 @@ def failed_tests_table(struggles: Sequence[ExerciseStruggle]) -> Table:
 
 def quiz_table(stats: QuizStats) -> Table:
     table = Table(
-        title=escape(f"Quiz {stats.quiz_id}: {stats.title} ({stats.students} students, first attempts)"),
+        title=escape(one_line(f"Quiz {stats.quiz_id}: {stats.title} ({stats.students} students, first attempts)")),
         box=box.SIMPLE_HEAD,
         title_justify="left",
     )
@@ -104,11 +120,11 @@ def quiz_table(stats: QuizStats) -> Table:
     for item in stats.questions:
         options = " ".join(f"{o.key}{'*' if o.correct else ''}:{o.chosen}" for o in item.options)
         table.add_row(
-            Text(item.question_id),
+            _cell(item.question_id),
             str(item.answered),
             _share(item.facility),
             _share(item.discrimination),
-            Text(options),
+            _cell(options),
         )
     return table
 
@@ -116,8 +132,13 @@ def quiz_table(stats: QuizStats) -> Table:
 def _message(top: FailureMessage | None) -> Text:
     if top is None:
         return Text("")
-    text = top.message if len(top.message) <= MESSAGE_CHARS else top.message[: MESSAGE_CHARS - 1] + "…"
+    message = one_line(top.message)
+    text = message if len(message) <= MESSAGE_CHARS else message[: MESSAGE_CHARS - 1] + "…"
     return Text(f"{text} ({top.students})")
+
+
+def _cell(text: str) -> Text:
+    return Text(one_line(text))
 
 
 def _share(value: float | None) -> str:

@@ -282,15 +282,28 @@ def describe_exception(error, workspace):
 
 
 def run_examples(module):
-    """Run the doctest examples of the student's module: for `grader check`, which scores nothing."""
+    """Run the doctest examples of the student's module: for `grader check`, which scores nothing.
+
+    A function's examples stop at its first failure (later ones often depend on it). Each
+    function reports every example's outcome and whether it documents an output; the
+    trusted side (grader.grading.examples) does the counting.
+    """
     import doctest
     import io
 
+    functions_cap, examples_cap = 200, 200  # what goes back stays small, whatever the docstrings hold
+    outcomes = {}
+
     class BriefRunner(doctest.DocTestRunner):
+        def report_success(self, out, test, example, got):
+            outcomes[id(example)] = "passed"
+
         def report_failure(self, out, test, example, got):
+            outcomes[id(example)] = "failed"
             out(f">>> {example.source.strip()}\nexpected: {example.want.strip()}\ngot:      {got.strip()}\n")
 
         def report_unexpected_exception(self, out, test, example, exc_info):
+            outcomes[id(example)] = "raised"
             error = exc_info[1]
             if isinstance(error, NotImplementedError):
                 detail = " (not written yet)"
@@ -299,9 +312,10 @@ def run_examples(module):
             out(f">>> {example.source.strip()}\nraised {type(error).__name__}{detail}\n")
 
     finder = doctest.DocTestFinder(exclude_empty=True)
-    runner = BriefRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE | doctest.FAIL_FAST
+    runner = BriefRunner(optionflags=flags)
     results = []
-    for test in sorted(finder.find(module), key=lambda t: (t.lineno or 0, t.name)):
+    for test in sorted(finder.find(module), key=lambda t: (t.lineno or 0, t.name))[:functions_cap]:
         if not test.examples:
             continue
         report = io.StringIO()
@@ -312,6 +326,10 @@ def run_examples(module):
                 "attempted": outcome.attempted,
                 "failed": outcome.failed,
                 "details": report.getvalue()[-MESSAGE_CAP:],
+                "examples": [
+                    {"checked": bool(e.want.strip()), "outcome": outcomes.get(id(e), "not run")}
+                    for e in test.examples[:examples_cap]
+                ],
             }
         )
     return results

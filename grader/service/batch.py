@@ -1,39 +1,46 @@
 """Grading a whole class: one folder per student, graded in parallel, each recorded like a submit.
 
-`grade_class` runs `jobs` trusted worker processes (started with multiprocessing's
-"forkserver", never forked from this process with its threads). Each grades student folders
-one after another with `grade_workspace`, the same sandboxed grading as `grader submit`, and
-keeps a `WorkerPool` of warm sandbox workers, forked from its own zygote, so that a student's
-sandboxes start with numpy already imported. A sandbox worker serves one exercise of one student and is then killed, so
-students share no process that ran student code. Results come back as plain data and the
-parent records each student in its own transaction, applying the course settings.
+Every folder in the submissions folder is one student, named after it. Hidden entries and
+archive debris (`__MACOSX`, `Thumbs.db`, ...) are skipped; a student whose folder holds no
+Python files but one subfolder that does (`ada/nested/exercises/*.py`, as an unpacked
+archive often has) is graded from that subfolder, and the result says so.
 
-Whatever goes wrong with one student (no such folder, no Python files, a bad name, an
-attempt the course refuses, even a trusted worker process dying) is reported for that
-student in `failed`; the rest of the class is graded.
+Students are graded by `grader.service.parallel` (trusted worker processes, each with warm
+sandboxes) and each is recorded in its own transaction, applying the course settings. Late
+penalties count from the hand-in time the instructor gives (`grader.handin`), never from
+file times, which students control.
+
+Whatever goes wrong with one student (two folders that are the same student, no Python
+files, a bad name or file name, an attempt the course refuses, even a trusted worker process
+dying) is reported for that student in `failed`; the rest of the class is graded and stored.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import queue
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.course import NO_COURSE, CourseSettings
 from grader.errors import GraderError, WorkspaceError
-from grader.records import SubmitOutcome, result_from_record, result_to_record
+from grader.grading.workspace import check_file_names
+from grader.handin import NO_TIMES, HandInTimes
+from grader.records import SubmitOutcome, result_from_record
 from grader.sandbox.policy import SandboxLimits
+from grader.service.parallel import GradingTask, run_tasks
 from grader.students import student_name
+from grader.visible import one_line
 
 if TYPE_CHECKING:
     from grader.store import Store
 
-POLL_SECONDS = 0.5
+DEBRIS = frozenset({"__MACOSX", "__pycache__", "Thumbs.db", "desktop.ini", "$RECYCLE.BIN", "System Volume Information"})
+"""Names that archives and file managers leave behind; skipped like hidden files."""
+NESTED_DEPTH = 3
+"""How deep below a student's folder `grade` looks for their Python files."""
 
 ProgressHook = Callable[[int, int, str], None]
 """Called in this process as each student is finished: (done, total, student)."""
@@ -45,12 +52,14 @@ class GradedStudent:
     submission_id: int
     score: float
     max_score: float
+    folder: str = ""
+    """The subfolder that was graded, relative to the student's folder ("" for the folder itself)."""
 
 
 @dataclass(frozen=True)
 class FailedStudent:
     student: str
-    """The folder's name (it may not be a usable student name: that can be the reason)."""
+    """The student's name, or the folder's name when it is not a usable student name."""
     reason: str
 
 
@@ -61,9 +70,12 @@ class BatchResult:
 
 
 @dataclass(frozen=True)
-class _Task:
-    student: str
-    folder: str
+class _Student:
+    name: str
+    folder: Path
+    """The folder to grade: the student's, or the one subfolder holding their files."""
+    subfolder: str
+    submitted_at: datetime | None
 
 
 def grade_class(
@@ -73,12 +85,14 @@ def grade_class(
     jobs: int | None = None,
     limits: SandboxLimits | None = None,
     course: CourseSettings = NO_COURSE,
+    times: HandInTimes = NO_TIMES,
     on_progress: ProgressHook | None = None,
 ) -> BatchResult:
     """Grade every student folder in `submissions` and record each one; see the module docstring.
 
     `jobs` trusted worker processes grade in parallel (default: one per core). A student's
-    late penalty counts from the newest modification time of their Python files.
+    late penalty counts from their time in `times`; with no time given, none applies.
+    An empty submissions folder is a `WorkspaceError`: there is nothing to grade.
     """
     from grader.service.submissions import check_attempt_allowed
     from grader.store.base import utcnow
@@ -88,188 +102,147 @@ def grade_class(
         raise WorkspaceError(f"{submissions}: no such folder of student submissions")
     if jobs is not None and jobs < 1:
         raise GraderError(f"--jobs must be 1 or more, not {jobs}")
-    entries = sorted(p for p in submissions.iterdir() if not p.name.startswith("."))
-    total, done = len(entries), 0
+    entries = sorted(p for p in submissions.iterdir() if not _skipped(p.name))
+    if not entries:
+        raise WorkspaceError(
+            f"{submissions}: no student folders to grade (hidden folders and archive debris such as __MACOSX "
+            "are skipped)"
+        )
+    claims = _claims(entries)
+    order = list(claims)
     graded: dict[str, GradedStudent] = {}
     failed: dict[str, FailedStudent] = {}
 
-    def finish(student: str, outcome: GradedStudent | FailedStudent) -> None:
-        nonlocal done
+    def finish(outcome: GradedStudent | FailedStudent) -> None:
         if isinstance(outcome, GradedStudent):
-            graded[student] = outcome
+            graded[outcome.student] = outcome
         else:
-            failed[student] = outcome
-        done += 1
+            failed[outcome.student] = outcome
         if on_progress is not None:
-            on_progress(done, total, student)
+            on_progress(len(graded) + len(failed), len(order), outcome.student)
 
-    tasks: list[_Task] = []
+    students: dict[str, _Student] = {}
     now = utcnow()
-    for entry in entries:
+    for key, folders in claims.items():
         try:
-            task = _task(entry)
-            check_attempt_allowed(store, course, [task.student], now)
-            tasks.append(task)
+            student = _student(key, folders, times)
+            check_attempt_allowed(store, course, [student.name], now)
+            students[key] = student
         except GraderError as error:
-            finish(entry.name, FailedStudent(entry.name, str(error)))
+            finish(FailedStudent(key, one_line(str(error))))
 
-    def record(task: _Task, data: dict[str, Any]) -> None:
+    def record(task: GradingTask, data: dict[str, Any]) -> None:
+        student = students[task.key]
         try:
-            graded_at = utcnow()
-            submitted = _submitted_at(Path(task.folder))
-            outcome = store.write(lambda session: _record(session, task, data, course, submitted, graded_at))
+            outcome = store.write(lambda session: _record(session, student, data, course, utcnow()))
+        except GraderError as error:
+            finish(FailedStudent(student.name, one_line(str(error))))
+        except Exception as error:  # the grader's own fault, for this student only: the class goes on
+            finish(FailedStudent(student.name, f"the grader failed to record this student: {_fault(error)}"))
+        else:
             score, top = outcome.result.score, outcome.result.max_score
-            finish(task.student, GradedStudent(task.student, outcome.submission_id, score, top))
-        except GraderError as error:
-            finish(task.student, FailedStudent(task.student, str(error)))
+            finish(GradedStudent(student.name, outcome.submission_id, score, top, student.subfolder))
 
-    def fail(task: _Task, reason: str) -> None:
-        finish(task.student, FailedStudent(task.student, reason))
+    def fail(task: GradingTask, reason: str) -> None:
+        finish(FailedStudent(task.key, one_line(reason)))
 
+    tasks = [GradingTask(key, str(student.folder)) for key, student in students.items()]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     if tasks:
-        _run(tasks, workers, limits or SandboxLimits(), database_files(store.url), record, fail)
-    order = [e.name for e in entries]
+        run_tasks(tasks, workers, limits or SandboxLimits(), database_files(store.url), record, fail)
     return BatchResult(
         students=tuple(graded[n] for n in order if n in graded),
         failed=tuple(failed[n] for n in order if n in failed),
     )
 
 
-def _task(entry: Path) -> _Task:
-    """The student folder `entry` as a task, or a GraderError saying why it cannot be graded."""
+def _skipped(name: str) -> bool:
+    return name.startswith(".") or name in DEBRIS
+
+
+def _claims(entries: list[Path]) -> dict[str, list[Path]]:
+    """Student name -> the folders that are that student (one, unless two normalise alike);
+    an entry whose name is no usable student name stands for itself, under its own name."""
+    claims: dict[str, list[Path]] = {}
+    for entry in entries:
+        try:
+            key = student_name(entry.name)
+        except GraderError:
+            key = entry.name
+        claims.setdefault(key, []).append(entry)
+    return claims
+
+
+def _student(key: str, folders: list[Path], times: HandInTimes) -> _Student:
+    """The student `key` ready to grade, or a GraderError saying why they cannot be."""
+    if len(folders) > 1:
+        names = ", ".join(ascii(f.name) for f in folders)  # spellings that look alike are told apart
+        raise WorkspaceError(
+            f"{len(folders)} folders are this one student ({names}): names are compared without surrounding "
+            "spaces and in Unicode NFC; keep one and grade again"
+        )
+    [entry] = folders
     if entry.is_symlink():
         raise WorkspaceError("a symbolic link, not a student folder")
     if not entry.is_dir():
         raise WorkspaceError("a file, not a student folder")
     name = student_name(entry.name)
-    if not any(p.is_file() for p in entry.glob("*.py")):
-        raise WorkspaceError("no Python files in the folder")
-    return _Task(name, str(entry.resolve()))
+    folder = _python_folder(entry)
+    check_file_names(folder)
+    subfolder = "" if folder == entry else folder.relative_to(entry).as_posix()
+    return _Student(name, folder.resolve(), subfolder, times.of(name))
 
 
-def _submitted_at(folder: Path) -> datetime:
-    """When the student last changed a Python file of theirs."""
-    times = [p.stat().st_mtime for p in folder.glob("*.py") if p.is_file() and not p.is_symlink()]
-    return datetime.fromtimestamp(max(times), UTC) if times else datetime.now(UTC)
+def _python_folder(student: Path) -> Path:
+    """The student's folder if it holds Python files, else the one subfolder (a few levels down,
+    hidden folders and debris skipped) that does; a WorkspaceError when there is none, or
+    several."""
+    if _has_python(student):
+        return student
+    found = [folder for folder in _subfolders(student, NESTED_DEPTH) if _has_python(folder)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        shown = ", ".join(f.relative_to(student).as_posix() for f in found[:5])
+        raise WorkspaceError(f"no Python files in the folder itself, and several subfolders have some ({shown})")
+    raise WorkspaceError("no Python files in the folder")
+
+
+def _subfolders(folder: Path, depth: int) -> Iterator[Path]:
+    """Real subfolders of `folder`, breadth first, `depth` levels down; no link is followed."""
+    level = [folder]
+    for _ in range(depth):
+        below = []
+        for parent in level:
+            try:
+                children = sorted(parent.iterdir())
+            except OSError:
+                continue
+            below += [c for c in children if not _skipped(c.name) and c.is_dir() and not c.is_symlink()]
+        yield from below
+        level = below
+
+
+def _has_python(folder: Path) -> bool:
+    return any(p.is_file() and not p.is_symlink() for p in folder.glob("*.py"))
+
+
+def _fault(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {one_line(text[0][:300]) if text else 'no message'}"
 
 
 def _record(
-    session: Any,
-    task: _Task,
-    data: dict[str, Any],
-    course: CourseSettings,
-    submitted: datetime,
-    now: datetime,
+    session: Any, student: _Student, data: dict[str, Any], course: CourseSettings, now: datetime
 ) -> SubmitOutcome:
     from grader.service.submissions import record_graded
 
     return record_graded(
         session,
-        task.student,
-        task.folder,
+        student.name,
+        str(student.folder),
         result_from_record(data),
         course,
-        submitted_at=submitted,
+        submitted_at=student.submitted_at,
         now=now,
     )
-
-
-# -- the trusted worker processes -----------------------------------------------------------------
-
-
-def _run(
-    tasks: Sequence[_Task],
-    workers: int,
-    limits: SandboxLimits,
-    protected: tuple[Path, ...],
-    record: Callable[[_Task, dict[str, Any]], None],
-    fail: Callable[[_Task, str], None],
-) -> None:
-    """Feed `tasks` to `workers` processes and hand each answer to `record` or `fail`."""
-    context = multiprocessing.get_context("forkserver")
-    todo: Any = context.Queue()
-    answers: Any = context.Queue()
-    for task in tasks:
-        todo.put(task)
-    for _ in range(workers):
-        todo.put(None)
-    by_student = {task.student: task for task in tasks}
-    started: dict[int, str] = {}  # worker number -> the student it is grading
-    processes: dict[int, Any] = {}
-
-    def start(number: int) -> None:
-        process = context.Process(target=_work, args=(number, todo, answers, limits, protected), daemon=True)
-        process.start()
-        processes[number] = process
-
-    for number in range(workers):
-        start(number)
-    pending = set(by_student)
-    next_number = workers
-    try:
-        while pending:
-            try:
-                kind, number, student, payload = answers.get(timeout=POLL_SECONDS)
-            except queue.Empty:
-                for dead in [n for n, p in processes.items() if not p.is_alive()]:
-                    process = processes.pop(dead)
-                    lost = started.pop(dead, None)
-                    if lost is not None:  # died mid-student: its end-of-queue marker is still queued
-                        pending.discard(lost)
-                        fail(
-                            by_student[lost],
-                            f"the grading process stopped (exit code {process.exitcode})",
-                        )
-                        start(next_number)
-                        next_number += 1
-                if not processes:  # every worker gone with students left: none could start
-                    for student in sorted(pending):
-                        fail(by_student[student], "no grading process could start")
-                    pending.clear()
-                continue
-            if kind == "start":
-                started[number] = student
-                continue
-            started.pop(number, None)
-            pending.discard(student)
-            if kind == "done":
-                record(by_student[student], payload)
-            else:
-                fail(by_student[student], payload)
-    finally:
-        for process in processes.values():
-            process.join(timeout=5)
-            if process.is_alive():
-                process.kill()
-                process.join()
-        todo.close()
-        answers.close()
-
-
-def _work(number: int, todo: Any, answers: Any, limits: SandboxLimits, protected: tuple[Path, ...]) -> None:
-    """A trusted worker process: grade tasks until the `None` that ends the queue."""
-    from grader.grading.exercises import resolve
-    from grader.grading.grade import grade_workspace
-    from grader.sandbox.pool import WorkerPool
-    from grader.sandbox.zygote import start_zygote
-
-    names = [e.name for e in resolve(None)]
-    with start_zygote() as zygote, WorkerPool(limits, size=len(names), zygote=zygote) as pool:
-        while (task := todo.get()) is not None:
-            answers.put(("start", number, task.student, None))
-            try:
-                result = grade_workspace(Path(task.folder), names, pool=pool, protected=protected)
-            except GraderError as error:
-                answers.put(("failed", number, task.student, str(error)))
-            except Exception as error:  # a fault of the grader, reported for this student only
-                answers.put(
-                    (
-                        "failed",
-                        number,
-                        task.student,
-                        f"the grader failed: {type(error).__name__}: {error}",
-                    )
-                )
-            else:
-                answers.put(("done", number, task.student, result_to_record(result)))

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from grader.sandbox.policy import SandboxLimits
     from grader.store import Store
+    from grader.store.submissions import Snapshot
 
 
 def submit_workspace(
@@ -45,7 +46,7 @@ def submit_workspace(
     name, folder, names = _checked(student, workspace, exercises)
     now = datetime.now(UTC)
     check_attempt_allowed(store, course, [name], now)
-    result = _grade(folder, names, limits, database_files(store.url))
+    result = grade_folder(folder, names, limits, database_files(store.url))
     return store.write(lambda session: record_graded(session, name, str(folder), result, course, submitted_at=now))
 
 
@@ -87,7 +88,7 @@ def submit_workspace_beside(
     with StoreBeside(db_url, prepare, finish) as database:
         if check_first:
             database.ready()  # a refused attempt stops here, before grading
-        result = _grade(folder, names, limits, database_files(db_url))
+        result = grade_folder(folder, names, limits, database_files(db_url))
         if not check_first:
             database.ready()  # a bad database URL is reported here, and nothing is stored
         answer = database.complete(result_to_record(result))
@@ -98,12 +99,16 @@ def submit_workspace_beside(
 
 def _checked(student: str, workspace: Path, exercises: Iterable[str]) -> tuple[str, Path, list[str]]:
     from grader.grading.exercises import resolve
-    from grader.grading.workspace import check_workspace
+    from grader.grading.workspace import check_file_names, check_workspace
 
-    return student_name(student), check_workspace(workspace), [e.name for e in resolve(exercises)]
+    folder = check_workspace(workspace)
+    check_file_names(folder)
+    return student_name(student), folder, [e.name for e in resolve(exercises)]
 
 
-def _grade(folder: Path, names: list[str], limits: SandboxLimits | None, protected: tuple[Path, ...]) -> GradingResult:
+def grade_folder(
+    folder: Path, names: list[str], limits: SandboxLimits | None, protected: tuple[Path, ...]
+) -> GradingResult:
     """Grade with warm sandboxes forked from a zygote: one per exercise, started before grading."""
     from grader.grading.grade import grade_workspace
     from grader.sandbox.policy import SandboxLimits
@@ -135,20 +140,22 @@ def record_graded(
     result: GradingResult,
     course: CourseSettings,
     *,
-    submitted_at: datetime,
+    submitted_at: datetime | None,
     now: datetime | None = None,
 ) -> SubmitOutcome:
     """Record a graded attempt with the course applied: the attempt rules checked again (another
-    attempt may have landed meanwhile), late penalties taken off, and what was applied noted in
-    the submission. Returns the attempt as recorded."""
+    attempt may have landed meanwhile), late penalties taken off (none when `submitted_at` is
+    None: the hand-in time is not known), and what was applied noted in the submission.
+    Returns the attempt as recorded."""
+    from grader.store.base import utcnow
     from grader.store.reports import attempts_so_far
     from grader.store.submissions import record_submission
 
     attempts = 0
     if course.source:
         attempts, last = attempts_so_far(session, student)
-        check_attempt(course, student, attempts, last, now or submitted_at)
-    applied_result, applied = apply_course(course, result, submitted_at, attempts + 1)
+        check_attempt(course, student, attempts, last, now or submitted_at or utcnow())
+    applied_result, applied = apply_course(course, result, submitted_at, attempts + 1, student)
     submission_id, attempt = record_submission(session, student, workspace, applied_result, settings=applied)
     return SubmitOutcome(submission_id, attempt, student, applied_result)
 
@@ -175,16 +182,24 @@ def student_history(store: Store, student: str) -> list[Attempt]:
 
 def submission_source(store: Store, submission_id: int, path: str | None = None) -> tuple[str, dict[str, str]]:
     """The student and the files of submission `submission_id` (only `path` when one is named)."""
-    from grader.store.submissions import submission_source as read_source
+    found = submission_snapshot(store, submission_id, path)
+    return found.student, found.files
+
+
+def submission_snapshot(store: Store, submission_id: int, path: str | None = None) -> Snapshot:
+    """Submission `submission_id` (a regrade's id leads to the attempt it graded) with who made
+    it and when, and its files (only `path` when one is named)."""
+    from dataclasses import replace
+
+    from grader.store.submissions import snapshot
 
     with store.read() as session:
-        found = read_source(session, submission_id)
+        found = snapshot(session, submission_id)
     if found is None:
         raise NotFoundError(f"no submission #{submission_id} in the database")
-    student, files = found
     if path is not None:
-        if path not in files:
-            has = ", ".join(files) or "none"
+        if path not in found.files:
+            has = ", ".join(found.files) or "none"
             raise NotFoundError(f"submission #{submission_id} has no file {path!r} (it has: {has})")
-        files = {path: files[path]}
-    return student, files
+        found = replace(found, files={path: found.files[path]})
+    return found

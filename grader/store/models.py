@@ -3,6 +3,13 @@
 A submission is written whole, in one transaction: the row itself, one `ExerciseResult` per
 exercise, one `TestResult` per hidden test, and a `SourceFile` snapshot of every submitted
 file, so an instructor can read and regrade exactly what was graded.
+
+A regrade is a `Submission` row too, with `regrade_of` naming the attempt whose snapshot it
+graded again: it has its own results and no files (they are the attempt's), it is not an
+attempt (attempt counts and numbers skip it), and for each exercise it graded, the newest
+regrade is what reports count; the attempt's own results stay, for history. A
+`ScoreOverride` is an instructor's final word on one exercise of one student, kept with the
+attempt that counted when it was made.
 """
 
 from __future__ import annotations
@@ -39,6 +46,10 @@ class Submission(Base):
     sandbox: Mapped[dict[str, Any]] = mapped_column(JSON)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     duration_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    regrade_of: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True, default=None
+    )
+    """The attempt whose snapshot this row graded again; None for an attempt."""
 
     student: Mapped[Student] = relationship(back_populates="submissions")
     exercises: Mapped[list[ExerciseResult]] = relationship(
@@ -82,6 +93,8 @@ class TestResult(Base):
     points: Mapped[float] = mapped_column(Float)
     max_points: Mapped[float] = mapped_column(Float)
     message: Mapped[str] = mapped_column(Text, default="")
+    unwritten: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    """The stub function whose NotImplementedError failed this test, if that is why."""
 
     exercise_result: Mapped[ExerciseResult] = relationship(back_populates="tests")
 
@@ -97,3 +110,20 @@ class SourceFile(Base):
     content: Mapped[str] = mapped_column(Text)
 
     submission: Mapped[Submission] = relationship(back_populates="files")
+
+
+class ScoreOverride(Base):
+    """An instructor's score for one exercise of one student, with the reason, kept with the
+    attempt that counted when it was made. The newest override of a (student, exercise) is
+    the score reports count, whatever the attempts; every one stays for history."""
+
+    __tablename__ = "score_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    exercise: Mapped[str] = mapped_column(String(100))
+    score: Mapped[float] = mapped_column(Float)
+    graded_score: Mapped[float] = mapped_column(Float)
+    """What the attempt had scored for the exercise (after any regrade) when overridden."""
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

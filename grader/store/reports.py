@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from grader.store.models import ExerciseResult, Student, Submission, TestResult
+from grader.store.models import ExerciseResult, ScoreOverride, Student, Submission, TestResult
 from grader.store.quiz_models import QuizAttempt, QuizRecord
 
 _CHUNK = 500  # ids per IN (...) list, well under every engine's parameter limit
@@ -22,16 +22,35 @@ _CHUNK = 500  # ids per IN (...) list, well under every engine's parameter limit
 
 @dataclass(frozen=True)
 class ExerciseRow:
-    """One exercise of one submission."""
+    """One exercise of one attempt, as it stands: from the newest regrade that graded it, if any."""
 
     student: str
     submission_id: int
+    """The attempt's id."""
     created_at: datetime
+    """When the attempt was made (not when it was regraded)."""
     exercise_result_id: int
     exercise: str
     score: float
     max_score: float
     status: str
+    graded_in: int = 0
+    """The submission row these results are from: the attempt's id, or a regrade's."""
+
+    @property
+    def regraded(self) -> bool:
+        return self.graded_in not in (0, self.submission_id)
+
+
+@dataclass(frozen=True)
+class OverrideRow:
+    student: str
+    exercise: str
+    submission_id: int
+    score: float
+    graded_score: float
+    reason: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -57,9 +76,12 @@ class QuizScoreRow:
 
 
 def attempts_so_far(session: Session, student: str) -> tuple[int, datetime | None]:
-    """How many submissions `student` has made, and when the latest was recorded."""
+    """How many attempts `student` has made, and when the latest was recorded (regrades are not
+    attempts)."""
     count, last = session.execute(
-        select(func.count(Submission.id), func.max(Submission.created_at)).join(Student).where(Student.name == student)
+        select(func.count(Submission.id), func.max(Submission.created_at))
+        .join(Student)
+        .where(Student.name == student, Submission.regrade_of.is_(None))
     ).one()
     if last is not None and last.tzinfo is None:  # aggregates bypass the column type
         from datetime import UTC
@@ -72,9 +94,11 @@ def student_names(session: Session) -> list[str]:
     return list(session.scalars(select(Student.name).order_by(Student.name)))
 
 
-def exercise_rows(session: Session) -> list[ExerciseRow]:
-    """Every exercise of every submission, oldest submission first."""
-    rows = session.execute(
+def exercise_rows(session: Session, *, student: str | None = None, attempt: int | None = None) -> list[ExerciseRow]:
+    """Every exercise of every attempt as it stands (the newest regrade of it wins), oldest
+    attempt first; only `student`'s, or only the attempt with id `attempt`, when given."""
+    graded = aliased(Submission)  # the row holding the results: the attempt, or a regrade of it
+    query = (
         select(
             Student.name,
             Submission.id,
@@ -84,12 +108,44 @@ def exercise_rows(session: Session) -> list[ExerciseRow]:
             ExerciseResult.score,
             ExerciseResult.max_score,
             ExerciseResult.status,
+            graded.id,
         )
         .join(Submission, Submission.student_id == Student.id)
-        .join(ExerciseResult, ExerciseResult.submission_id == Submission.id)
-        .order_by(Submission.created_at, Submission.id, ExerciseResult.position)
+        .join(graded, or_(graded.id == Submission.id, graded.regrade_of == Submission.id))
+        .join(ExerciseResult, ExerciseResult.submission_id == graded.id)
+        .where(Submission.regrade_of.is_(None))
+        .order_by(Submission.created_at, Submission.id, ExerciseResult.position, graded.id)
     )
-    return [ExerciseRow(*row) for row in rows]
+    if student is not None:
+        query = query.where(Student.name == student)
+    if attempt is not None:
+        query = query.where(Submission.id == attempt)
+    current: dict[tuple[int, str], ExerciseRow] = {}
+    for row in session.execute(query):
+        found = ExerciseRow(*row)
+        key = (found.submission_id, found.exercise)
+        if key not in current or current[key].graded_in < found.graded_in:
+            current[key] = found
+    return list(current.values())
+
+
+def override_rows(session: Session) -> list[OverrideRow]:
+    """Every score override, oldest first."""
+    rows = session.execute(
+        select(
+            Student.name,
+            ScoreOverride.exercise,
+            ScoreOverride.submission_id,
+            ScoreOverride.score,
+            ScoreOverride.graded_score,
+            ScoreOverride.reason,
+            ScoreOverride.created_at,
+        )
+        .join(Submission, Submission.id == ScoreOverride.submission_id)
+        .join(Student, Student.id == Submission.student_id)
+        .order_by(ScoreOverride.created_at, ScoreOverride.id)
+    )
+    return [OverrideRow(*row) for row in rows]
 
 
 def test_rows(session: Session, exercise_result_ids: Iterable[int]) -> list[TestRow]:
