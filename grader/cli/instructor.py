@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from grader.cli.options import json_option, uses
-from grader.errors import InputFileError
+from grader.cli.output import write_output
 from grader.settings import Settings
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def report(
         else:
             chosen: ScorePolicy = policy or (settings.course.score_policy if settings.course else "best")  # type: ignore[assignment]  # a Choice
             text = _class_report(store, chosen, fmt)
-    _write(text, output)
+    write_output(text, output, "report")
 
 
 def _source(store: Store, submission_id: int, path: str | None) -> str:
@@ -114,13 +114,12 @@ def _history(store: Store, student: str, fmt: str) -> str:
     from grader.report.history import format_history
     from grader.service.submissions import student_history
 
-    attempts = student_history(store, student)
-    name = attempts[0].student
+    history = student_history(store, student)
     if fmt == "json":
         from grader import contracts
 
-        return json.dumps(contracts.history(name, attempts), indent=2)
-    return format_history(name, attempts)
+        return json.dumps(contracts.history(history.student, history.attempts, history.quizzes), indent=2)
+    return format_history(history.student, history.attempts, history.quizzes)
 
 
 def _class_report(store: Store, policy: ScorePolicy, fmt: str) -> str:
@@ -149,14 +148,3 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int, str], None] | None
 
 def _width() -> int:
     return max(80, shutil.get_terminal_size((100, 24)).columns)
-
-
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise InputFileError(output, f"cannot write the report: {error.strerror or error}") from error
-    click.echo(f"Wrote {output}", err=True)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from grader.records import Attempt
+from grader.quiz.text import quiz_history_text
+from grader.records import Attempt, QuizProgress
 from grader.report.marks import MARKS, points
 
 
-def format_history(student: str, attempts: Sequence[Attempt]) -> str:
-    lines = [f"{student}: {len(attempts)} attempt{'s' if len(attempts) != 1 else ''}"]
+def format_history(student: str, attempts: Sequence[Attempt], quizzes: QuizProgress | None = None) -> str:
+    lines = [
+        f"{student}: {len(attempts)} attempt{'s' if len(attempts) != 1 else ''}"
+        if attempts
+        else f"{student}: no submissions"
+    ]
     for attempt in attempts:
         when = attempt.created_at.strftime("%Y-%m-%d %H:%M UTC")
         lines += [
@@ -27,6 +32,8 @@ def format_history(student: str, attempts: Sequence[Attempt]) -> str:
                     lines += [f"        {line}" for line in test.message.splitlines()]
         if attempt.files:
             lines.append(f"  files: {', '.join(attempt.files)}  (grader report --source {attempt.submission_id})")
+    if quizzes is not None and quizzes.attempts:
+        lines += ["", quiz_history_text(quizzes)]
     return "\n".join(lines)
 
 
