@@ -97,7 +97,7 @@ def test_the_sigmoid_question_offers_the_ranges_students_confuse() -> None:
     assert [o.text for o in question.options if o.correct] == ["(0, 1)"]
 
 
-def test_without_a_local_quizzes_folder_the_bank_beside_the_package_is_used(
+def test_without_a_local_quizzes_folder_the_installed_bank_is_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
