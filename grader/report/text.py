@@ -121,9 +121,9 @@ def quiz_stats_text(results: Sequence[QuizStats], width: int = DEFAULT_WIDTH) ->
     and one line when the database holds no quiz at all."""
     if not results:
         return "No quizzes in the database yet: a quiz is stored when a student first takes or practises it.\n"
-    lines = [f"Quiz {r.quiz_id}: {r.title}: no attempts yet." for r in results if not r.students]
-    tables = render([quiz_table(r) for r in results if r.students], width) if any(r.students for r in results) else ""
-    return tables + "".join(f"{line}\n" for line in lines)
+    tables = [quiz_table(r) for r in results if r.students]
+    untaken = "".join(f"Quiz {r.quiz_id}: {r.title}: no attempts yet.\n" for r in results if not r.students)
+    return "\n".join(part for part in (render(tables, width) if tables else "", untaken) if part)
 
 
 def _students(count: int) -> str:

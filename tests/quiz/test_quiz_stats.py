@@ -143,3 +143,16 @@ def test_stats_on_an_empty_database_says_there_is_nothing_yet(runner: CliRunner,
     )
     assert json.loads(as_json.output) == {"quizzes": []}
     assert (unattempted.exit_code, unattempted.output) == (0, "Quiz small: Small quiz: no attempts yet.\n")
+
+
+def test_the_report_page_shows_blanks_and_the_numbers_given_too(store: Store, quiz_dir: Path) -> None:
+    from grader.report.page import quiz_html
+
+    class_of_four(store, quiz_dir)
+    [stats] = service.quiz_stats(store, "small")
+
+    page = quiz_html(stats)
+
+    assert "<th class=num>blank</th>" in page
+    assert "<tr><td>q-z</td><td class=num>3</td><td class=num>1</td>" in page
+    assert '<span class="correct">0.25: 2</span>, <span class="">0.3: 1</span>' in page
