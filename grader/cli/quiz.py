@@ -40,7 +40,7 @@ def quiz() -> None:
     """Multiple-choice quizzes on the lesson: list, check, export, take, practise, analyse."""
 
 
-@quiz.command("list")
+@quiz.command("list", short_help="List the quizzes: id, title, size.")
 @uses("quizzes")
 @json_option
 def list_quizzes(settings: Settings, as_json: bool) -> None:
@@ -58,7 +58,7 @@ def list_quizzes(settings: Settings, as_json: bool) -> None:
     click.echo(json.dumps(contracts.quiz_list(found), indent=2) if as_json else quiz_list_text(found))
 
 
-@quiz.command()
+@quiz.command(short_help="Validate quiz files: FILE:LINE: problem.")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @uses("quizzes")
 def check(paths: tuple[Path, ...], settings: Settings) -> None:
@@ -77,7 +77,7 @@ def check(paths: tuple[Path, ...], settings: Settings) -> None:
     click.echo(f"ok: {len(quizzes)} quizzes, {count} questions")
 
 
-@quiz.command()
+@quiz.command(short_help="Export the quizzes as JSON or Moodle GIFT.")
 @click.argument("quiz_id", metavar="[QUIZ]", required=False)
 @click.option(
     "--format",
@@ -106,7 +106,7 @@ def export(quiz_id: str | None, fmt: str, output: Path | None, settings: Setting
     write_output(document if document.endswith("\n") else document + "\n", output, "export")
 
 
-@quiz.command()
+@quiz.command(short_help="Take a quiz, typed in or from a file.")
 @click.argument("quiz_id", metavar="QUIZ", required=False)
 @uses("student", "db", "quizzes")
 @click.option(
@@ -157,7 +157,7 @@ def take(quiz_id: str | None, settings: Settings, answers_file: Path | None, as_
         click.echo(text.take_summary_text(result, width))
 
 
-@quiz.command()
+@quiz.command(short_help="Practise with spaced repetition (FSRS).")
 @click.argument("quiz_id", metavar="[QUIZ]", required=False)
 @uses("student", "db", "quizzes")
 @click.option(
@@ -195,7 +195,7 @@ def practice(quiz_id: str | None, settings: Settings, limit: int, seed: int | No
         click.echo(text.practice_summary_text(session.summary(), utcnow(), width))
 
 
-@quiz.command()
+@quiz.command(short_help="Item analysis of the quizzes taken.")
 @click.argument("quiz_id", metavar="[QUIZ]", required=False)
 @uses("db")
 @json_option
