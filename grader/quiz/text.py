@@ -110,9 +110,18 @@ def _fill(text: str, width: int | None, first: str, rest: str) -> str:
 
 def question_text(asked: Asked, width: int | None) -> str:
     """The prompt under its label ("[3/10]" or "[quiz-id]"), then the options numbered as shown."""
-    lines = [wrap(f"[{asked.label}] {asked.presented.question.prompt}", width)]
+    lines = [_labelled(f"[{asked.label}]", asked.presented.question.prompt, width)]
     lines += [_fill(option.text, width, f"  {n}) ", "     ") for n, option in enumerate(asked.presented.options, 1)]
     return "\n".join(lines)
+
+
+def _labelled(label: str, markdown: str, width: int | None) -> str:
+    """`markdown` wrapped, the label starting its first paragraph (or on a line of its own
+    above a prompt that opens with code or a list, which must stay as written)."""
+    if not label:
+        return wrap(markdown, width)
+    first = next(_blocks(markdown), ("text", []))[0]
+    return wrap(f"{label} {markdown}", width) if first == "text" else f"{label}\n{wrap(markdown, width)}"
 
 
 def prompt_text(presented: Presented) -> str:
@@ -203,9 +212,8 @@ def take_summary_text(result: AttemptResult, width: int | None) -> str:
 
 
 def _missed_text(verdict: Verdict, width: int | None) -> str:
-    label = f"[{verdict.label}] " if verdict.label else ""
     lines = [
-        wrap(label + verdict.question.prompt, width),
+        _labelled(f"[{verdict.label}]" if verdict.label else "", verdict.question.prompt, width),
         _fill(_given_answer(verdict), width, "  Your answer: ", "    "),
         _fill(_right_answer(verdict, numbered=False), width, "  The answer: ", "    "),
     ]

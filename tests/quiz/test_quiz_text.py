@@ -102,3 +102,13 @@ def test_take_wraps_prompts_options_and_explanations_to_the_terminal(tmp_path: P
     assert "non-linearity" in words and "expressive" in words
     if columns == 60:
         assert "  1) " in result.output and "\n     " in result.output  # an option's second line hangs under its text
+
+
+def test_a_prompt_that_opens_with_code_keeps_its_code_under_the_label() -> None:
+    from grader.quiz.model import Option, Question
+    from grader.quiz.present import Asked, Presented
+    from grader.quiz.text import question_text
+
+    question = Question("q", "single", f"{CODE}\n\nWhat does it return?", (Option("a", "1", True),), "E", ("and-gate",))
+    text = question_text(Asked(Presented(question, question.options), "1/1"), 60)
+    assert text.startswith(f"[1/1]\n{CODE}\n\nWhat does it return?\n  1) 1")
