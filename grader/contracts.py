@@ -12,17 +12,24 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from grader.grading.examples import ExampleReport
+    from grader.quiz.model import Quiz
+    from grader.quiz.results import AttemptResult
     from grader.quiz.stats import ItemStats, QuizStats
-    from grader.records import Attempt, ExerciseOutcome, Override, Progress, SubmitOutcome, TestOutcome
+    from grader.records import Attempt, ExerciseOutcome, Override, Progress, QuizProgress, SubmitOutcome, TestOutcome
     from grader.report.gradebook import Gradebook
     from grader.report.model import ClassReport
     from grader.report.struggles import ExerciseStruggle, FailureMessage, TestStruggle
     from grader.service.batch import BatchResult
-    from grader.service.quizzes import AttemptResult
     from grader.service.regrade import RegradeBatch
     from grader.store.reports import OverrideRow
 
 JSON = dict[str, Any]
+
+
+def _no_quizzes() -> QuizProgress:
+    from grader.records import QuizProgress
+
+    return QuizProgress()
 
 
 # -- a student's attempts ------------------------------------------------------------------------
@@ -118,10 +125,44 @@ def progress(report: Progress) -> JSON:
             }
             for e in report.exercises
         ],
+        **quiz_progress(report.quizzes),
     }
 
 
-def history(student: str, attempts: Sequence[Attempt]) -> JSON:
+def quiz_progress(progress: QuizProgress) -> JSON:
+    """The quiz part of `grader progress --json` and `grader report --student NAME --format json`:
+    `quiz_attempts` oldest first, and `quizzes` with the best and latest score of each."""
+    return {
+        "quiz_attempts": [
+            {
+                "attempt_id": a.attempt_id,
+                "attempt": a.attempt,
+                "quiz": a.quiz,
+                "title": a.title,
+                "created_at": a.created_at.isoformat(),
+                "score": a.score,
+                "max_score": a.max_score,
+                "complete": a.complete,
+                "answered": a.answered,
+                "missed": list(a.missed),
+            }
+            for a in progress.attempts
+        ],
+        "quizzes": [
+            {
+                "quiz": q.quiz,
+                "title": q.title,
+                "attempts": q.attempts,
+                "best": q.best,
+                "latest": q.latest,
+                "max_score": q.max_score,
+            }
+            for q in progress.quizzes
+        ],
+    }
+
+
+def history(student: str, attempts: Sequence[Attempt], quizzes: QuizProgress | None = None) -> JSON:
     """`grader report --student NAME --format json`."""
     return {
         "student": student,
@@ -148,6 +189,7 @@ def history(student: str, attempts: Sequence[Attempt]) -> JSON:
             }
             for a in attempts
         ],
+        **quiz_progress(quizzes or _no_quizzes()),
     }
 
 
@@ -296,8 +338,14 @@ def _messages(messages: Sequence[FailureMessage]) -> list[JSON]:
 # -- quizzes -------------------------------------------------------------------------------------
 
 
+def quiz_list(quizzes: Sequence[Quiz]) -> JSON:
+    """`grader quiz list --json`."""
+    return {"quizzes": [{"id": q.id, "title": q.title, "questions": len(q.questions)} for q in quizzes]}
+
+
 def quiz_attempt(result: AttemptResult) -> JSON:
-    """`grader quiz take --json`."""
+    """`grader quiz take --json`: `attempt_id` is the database id, `attempt` the student's own
+    count at this quiz; `complete` is false when the student stopped midway."""
     return {
         "attempt_id": result.attempt_id,
         "quiz": result.quiz_id,
@@ -308,6 +356,8 @@ def quiz_attempt(result: AttemptResult) -> JSON:
             {"id": q.question_id, "correct": q.correct, "points": q.points, "max_points": q.max_points}
             for q in result.score.questions
         ],
+        "attempt": result.attempt,
+        "complete": result.complete,
     }
 
 
@@ -333,4 +383,5 @@ def item_stats(item: ItemStats) -> JSON:
         "facility": item.facility,
         "discrimination": item.discrimination,
         "options": [{"key": o.key, "text": o.text, "correct": o.correct, "chosen": o.chosen} for o in item.options],
+        "values": [{"value": v.value, "correct": v.correct, "chosen": v.chosen} for v in item.values],
     }

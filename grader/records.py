@@ -155,12 +155,75 @@ class ExerciseProgress:
 
 
 @dataclass(frozen=True)
+class QuizAttemptSummary:
+    """A stored quiz attempt as a student's progress and history show it."""
+
+    attempt_id: int
+    attempt: int
+    """1 for the student's first attempt at this quiz, 2 for the second, ... (not the database id)."""
+    quiz: str
+    title: str
+    created_at: datetime
+    score: float
+    max_score: float
+    complete: bool
+    """False when the student stopped before the last question."""
+    answered: int
+    missed: tuple[str, ...]
+    """The ids of the questions answered without full marks or left blank."""
+
+
+@dataclass(frozen=True)
+class QuizScores:
+    """One quiz's attempts by one student: how many, the best and the latest score."""
+
+    quiz: str
+    title: str
+    attempts: int
+    best: float
+    latest: float
+    max_score: float
+
+
+@dataclass(frozen=True)
+class QuizProgress:
+    """A student's quiz attempts, oldest first."""
+
+    attempts: tuple[QuizAttemptSummary, ...] = ()
+
+    @property
+    def quizzes(self) -> tuple[QuizScores, ...]:
+        """Per quiz, in the order first attempted: attempts, best and latest score."""
+        grouped: dict[str, list[QuizAttemptSummary]] = {}
+        for attempt in self.attempts:
+            grouped.setdefault(attempt.quiz, []).append(attempt)
+        return tuple(
+            QuizScores(
+                quiz, found[-1].title, len(found), max(a.score for a in found), found[-1].score, found[-1].max_score
+            )
+            for quiz, found in grouped.items()
+        )
+
+
+@dataclass(frozen=True)
 class Progress:
-    """A student's attempts, oldest first, and the best and latest score per exercise."""
+    """A student's attempts, oldest first, and the best and latest score per exercise; and
+    their quiz attempts."""
 
     student: str
     attempts: tuple[Attempt, ...]
     exercises: tuple[ExerciseProgress, ...]
+    quizzes: QuizProgress = field(default_factory=QuizProgress)
+
+
+@dataclass(frozen=True)
+class History:
+    """Everything a student handed in, oldest first: submissions with the feedback of every
+    test, and quiz attempts."""
+
+    student: str
+    attempts: tuple[Attempt, ...]
+    quizzes: QuizProgress = field(default_factory=QuizProgress)
 
 
 def result_to_record(result: GradingResult) -> dict[str, Any]:

@@ -118,7 +118,7 @@ def resolve_student(given: str | None, env: Mapping[str, str]) -> str:
 
 def resolve_quizzes_dir(given: Path | None, env: Mapping[str, str], cwd: Path) -> Path:
     """`--quizzes`, else `GRADER_QUIZZES`, else `./quizzes` if there is one, else the bank
-    shipped with the package."""
+    installed with the grader."""
     if given is not None:
         return given
     configured = env.get(QUIZZES_ENV, "").strip()
@@ -127,4 +127,16 @@ def resolve_quizzes_dir(given: Path | None, env: Mapping[str, str], cwd: Path) -
     local = cwd / "quizzes"
     if local.is_dir():
         return local
-    return Path(__file__).resolve().parent.parent / "quizzes"
+    return bundled_quizzes_dir()
+
+
+def bundled_quizzes_dir() -> Path:
+    """The quiz bank installed with the grader: the package data of `grader.quizzes` (the
+    repository's quizzes/ folder, which an editable install maps to the same name)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("grader.quizzes")
+    if spec is None or not spec.submodule_search_locations:
+        # an editable install made before the bank became package data: the repository's folder
+        return Path(__file__).resolve().parent.parent / "quizzes"
+    return Path(next(iter(spec.submodule_search_locations))).resolve()

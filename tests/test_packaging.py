@@ -16,8 +16,9 @@ def test_every_package_under_grader_is_listed_in_pyproject():
         for path in (REPO / "grader").rglob("__init__.py")
         if "__pycache__" not in path.parts
     }
-    assert found | {"grader.reference"} == listed
+    assert found | {"grader.reference", "grader.quizzes"} == listed
     assert config["package-dir"]["grader.reference"] == "reference"
+    assert config["package-dir"]["grader.quizzes"] == "quizzes"
 
 
 def test_reference_mirrors_the_exercises_file_for_file_and_function_for_function():

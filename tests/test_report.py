@@ -219,7 +219,7 @@ def test_a_students_history_shows_every_attempt_with_feedback_and_its_source(cla
 def test_unknown_student_or_submission_is_bad_input(class_db: str) -> None:
     assert run("report", "--db", class_db, "--student", "zed") == (
         2,
-        "Error: no submissions from 'zed' in the database\n",
+        "Error: no submissions or quiz attempts from 'zed' in the database\n",
     )
     assert run("report", "--db", class_db, "--source", "99") == (
         2,

@@ -74,7 +74,7 @@ def test_attempt_numbers_count_each_students_own_submissions(db_url: str) -> Non
         history = student_history(store, "ada")
     assert (first_of_ada.attempt, first_of_ben.attempt, second_of_ada.attempt) == (1, 1, 2)
     assert first_of_ben.submission_id == 2  # the database id goes on across students
-    assert [(a.attempt, a.submission_id) for a in history] == [(1, 1), (2, 3)]
+    assert [(a.attempt, a.submission_id) for a in history.attempts] == [(1, 1), (2, 3)]
 
 
 def test_the_same_name_typed_in_nfc_and_nfd_is_one_student(db_url: str) -> None:

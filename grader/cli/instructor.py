@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 import click
 
 from grader.cli.options import json_option, uses
+from grader.cli.output import write_output
 from grader.cli.terminal import echo, progress_bar, raw_echo
-from grader.errors import ConfigError, InputFileError
+from grader.errors import ConfigError
 from grader.settings import Settings
 
 if TYPE_CHECKING:
@@ -223,7 +224,7 @@ def report(
     if raw and output is None:
         raw_echo(text)
     else:
-        _write(text, output)
+        write_output(text, output, "report")
 
 
 def _source(store: Store, submission_id: int, path: str | None, raw: bool) -> str:
@@ -244,13 +245,12 @@ def _history(store: Store, student: str, fmt: str) -> str:
     from grader.report.history import format_history
     from grader.service.submissions import student_history
 
-    attempts = student_history(store, student)
-    name = attempts[0].student
+    history = student_history(store, student)
     if fmt == "json":
         from grader import contracts
 
-        return json.dumps(contracts.history(name, attempts), indent=2)
-    return format_history(name, attempts)
+        return json.dumps(contracts.history(history.student, history.attempts, history.quizzes), indent=2)
+    return format_history(history.student, history.attempts, history.quizzes)
 
 
 def _class_report(store: Store, policy: ScorePolicy, fmt: str, quizzes: Path | None) -> str:
@@ -263,14 +263,3 @@ def _class_report(store: Store, policy: ScorePolicy, fmt: str, quizzes: Path | N
 
 def _width() -> int:
     return max(80, shutil.get_terminal_size((100, 24)).columns)
-
-
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        echo(text, nl=not text.endswith("\n"))
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise InputFileError(output, f"cannot write the report: {error.strerror or error}") from error
-    echo(f"Wrote {output}", err=True)

@@ -1,4 +1,8 @@
-"""`grader quiz ...`: check, export, take, practice, stats; thin layers over `grader.service.quizzes`.
+"""`grader quiz ...`: list, check, export, take, practice, stats; thin layers over the library.
+
+The sittings (`grader.service.sittings`) ask, score, explain and store; `grader.quiz.text`
+words every line. This module only prompts, echoes, and turns `q` (or the end of input, or
+Ctrl-C at a prompt) into stopping the sitting, so that what was answered is kept.
 
 Only click is imported at module level so that `grader --help` stays fast; the library,
 SQLAlchemy and fsrs load inside the command that runs. Errors become exit statuses at the
@@ -7,26 +11,55 @@ edge (`grader.cli`), as for every command.
 
 from __future__ import annotations
 
-from datetime import datetime
+import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import click
 
 from grader.cli.options import json_option, uses
+from grader.cli.terminal import echo
 from grader.settings import Settings
 
 if TYPE_CHECKING:
-    from grader.quiz.present import Presented
-    from grader.quiz.scoring import QuestionScore
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from grader.quiz.present import Asked
+    from grader.quiz.results import AttemptResult
+    from grader.quiz.verdict import Verdict
+
+
+class _Sitting(Protocol):
+    def next_question(self) -> Asked | None: ...
+    def answer(self, keys: tuple[str, ...]) -> Verdict: ...
+    def stop(self) -> None: ...
 
 
 @click.group()
 def quiz() -> None:
-    """Multiple-choice quizzes on the lesson: check, export, take, practise, analyse."""
+    """Multiple-choice quizzes on the lesson: list, check, export, take, practise, analyse."""
 
 
-@quiz.command()
+@quiz.command("list", short_help="List the quizzes: id, title, size.")
+@uses("quizzes")
+@json_option
+def list_quizzes(settings: Settings, as_json: bool) -> None:
+    """List the quizzes of the bank: the id that the other commands take, title and size.
+
+    Exit status: 0, or 2 when the bank cannot be read.
+    """
+    import json
+
+    from grader import contracts
+    from grader.quiz.text import quiz_list_text
+    from grader.service import quizzes as service
+
+    found = service.list_quizzes([_bank(settings)])
+    echo(json.dumps(contracts.quiz_list(found), indent=2) if as_json else quiz_list_text(found))
+
+
+@quiz.command(short_help="Validate quiz files: FILE:LINE: problem.")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @uses("quizzes")
 def check(paths: tuple[Path, ...], settings: Settings) -> None:
@@ -38,14 +71,14 @@ def check(paths: tuple[Path, ...], settings: Settings) -> None:
 
     quizzes, problems = read_bank(list(paths) or [_bank(settings)])
     for problem in problems:
-        click.echo(str(problem))
+        echo(str(problem))
     if problems:
         raise click.exceptions.Exit(2)
     count = sum(len(q.questions) for q in quizzes)
-    click.echo(f"ok: {len(quizzes)} quizzes, {count} questions")
+    echo(f"ok: {len(quizzes)} quizzes, {count} questions")
 
 
-@quiz.command()
+@quiz.command(short_help="Export the quizzes as JSON or Moodle GIFT.")
 @click.argument("quiz_id", metavar="[QUIZ]", required=False)
 @click.option(
     "--format",
@@ -55,50 +88,77 @@ def check(paths: tuple[Path, ...], settings: Settings) -> None:
     show_default=True,
     help="json, or Moodle GIFT for an LMS to import.",
 )
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Write to FILE instead of the terminal.",
+)
 @uses("quizzes")
-def export(quiz_id: str | None, fmt: str, settings: Settings) -> None:
-    """Print the quizzes (or one) as JSON or Moodle GIFT."""
+def export(quiz_id: str | None, fmt: str, output: Path | None, settings: Settings) -> None:
+    """Print the quizzes (or one) as JSON or Moodle GIFT.
+
+    Exit status: 0, or 2 for bad input (an unknown quiz, a file that cannot be written).
+    """
+    from grader.cli.output import write_output
     from grader.service import quizzes as service
 
-    click.echo(service.export([_bank(settings)], quiz_id, fmt))
+    document = service.export([_bank(settings)], quiz_id, fmt)
+    write_output(document if document.endswith("\n") else document + "\n", output, "export")
 
 
-@quiz.command()
-@click.argument("quiz_id", metavar="QUIZ")
+@quiz.command(short_help="Take a quiz, typed in or from a file.")
+@click.argument("quiz_id", metavar="QUIZ", required=False)
 @uses("student", "db", "quizzes")
 @click.option(
     "--answers",
     "answers_file",
     type=click.Path(path_type=Path),
-    help='JSON file of question id -> list of option keys, e.g. {"q1": ["b"]}; no prompts.',
+    metavar="FILE",
+    help='JSON file of question id -> option keys, e.g. {"q1": ["b"], "q2": 0.25}; no prompts.',
 )
 @json_option
 @click.option("--seed", type=int, hidden=True, help="Seed the option shuffle (for tests).")
-def take(quiz_id: str, settings: Settings, answers_file: Path | None, as_json: bool, seed: int | None) -> None:
-    """Take a quiz: interactively, or from an answers file with --answers."""
+def take(quiz_id: str | None, settings: Settings, answers_file: Path | None, as_json: bool, seed: int | None) -> None:
+    """Take a quiz (see `grader quiz list`): interactively, or from an answers file with --answers.
+
+    Type q at a prompt to stop: the answers given are recorded and the rest score 0. The end
+    lists the questions missed, with the right answer and why.
+
+    Exit status: 0, or 2 for bad input (an unknown quiz, a bad answers file).
+    """
     import json
     import random
 
     from grader import contracts
+    from grader.quiz import text
     from grader.service import quizzes as service
+    from grader.service.sittings import QuizSitting
     from grader.store import open_store
 
-    who, bank = settings.need_student(), [_bank(settings)]
+    bank = [_bank(settings)]
+    if quiz_id is None:
+        known = ", ".join(q.id for q in service.list_quizzes(bank))
+        raise click.UsageError(f"Missing argument 'QUIZ': one of {known}.")
+    who, width = settings.need_student(), _width()
+    result: AttemptResult | None
     with open_store(settings.db_url) as store:
         if answers_file is not None:
             result = service.take_with_answers_file(store, bank, quiz_id, who, answers_file)
         else:
-            quiz_, shown = service.start_attempt(bank, quiz_id, random.Random(seed))
-            click.echo(f"{quiz_.title}: {len(shown)} questions\n")
-            answers = {item.question.id: _ask_and_explain(item, f"{n}/{len(shown)}") for n, item in enumerate(shown, 1)}
-            result = service.submit_attempt(store, quiz_, who, answers)
-    if as_json:
-        click.echo(json.dumps(contracts.quiz_attempt(result), indent=2))
+            sitting = QuizSitting.start(store, bank, quiz_id, who, random.Random(seed))
+            echo(text.take_opening_text(sitting.quiz, width))
+            _answer_until_done(sitting, width)
+            result = sitting.finish()
+    if result is None:
+        echo(text.stopped_before_answering_text())
+    elif as_json:
+        echo(json.dumps(contracts.quiz_attempt(result), indent=2))
     else:
-        click.echo(f"Score: {result.score.score:g} / {result.score.max_score:g} (attempt {result.attempt_id})")
+        echo(text.take_summary_text(result, width))
 
 
-@quiz.command()
+@quiz.command(short_help="Practise with spaced repetition (FSRS).")
 @click.argument("quiz_id", metavar="[QUIZ]", required=False)
 @uses("student", "db", "quizzes")
 @click.option(
@@ -108,125 +168,98 @@ def take(quiz_id: str, settings: Settings, answers_file: Path | None, as_json: b
     type=click.IntRange(min=1),
     help="Most questions this session.",
 )
-def practice(quiz_id: str | None, settings: Settings, limit: int) -> None:
-    """Practise with spaced repetition (FSRS): due questions first, then new ones; q stops."""
+@click.option("--seed", type=int, hidden=True, help="Seed the option shuffle (for tests).")
+def practice(quiz_id: str | None, settings: Settings, limit: int, seed: int | None) -> None:
+    """Practise with spaced repetition (FSRS): due questions first, then new ones.
+
+    Answers given in `grader quiz take` count too. Type q at a prompt to stop; each answer
+    is recorded as it is given.
+
+    Exit status: 0, or 2 for bad input (an unknown quiz).
+    """
     import random
 
-    from grader.quiz.bank import find_quiz
-    from grader.quiz.present import present
-    from grader.service import quizzes as service
+    from grader.quiz import text
+    from grader.service.sittings import PracticeSession
     from grader.store import open_store
+    from grader.store.base import utcnow
 
-    who, rng = settings.need_student(), random.Random()
+    who, width = settings.need_student(), _width()
     with open_store(settings.db_url) as store:
-        quizzes = service.sync_bank(store, [_bank(settings)])
-        ids = [find_quiz(quizzes, quiz_id).id] if quiz_id else [q.id for q in quizzes]
-        for asked in range(limit):
-            queue = service.practice_queue(store, who, ids)
-            if queue.item is None:
-                click.echo(_nothing_due(queue.next_due))
-                return
-            if asked == 0:
-                click.echo(f"{queue.due} due, {queue.new} new.\n")
-            shown = present(queue.item.question, rng)
-            chosen = _ask(shown, queue.item.quiz_id, allow_quit=True)
-            if chosen is None:
-                return
-            review = service.record_review(store, who, queue.item, chosen)
-            _explain(shown, review.score)
-            click.echo(f"Next review {_when(review.next_due)}.\n")
+        session = PracticeSession.start(store, [_bank(settings)], quiz_id, who, limit=limit, rng=random.Random(seed))
+        opening = session.opening
+        if opening.item is None:
+            echo(text.nothing_due_text(opening.next_due, utcnow()))
+            return
+        echo(text.practice_opening_text(opening.due, opening.new))
+        _answer_until_done(session, width, now=utcnow)
+        echo(text.practice_summary_text(session.summary(), utcnow(), width))
 
 
-@quiz.command()
+@quiz.command(short_help="Item analysis of the quizzes taken.")
 @click.argument("quiz_id", metavar="[QUIZ]", required=False)
 @uses("db")
 @json_option
 def stats(quiz_id: str | None, settings: Settings, as_json: bool) -> None:
-    """Item analysis: per question, answers, facility, discrimination and options chosen."""
+    """Item analysis: per question, answers, blanks, facility, discrimination and choices.
+
+    Counts students' first attempts. With no attempts yet, says so. Exit status: 0, or 2
+    for bad input (a quiz not in the database).
+    """
     import json
 
     from grader import contracts
+    from grader.report.text import quiz_stats_text
     from grader.service import quizzes as service
     from grader.store import open_store
 
     with open_store(settings.db_url) as store:
         results = service.quiz_stats(store, quiz_id)
     if as_json:
-        click.echo(json.dumps(contracts.quiz_stats_list(results), indent=2))
-        return
-    for result in results:
-        click.echo(f"{result.quiz_id}: {result.title} ({result.students} students, first attempts)")
-        click.echo(f"  {'question':<32} {'answered':>8} {'facility':>8} {'discrim':>8}  options (* correct)")
-        for item in result.questions:
-            options = " ".join(f"{o.key}{'*' if o.correct else ''}:{o.chosen}" for o in item.options)
-            click.echo(
-                f"  {item.question_id:<32} {item.answered:>8} {_num(item.facility):>8} "
-                f"{_num(item.discrimination):>8}  {options}"
-            )
+        echo(json.dumps(contracts.quiz_stats_list(results), indent=2))
+    else:
+        echo(quiz_stats_text(results, max(80, _width())), nl=False)
 
 
-def _ask_and_explain(item: Presented, label: str) -> tuple[str, ...]:
-    from grader.quiz.scoring import score_question
+def _answer_until_done(sitting: _Sitting, width: int, now: Callable[[], datetime] | None = None) -> None:
+    """Ask each question the sitting puts and show each verdict, until it has no more or the
+    student stops (q, the end of input, or Ctrl-C at the prompt); `now` dates "next review"."""
+    from grader.quiz import text
 
-    chosen = _ask(item, label, allow_quit=False)
-    assert chosen is not None
-    _explain(item, score_question(item.question, chosen))
-    return chosen
+    while (asked := sitting.next_question()) is not None:
+        echo(text.question_text(asked, width))
+        keys = _read_answer(asked)
+        if keys is None:
+            sitting.stop()
+            echo("")
+            return
+        verdict = sitting.answer(keys)
+        echo(text.verdict_text(verdict, width, now=now() if now else None) + "\n")
 
 
-def _ask(item: Presented, label: str, *, allow_quit: bool) -> tuple[str, ...] | None:
+def _read_answer(asked: Asked) -> tuple[str, ...] | None:
+    """The keys the student chose, asked again until readable; None when they stop."""
     from grader.errors import AnswerFormatError
-    from grader.quiz.present import read_choice, reflow
-
-    click.echo(f"[{label}] {reflow(item.question.prompt)}")
-    for number, option in enumerate(item.options, 1):
-        click.echo(f"  {number}) {option.text}")
+    from grader.quiz.present import read_choice
+    from grader.quiz.text import is_quit, prompt_text
 
     def convert(typed: str) -> tuple[str, ...] | None:
-        if allow_quit and typed.strip().lower() in {"q", "quit"}:
+        if is_quit(typed):
             return None
         try:
-            return read_choice(item, typed)
+            return read_choice(asked.presented, typed)
         except AnswerFormatError as error:
             raise click.UsageError(str(error)) from None
 
-    answer: tuple[str, ...] | None = click.prompt(f"Answer ({item.hint})", value_proc=convert)
-    return answer
+    try:
+        keys: tuple[str, ...] | None = click.prompt(prompt_text(asked.presented), value_proc=convert)
+    except click.Abort:
+        return None
+    return keys
 
 
-def _explain(item: Presented, score: QuestionScore) -> None:
-    from grader.quiz.present import reflow
-
-    question = item.question
-    if score.correct:
-        verdict = "Right."
-    else:
-        right = [f"{n}) {o.text}" for n, o in enumerate(item.options, 1) if o.correct]
-        answer = f"{question.answer:g} ± {question.tolerance:g}" if question.type == "numeric" else "; ".join(right)
-        partly = f"Partly right ({score.points:g} of {score.max_points:g})" if score.points > 0 else "Wrong"
-        verdict = f"{partly}. The answer: {answer}"
-    click.echo(f"{verdict}\n{reflow(question.explanation)}\n")
-
-
-def _nothing_due(next_due: datetime | None) -> str:
-    return "Nothing is due." + (f" Next review {_when(next_due)}." if next_due else "")
-
-
-def _when(moment: datetime) -> str:
-    from grader.store.base import utcnow
-
-    seconds = max(0.0, (moment - utcnow()).total_seconds())
-    if seconds < 30:
-        return "now"
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size or unit == "minute":
-            count = max(1, round(seconds / size))
-            return f"in {count} {unit}{'s' if count != 1 else ''}"
-    raise AssertionError("unreachable")
-
-
-def _num(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
+def _width() -> int:
+    return shutil.get_terminal_size((80, 24)).columns
 
 
 def _bank(settings: Settings) -> Path:

@@ -80,11 +80,63 @@ def format_progress(progress: Progress) -> str:
     from io import StringIO
 
     from rich.console import Console
+
+    quiz_attempts = progress.quizzes.attempts
+    if not progress.attempts and not quiz_attempts:
+        return f"No attempts recorded for {one_line(progress.student)} yet: run `grader submit` or `grader quiz take`."
+    buffer = StringIO()
+    console = Console(file=buffer, width=100, color_system=None, highlight=False)
+    if progress.attempts:
+        for table in _exercise_tables(progress):
+            console.print(table)
+    if quiz_attempts:
+        for table in _quiz_tables(progress):
+            console.print(table)
+    return buffer.getvalue().rstrip()
+
+
+def _quiz_tables(progress: Progress) -> list[Any]:
+    """Per quiz the attempts, best and latest score; then the latest quiz attempts."""
     from rich.table import Table
     from rich.text import Text
 
-    if not progress.attempts:
-        return f"No attempts recorded for {one_line(progress.student)} yet: run `grader submit`."
+    from grader.quiz.text import stopped_text
+
+    attempts = progress.quizzes.attempts
+    table = Table(title=f"Quizzes: {len(attempts)} attempt{'s' if len(attempts) != 1 else ''}", title_justify="left")
+    for column, justify in (
+        ("quiz", "left"),
+        ("attempts", "right"),
+        ("best", "right"),
+        ("latest", "right"),
+        ("max", "right"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for quiz in progress.quizzes.quizzes:
+        table.add_row(
+            Text(quiz.quiz), str(quiz.attempts), points(quiz.best), points(quiz.latest), points(quiz.max_score)
+        )
+    history = Table(title="Quiz attempts", title_justify="left")
+    for column in ("quiz", "#", "when (UTC)", "score", "missed"):
+        history.add_column(column)
+    for attempt in attempts[-10:]:
+        missed = ", ".join(attempt.missed)
+        if not attempt.complete:
+            missed = f"{stopped_text(attempt.answered)}; {missed}" if missed else stopped_text(attempt.answered)
+        history.add_row(
+            Text(attempt.quiz),
+            str(attempt.attempt),
+            attempt.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            f"{points(attempt.score)}/{points(attempt.max_score)}",
+            Text(missed),
+        )
+    return [table, history]
+
+
+def _exercise_tables(progress: Progress) -> list[Any]:
+    from rich.table import Table
+    from rich.text import Text
+
     title = Text(f"Progress of {one_line(progress.student)}: {len(progress.attempts)} attempts")
     table = Table(title=title, title_justify="left")
     for column, justify in (
@@ -97,7 +149,7 @@ def format_progress(progress: Progress) -> str:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for exercise in progress.exercises:
         table.add_row(
-            exercise.exercise,
+            Text(exercise.exercise),
             str(exercise.attempts),
             points(exercise.best),
             points(exercise.latest),
@@ -113,11 +165,7 @@ def format_progress(progress: Progress) -> str:
             f"{points(attempt.score)}/{points(attempt.max_score)}",
             ", ".join(e.name for e in attempt.exercises),
         )
-    buffer = StringIO()
-    console = Console(file=buffer, width=100, color_system=None, highlight=False)
-    console.print(table)
-    console.print(history)
-    return buffer.getvalue().rstrip()
+    return [table, history]
 
 
 def format_batch(result: BatchResult) -> str:

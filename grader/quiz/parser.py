@@ -8,7 +8,7 @@ The format is documented with an example in `quizzes/README.md`. In short:
     - [ ] a) a wrong option              a task list, `[x]` marks the correct ones
     - [x] b) the right option
     > **Explanation:** shown after answering.
-    Tags: perceptron, and-gate           lesson sections
+    Tags: perceptron, and-gate           lesson sections (`grader.quiz.sections`)
     Type: multiple                       optional: single (default), multiple, numeric
     Answer: 0.25 ± 0.01                  numeric questions: the value and tolerance
 
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from grader.quiz.model import QUESTION_TYPES, Option, Question, Quiz, question_type
+from grader.quiz.sections import LESSON_SECTIONS, unknown_tags
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -61,6 +62,7 @@ class _Draft:
     options_line: int | None = None
     explanation: str | None = None
     tags: tuple[str, ...] = ()
+    tags_line: int = 0
     type: str | None = None
     type_line: int = 0
     answer: float | None = None
@@ -138,6 +140,7 @@ class _Reader:
             where = line + offset
             if key == "tags":
                 draft.tags = tuple(tag.strip() for tag in value.split(",") if tag.strip())
+                draft.tags_line = where
             elif key == "type":
                 draft.type, draft.type_line = value.lower(), where
             else:
@@ -241,6 +244,12 @@ class _Reader:
             self.problem(draft.line, f'{name} has no explanation (a "> " quote after the options)')
         if not draft.tags:
             self.problem(draft.line, f'{name} has no tags (a "Tags:" line naming lesson sections)')
+        for tag in unknown_tags(draft.tags):
+            self.problem(
+                draft.tags_line,
+                f'unknown tag "{tag}" in {name}: tags are the lesson\'s sections '
+                f"({', '.join(LESSON_SECTIONS)}; see quizzes/README.md)",
+            )
         if len(self.problems) > before:
             return None
         return Question(

@@ -3,7 +3,7 @@
 The order is shuffled per attempt so that position gives nothing away, and options are
 numbered 1, 2, 3 as shown, because showing the authored keys out of order (c, a, d, b) would
 confuse. `read_choice` turns what was typed back into authored keys. No I/O here: the command
-line does the asking, a web page could do the same.
+line does the asking, a web page could do the same (`grader.quiz.text` renders for a terminal).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from grader.errors import AnswerFormatError
 from grader.quiz.model import Option, Question
+from grader.quiz.quoting import shown
 from grader.quiz.scoring import parse_number
 
 
@@ -29,8 +30,17 @@ class Presented:
         if self.question.type == "numeric":
             return "a number"
         if self.question.type == "multiple":
-            return f"all that apply, e.g. 1,3 (1-{len(self.options)})"
+            return f"all that apply of 1-{len(self.options)}, e.g. 1,3"
         return f"one of 1-{len(self.options)}"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question as it is put to the student now, under a label: "3/10" in a quiz, the quiz
+    id in practice."""
+
+    presented: Presented
+    label: str
 
 
 def present(question: Question, rng: random.Random) -> Presented:
@@ -44,31 +54,18 @@ def read_choice(presented: Presented, typed: str) -> tuple[str, ...]:
     text = typed.strip()
     if presented.question.type == "numeric":
         if parse_number(text) is None:
-            raise AnswerFormatError(f'"{text}" is not a number')
+            raise AnswerFormatError(f"{shown(text)} is not a number")
         return (text,)
     numbers = [part for part in re.split(r"[,\s]+", text) if part]
     if not numbers:
         raise AnswerFormatError("type the number of an option")
     picked: list[str] = []
     for number in numbers:
-        if not number.isdigit() or not 1 <= int(number) <= len(presented.options):
-            raise AnswerFormatError(f'"{number}" is not an option number (1-{len(presented.options)})')
+        if not (number.isascii() and number.isdigit()) or not 1 <= int(number) <= len(presented.options):
+            raise AnswerFormatError(f"{shown(number)} is not an option number (1-{len(presented.options)})")
         key = presented.options[int(number) - 1].key
         if key not in picked:
             picked.append(key)
     if presented.question.type == "single" and len(picked) > 1:
         raise AnswerFormatError("choose one option")
     return tuple(picked)
-
-
-def reflow(text: str) -> str:
-    """Markdown prose as a terminal shows it best: lines of one paragraph joined, paragraphs kept
-    apart, and code (fenced, or indented by four spaces) left exactly as written."""
-    paragraphs = []
-    for block in re.split(r"\n[ \t]*\n", text.strip()):
-        lines = block.splitlines()
-        if block.lstrip().startswith("```") or all(line.startswith("    ") for line in lines):
-            paragraphs.append(block)
-        else:
-            paragraphs.append(" ".join(line.strip() for line in lines))
-    return "\n\n".join(paragraphs)

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from grader.quiz.model import Question, Quiz
+from grader.quiz.quoting import shown
 
 ROUNDING = 4
 NUMERIC_SLACK = 1e-9
@@ -51,19 +52,23 @@ class QuizScore:
 
 
 def answer_problem(question: Question, chosen: Sequence[str]) -> str | None:
-    """Why `chosen` cannot be an answer to `question` (unknown key, not a number), or None."""
+    """Why `chosen` cannot be an answer to `question` (unknown key, two options for a
+    single-answer question, not a number), or None. Untrusted values are quoted safely."""
+    name = f"question {shown(question.id)}"
     if question.type == "numeric":
         if len(chosen) > 1:
-            return f'question "{question.id}" takes one number, not {len(chosen)} values'
+            return f"{name} takes one number, not {len(chosen)} values"
         if chosen and parse_number(chosen[0]) is None:
-            return f'question "{question.id}" takes a number, not "{chosen[0]}"'
+            return f"{name} takes a number, not {shown(chosen[0])}"
         return None
     for key in chosen:
         if key not in question.keys:
             keys = ", ".join(question.keys)
-            return f'question "{question.id}" has no option "{key}" (options: {keys})'
+            return f"{name} has no option {shown(key)} (options: {keys})"
     if len(set(chosen)) != len(chosen):
-        return f'question "{question.id}": an option is chosen twice'
+        return f"{name}: an option is chosen twice"
+    if question.type == "single" and len(chosen) > 1:
+        return f"{name} takes one option, not {len(chosen)}"
     return None
 
 

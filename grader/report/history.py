@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from grader.records import Attempt, ExerciseOutcome
+from grader.quiz.text import quiz_history_text
+from grader.records import Attempt, ExerciseOutcome, QuizProgress
 from grader.report.feedback import exercise_line, test_lines, unwritten_line
 from grader.report.marks import points
 from grader.visible import one_line
@@ -13,8 +14,12 @@ from grader.visible import one_line
 WHEN = "%Y-%m-%d %H:%M UTC"
 
 
-def format_history(student: str, attempts: Sequence[Attempt]) -> str:
-    lines = [f"{one_line(student)}: {len(attempts)} attempt{'s' if len(attempts) != 1 else ''}"]
+def format_history(student: str, attempts: Sequence[Attempt], quizzes: QuizProgress | None = None) -> str:
+    lines = [
+        f"{one_line(student)}: {len(attempts)} attempt{'s' if len(attempts) != 1 else ''}"
+        if attempts
+        else f"{one_line(student)}: no submissions"
+    ]
     for attempt in attempts:
         lines += [
             "",
@@ -43,6 +48,8 @@ def format_history(student: str, attempts: Sequence[Attempt]) -> str:
         if attempt.files:
             files = ", ".join(one_line(f) for f in attempt.files)
             lines.append(f"  files: {files}  (grader report --source {attempt.submission_id})")
+    if quizzes is not None and quizzes.attempts:
+        lines += ["", quiz_history_text(quizzes)]
     return "\n".join(lines)
 
 

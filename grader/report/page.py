@@ -138,9 +138,11 @@ def quiz_html(stats: QuizStats) -> str:
             f'<span class="{"correct" if o.correct else ""}" title="{escape(o.text)}">'
             f"{escape(o.key)}: {o.chosen}</span>"
             for o in item.options
+        ) or ", ".join(
+            f'<span class="{"correct" if v.correct else ""}">{v.value:g}: {v.chosen}</span>' for v in item.values
         )
         rows.append(
-            f"<tr><td>{escape(item.question_id)}</td><td class=num>{item.answered}</td>"
+            f"<tr><td>{escape(item.question_id)}</td><td class=num>{item.answered}</td><td class=num>{item.blank}</td>"
             f"<td class=num>{_share(item.facility)}</td><td class=num>{_share(item.discrimination)}</td>"
             f"<td>{options}</td></tr>"
         )
@@ -149,7 +151,8 @@ def quiz_html(stats: QuizStats) -> str:
         f'<p class="summary">{stats.students} students, first attempts. Facility is the share answering '
         "correctly; discrimination near 0 or below marks a question that does not tell strong students "
         "from weak ones. Correct options in green.</p>"
-        "<table><thead><tr><th>question</th><th class=num>answered</th><th class=num>facility</th>"
+        "<table><thead><tr><th>question</th><th class=num>answered</th><th class=num>blank</th>"
+        "<th class=num>facility</th>"
         "<th class=num>discrimination</th><th>options chosen</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )

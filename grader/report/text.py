@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from grader.quiz.stats import QuizStats
+from grader.quiz.stats import ItemStats, QuizStats
 from grader.report.gradebook import Gradebook
 from grader.report.marks import points
 from grader.report.model import ClassReport
@@ -25,6 +25,7 @@ from grader.visible import one_line
 DEFAULT_WIDTH = 100
 MOST_FAILED = 10
 MESSAGE_CHARS = 90
+QUIZ_VALUES = 6
 
 
 def format_report(report: ClassReport, width: int = DEFAULT_WIDTH) -> str:
@@ -107,26 +108,50 @@ def failed_tests_table(struggles: Sequence[ExerciseStruggle]) -> Table:
 
 
 def quiz_table(stats: QuizStats) -> Table:
+    """Item analysis of one quiz, the same in `grader report` and `grader quiz stats`."""
     table = Table(
-        title=escape(one_line(f"Quiz {stats.quiz_id}: {stats.title} ({stats.students} students, first attempts)")),
+        title=escape(one_line(f"Quiz {stats.quiz_id}: {stats.title} ({_students(stats.students)}, first attempts)")),
         box=box.SIMPLE_HEAD,
         title_justify="left",
     )
     table.add_column("question", no_wrap=True)
     table.add_column("answered", justify="right")
+    table.add_column("blank", justify="right")
     table.add_column("facility", justify="right")
     table.add_column("discrim.", justify="right")
-    table.add_column("options chosen (* correct)")
+    table.add_column("chosen (* correct)")
     for item in stats.questions:
-        options = " ".join(f"{o.key}{'*' if o.correct else ''}:{o.chosen}" for o in item.options)
         table.add_row(
             _cell(item.question_id),
             str(item.answered),
+            str(item.blank),
             _share(item.facility),
             _share(item.discrimination),
-            _cell(options),
+            _cell(_choices(item)),
         )
     return table
+
+
+def quiz_stats_text(results: Sequence[QuizStats], width: int = DEFAULT_WIDTH) -> str:
+    """`grader quiz stats`: a table per quiz with first attempts, one line for any without,
+    and one line when the database holds no quiz at all."""
+    if not results:
+        return "No quizzes in the database yet: a quiz is stored when a student first takes or practises it.\n"
+    tables = [quiz_table(r) for r in results if r.students]
+    untaken = "".join(f"Quiz {r.quiz_id}: {r.title}: no attempts yet.\n" for r in results if not r.students)
+    return "\n".join(part for part in (render(tables, width) if tables else "", untaken) if part)
+
+
+def _students(count: int) -> str:
+    return f"{count} student{'s' if count != 1 else ''}"
+
+
+def _choices(item: ItemStats) -> str:
+    if item.values:
+        shown = [f"{v.value:g}{'*' if v.correct else ''}:{v.chosen}" for v in item.values[:QUIZ_VALUES]]
+        more = len(item.values) - QUIZ_VALUES
+        return " ".join(shown) + (f" (+{more} more)" if more > 0 else "")
+    return " ".join(f"{o.key}{'*' if o.correct else ''}:{o.chosen}" for o in item.options)
 
 
 def _message(top: FailureMessage | None) -> Text:

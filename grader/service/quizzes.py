@@ -3,26 +3,39 @@
 Functions take a `Store` and plain values and return frozen records; they never print,
 prompt or exit. Input is checked in full before anything is written, so a bad answers file
 or an unknown question stores nothing, and each write is one transaction.
+
+Here, and only here, quiz records (`grader.quiz`) meet stored rows (`grader.store.quizzes`):
+the store takes and returns plain rows and never imports `grader.quiz`.
+
+One FSRS schedule per student and question: an answer given in `grader quiz take` is a
+review just as one given in `grader quiz practice` is, so a quiz taken today sends its
+missed questions back to practice soon and its right ones later. A question left blank is
+not a review.
+
+The interactive sittings built on these functions (`QuizSitting`, `PracticeSession`) are in
+`grader.service.sittings`.
 """
 
 from __future__ import annotations
 
-import json
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.errors import AnswerFormatError, InputFileError, NotFoundError
+from grader.errors import AnswerFormatError, NotFoundError
+from grader.quiz.answers import read_answers_file
 from grader.quiz.bank import find_quiz, load_bank
 from grader.quiz.export import export_quizzes
-from grader.quiz.model import Question, Quiz
-from grader.quiz.present import Presented, present
-from grader.quiz.scoring import QuestionScore, QuizScore, answer_problem, score_question, score_quiz
-from grader.quiz.stats import QuizStats, item_statistics
-from grader.store import quizzes as repository
+from grader.quiz.model import Option, Question, Quiz, question_type
+from grader.quiz.quoting import shown
+from grader.quiz.results import AttemptResult
+from grader.quiz.scoring import QuestionScore, answer_problem, score_question, score_quiz
+from grader.quiz.stats import QuizStats, Response, item_statistics
+from grader.quiz.verdict import Verdict, verdict
+from grader.records import QuizProgress
+from grader.store import quizzes as rows
 from grader.store.base import utcnow
 from grader.students import student_name
 
@@ -30,14 +43,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from grader.store import Store
-
-
-@dataclass(frozen=True)
-class AttemptResult:
-    attempt_id: int
-    quiz_id: str
-    student: str
-    score: QuizScore
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,14 @@ class ReviewResult:
     next_due: datetime
 
 
+# -- the bank ------------------------------------------------------------------------------------
+
+
+def list_quizzes(paths: Sequence[str | Path]) -> list[Quiz]:
+    """The quizzes of the bank, in file-name order."""
+    return load_bank(paths)
+
+
 def export(paths: Sequence[str | Path], quiz_id: str | None, fmt: str) -> str:
     quizzes = load_bank(paths)
     chosen = [find_quiz(quizzes, quiz_id)] if quiz_id else quizzes
@@ -78,14 +91,11 @@ def export(paths: Sequence[str | Path], quiz_id: str | None, fmt: str) -> str:
 def sync_bank(store: Store, paths: Sequence[str | Path]) -> list[Quiz]:
     """Load the quiz files into the database (idempotently) and return them."""
     quizzes = load_bank(paths)
-    store.write(lambda session: repository.sync_quizzes(session, quizzes))
+    store.write(lambda session: rows.sync_quizzes(session, [quiz_content(q) for q in quizzes]))
     return quizzes
 
 
-def start_attempt(paths: Sequence[str | Path], quiz_id: str, rng: random.Random) -> tuple[Quiz, list[Presented]]:
-    """The quiz and its questions with options shuffled for this attempt."""
-    quiz = find_quiz(load_bank(paths), quiz_id)
-    return quiz, [present(question, rng) for question in quiz.questions]
+# -- taking a quiz -------------------------------------------------------------------------------
 
 
 def submit_attempt(
@@ -94,20 +104,60 @@ def submit_attempt(
     student: str,
     answers: Mapping[str, Sequence[str]],
     at: datetime | None = None,
+    *,
+    complete: bool = True,
+    shown_options: Mapping[str, tuple[Option, ...]] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> AttemptResult:
-    """Score an attempt and store it with every answer in one transaction."""
+    """Score an attempt, store it with every answer and review each answered question's
+    practice card, in one transaction.
+
+    A complete attempt stores an answer for every question (a blank one for a question left
+    out); an attempt the student stopped (`complete=False`) stores only the answers given.
+    `shown_options` and `labels` say how each question was shown, for the verdicts.
+    """
     name = student_name(student)
     for question_id, chosen in answers.items():
         question = quiz.question(question_id)
         if question is None:
-            raise NotFoundError(f'no question "{question_id}" in quiz "{quiz.id}"')
+            raise NotFoundError(f"no question {shown(question_id)} in quiz {shown(quiz.id)}")
         problem = answer_problem(question, chosen)
         if problem is not None:
             raise AnswerFormatError(problem)
     score = score_quiz(quiz, answers)
+    stored = [s for s in score.questions if complete or s.question_id in answers]
     when = at or utcnow()
-    attempt_id = store.write(lambda session: repository.record_attempt(session, name, quiz, score, when))
-    return AttemptResult(attempt_id, quiz.id, name, score)
+    content = quiz_content(quiz)
+
+    def work(session: Session) -> rows.RecordedAttempt:
+        taker = rows.student_id(session, name)
+        assert taker is not None
+        recorded = rows.record_attempt(
+            session,
+            taker,
+            content,
+            [_answer_row(s) for s in stored],
+            when,
+            score=score.score,
+            max_score=score.max_score,
+            complete=complete,
+        )
+        reviewed = [s for s in stored if s.chosen]
+        _review_cards(session, taker, [(recorded.question_ids[s.question_id], s) for s in reviewed], when)
+        return recorded
+
+    recorded = store.write(work)
+    order = {q.id: n for n, q in enumerate(quiz.questions, 1)}
+    verdicts = tuple(
+        verdict(
+            quiz.questions[order[s.question_id] - 1],
+            s,
+            (shown_options or {}).get(s.question_id),
+            label=(labels or {}).get(s.question_id, f"{order[s.question_id]}/{len(quiz.questions)}"),
+        )
+        for s in stored
+    )
+    return AttemptResult(recorded.attempt_id, recorded.attempt, quiz.id, quiz.title, name, score, verdicts, complete)
 
 
 def take_with_answers_file(
@@ -124,31 +174,7 @@ def take_with_answers_file(
     return submit_attempt(store, quiz, student, answers, at)
 
 
-def read_answers_file(path: str | Path, quiz: Quiz) -> dict[str, tuple[str, ...]]:
-    """The answers in `path`, checked against `quiz`; `InputFileError` names the first problem."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InputFileError(path, f"cannot read the answers file: {error.strerror}") from error
-    except UnicodeDecodeError as error:
-        raise InputFileError(path, "the answers file is not UTF-8 text") from error
-    except json.JSONDecodeError as error:
-        raise InputFileError(path, f"not valid JSON: {error.msg}", error.lineno) from error
-    if not isinstance(data, dict):
-        raise InputFileError(path, 'expected a JSON object of question id -> list of option keys, e.g. {"q1": ["b"]}')
-    answers: dict[str, tuple[str, ...]] = {}
-    for question_id, chosen in data.items():
-        question = quiz.question(question_id)
-        if question is None:
-            raise InputFileError(path, f'no question "{question_id}" in quiz "{quiz.id}"')
-        keys = _answer_values(chosen)
-        if keys is None:
-            raise InputFileError(path, f'the answer to "{question_id}" must be a list of option keys, e.g. ["b"]')
-        problem = answer_problem(question, keys)
-        if problem is not None:
-            raise InputFileError(path, problem)
-        answers[question_id] = keys
-    return answers
+# -- practice ------------------------------------------------------------------------------------
 
 
 def practice_queue(store: Store, student: str, quiz_ids: Sequence[str], now: datetime | None = None) -> PracticeQueue:
@@ -167,8 +193,6 @@ def record_review(
     now: datetime | None = None,
 ) -> ReviewResult:
     """Score a practice answer, store it and reschedule the question, in one transaction."""
-    from grader.quiz import scheduler
-
     name = student_name(student)
     when = now or utcnow()
     problem = answer_problem(item.question, chosen)
@@ -177,18 +201,20 @@ def record_review(
     score = score_question(item.question, chosen)
 
     def work(session: Session) -> ReviewResult:
-        from grader.store.quiz_models import QuestionVersion
-
-        taker = repository.student(session, name)
-        version = session.get(QuestionVersion, item.version_id)
-        assert taker is not None and version is not None
-        card = repository.practice_cards(session, taker, [item.question_row_id]).get(item.question_row_id)
-        review = scheduler.review(card.card if card else None, score, when, card_id=item.question_row_id)
-        repository.save_card(session, taker, item.question_row_id, review.card, review.due)
-        repository.record_practice_answer(session, taker, version, score, when)
+        taker = rows.student_id(session, name)
+        assert taker is not None
+        [review] = _review_cards(session, taker, [(item.question_row_id, score)], when)
+        rows.record_practice_answer(session, taker, item.version_id, _answer_row(score), when)
         return ReviewResult(score, item.question.explanation, review.rating, review.due)
 
     return store.write(work)
+
+
+def review_verdict(item: PracticeItem, review: ReviewResult, options: tuple[Option, ...]) -> Verdict:
+    return verdict(item.question, review.score, options, label=item.quiz_id, next_due=review.next_due)
+
+
+# -- what instructors and students read back -----------------------------------------------------
 
 
 def quiz_stats(store: Store, quiz_id: str | None = None) -> list[QuizStats]:
@@ -199,37 +225,106 @@ def quiz_stats(store: Store, quiz_id: str | None = None) -> list[QuizStats]:
 
 def quiz_stats_in(session: Session, quiz_id: str | None = None) -> list[QuizStats]:
     """`quiz_stats` within a read the caller has open (a report reads everything in one)."""
-    if quiz_id is None:
-        records = list(repository.quiz_records(session))
-    else:
-        record = repository.quiz_record(session, quiz_id)
-        if record is None:
-            raise NotFoundError(f'no quiz "{quiz_id}" in the database (a quiz is stored when first taken)')
-        records = [record]
+    titles = rows.quiz_titles(session)
+    if quiz_id is not None:
+        if quiz_id not in titles:
+            raise NotFoundError(f"no quiz {shown(quiz_id)} in the database (a quiz is stored when first taken)")
+        titles = {quiz_id: titles[quiz_id]}
     results = []
-    for record in records:
-        questions = [repository.question_from_row(row, v) for row, v in repository.current_questions(session, record)]
-        responses, totals = repository.first_attempt_answers(session, record)
-        items = item_statistics(questions, responses, totals)
-        results.append(QuizStats(record.slug, record.title, len(totals), items))
+    for slug, title in titles.items():
+        questions = [question_from_content(q.content) for q in rows.current_questions(session, slug) or []]
+        responses, totals = rows.first_attempt_answers(session, slug)
+        found = [Response(r.attempt_id, r.question, r.chosen, r.correct, r.points) for r in responses]
+        results.append(QuizStats(slug, title, len(totals), item_statistics(questions, found, totals)))
     return results
 
 
+def quiz_progress_in(session: Session, student: str) -> QuizProgress:
+    """A student's quiz attempts, oldest first, and the best and latest score per quiz: the quiz
+    part of `grader progress` and `grader report --student`, read within the caller's read."""
+    return QuizProgress(tuple(rows.student_attempts(session, student_name(student))))
+
+
+def quiz_progress(store: Store, student: str) -> QuizProgress:
+    with store.read() as session:
+        return quiz_progress_in(session, student)
+
+
+# -- records <-> rows ----------------------------------------------------------------------------
+
+
+def quiz_content(quiz: Quiz) -> rows.QuizContent:
+    return rows.QuizContent(quiz.id, quiz.title, tuple(_question_content(q) for q in quiz.questions))
+
+
+def _question_content(question: Question) -> rows.QuestionContent:
+    return rows.QuestionContent(
+        slug=question.id,
+        content_hash=question.content_hash(),
+        type=question.type,
+        prompt=question.prompt,
+        options=tuple((o.key, o.text, o.correct) for o in question.options),
+        explanation=question.explanation,
+        tags=question.tags,
+        answer=question.answer,
+        tolerance=question.tolerance,
+    )
+
+
+def question_from_content(content: rows.QuestionContent) -> Question:
+    """The record of a stored wording, so scoring works the same on it as on a file."""
+    return Question(
+        id=content.slug,
+        type=question_type(content.type),
+        prompt=content.prompt,
+        options=tuple(Option(key, text, correct) for key, text, correct in content.options),
+        explanation=content.explanation,
+        tags=content.tags,
+        answer=content.answer,
+        tolerance=content.tolerance,
+    )
+
+
+def _answer_row(score: QuestionScore) -> rows.AnswerRow:
+    return rows.AnswerRow(score.question_id, score.chosen, score.correct, score.points, score.max_points)
+
+
+def _review_cards(
+    session: Session, student: int, answered: Sequence[tuple[int, QuestionScore]], at: datetime
+) -> list[_Reviewed]:
+    """Apply each answer to the student's card for its question and save the cards."""
+    from grader.quiz import scheduler
+
+    cards = rows.practice_cards(session, student, [question_id for question_id, _ in answered])
+    reviewed = []
+    for question_id, score in answered:
+        card = cards.get(question_id)
+        review = scheduler.review(card.card if card else None, score, at, card_id=question_id)
+        rows.save_card(session, student, question_id, review.card, review.due)
+        reviewed.append(_Reviewed(review.rating, review.due))
+    return reviewed
+
+
+@dataclass(frozen=True)
+class _Reviewed:
+    rating: str
+    due: datetime
+
+
 def _practice_queue(session: Session, name: str, quiz_ids: Sequence[str], now: datetime) -> PracticeQueue:
-    taker = repository.student(session, name, create=False)
+    taker = rows.student_id(session, name, create=False)
     due: list[tuple[datetime, PracticeItem]] = []
     new: list[PracticeItem] = []
     later: list[datetime] = []
     for quiz_id in quiz_ids:
-        record = repository.quiz_record(session, quiz_id)
-        if record is None:
-            raise NotFoundError(f'no quiz "{quiz_id}" in the database')
-        current = repository.current_questions(session, record)
-        cards = repository.practice_cards(session, taker, [row.id for row, _ in current])
-        for row, version in current:
-            question = repository.question_from_row(row, version)
-            card = cards.get(row.id)
-            item = PracticeItem(quiz_id, question, row.id, version.id, card.due if card else None)
+        current = rows.current_questions(session, quiz_id)
+        if current is None:
+            raise NotFoundError(f"no quiz {shown(quiz_id)} in the database")
+        cards = rows.practice_cards(session, taker, [q.question_id for q in current])
+        for stored in current:
+            card = cards.get(stored.question_id)
+            question = question_from_content(stored.content)
+            item = PracticeItem(quiz_id, question, stored.question_id, stored.version_id, card.due if card else None)
             if card is None:
                 new.append(item)
             elif card.due <= now:
@@ -239,18 +334,3 @@ def _practice_queue(session: Session, name: str, quiz_ids: Sequence[str], now: d
     due.sort(key=lambda pair: pair[0])
     queue = [item for _, item in due] + new
     return PracticeQueue(queue[0] if queue else None, len(due), len(new), min(later) if later else None)
-
-
-def _answer_values(value: object) -> tuple[str, ...] | None:
-    """Option keys as strings; a number is accepted for numeric questions. None if malformed."""
-    if not isinstance(value, list):
-        return None
-    keys: list[str] = []
-    for item in value:
-        if isinstance(item, str):
-            keys.append(item)
-        elif isinstance(item, int | float) and not isinstance(item, bool):
-            keys.append(repr(item))
-        else:
-            return None
-    return tuple(keys)

@@ -10,13 +10,14 @@ so that the two halves of the work use two cores (see `grader.store.forked`). It
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.course import NO_COURSE, CourseSettings, apply_course, check_attempt
 from grader.errors import NotFoundError
-from grader.records import Attempt, GradingResult, Progress, SubmitOutcome, result_from_record, result_to_record
+from grader.records import GradingResult, History, Progress, SubmitOutcome, result_from_record, result_to_record
 from grader.students import student_name
 
 if TYPE_CHECKING:
@@ -161,23 +162,29 @@ def record_graded(
 
 
 def student_progress(store: Store, student: str) -> Progress:
+    """A student's submissions, best and latest score per exercise, and quiz attempts."""
+    from grader.service.quizzes import quiz_progress_in
     from grader.store.submissions import student_progress as read_progress
 
     name = student_name(student)
     with store.read() as session:
-        return read_progress(session, name)
+        progress = read_progress(session, name)
+        return replace(progress, quizzes=quiz_progress_in(session, name))
 
 
-def student_history(store: Store, student: str) -> list[Attempt]:
-    """Every submission of `student`, oldest first, with the feedback of every test."""
+def student_history(store: Store, student: str) -> History:
+    """Every submission of `student`, oldest first, with the feedback of every test, and every
+    quiz attempt; `NotFoundError` when there is neither."""
+    from grader.service.quizzes import quiz_progress_in
     from grader.store.submissions import student_attempts
 
     name = student_name(student)
     with store.read() as session:
         attempts = student_attempts(session, name)
-    if not attempts:
-        raise NotFoundError(f"no submissions from {name!r} in the database")
-    return attempts
+        quizzes = quiz_progress_in(session, name)
+    if not attempts and not quizzes.attempts:
+        raise NotFoundError(f"no submissions or quiz attempts from {name!r} in the database")
+    return History(name, tuple(attempts), quizzes)
 
 
 def submission_source(store: Store, submission_id: int, path: str | None = None) -> tuple[str, dict[str, str]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grader.store.base import Base, UTCDateTime, utcnow
@@ -68,7 +68,7 @@ class QuestionVersion(Base):
 
 
 class QuizAttempt(Base):
-    """One sitting of a whole quiz (`grader quiz take`), stored with all its answers at once."""
+    """One sitting of a quiz (`grader quiz take`), stored with all its answers at once."""
 
     __tablename__ = "quiz_attempts"
 
@@ -78,6 +78,8 @@ class QuizAttempt(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     score: Mapped[float] = mapped_column(Float)
     max_score: Mapped[float] = mapped_column(Float)
+    complete: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False when the student stopped before the last question: only the answers given are stored."""
 
     student: Mapped[Student] = relationship()
     quiz: Mapped[QuizRecord] = relationship()

@@ -2,7 +2,10 @@
 
 Functions take the session they work in, so a caller composes them into one transaction
 (`Store.write`): loading a quiz, the student and every answer of an attempt commit
-together or not at all. Only portable SQLAlchemy constructs are used (no SQLite-only SQL).
+together or not at all. They take and return plain values, the frozen rows defined here
+and the shared records of `grader.records`, never `grader.quiz` records: the service
+converts between the two, so the store does not depend on how quizzes are parsed, scored
+or scheduled. Only portable SQLAlchemy constructs are used (no SQLite-only SQL).
 """
 
 from __future__ import annotations
@@ -12,15 +15,96 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from grader.quiz.model import Option, Question, Quiz, question_type
-from grader.quiz.scoring import QuestionScore, QuizScore
-from grader.quiz.stats import Response
+from sqlalchemy import func, select
+
+from grader.records import QuizAttemptSummary
+from grader.store.quiz_models import (
+    PracticeCard,
+    QuestionVersion,
+    QuizAnswer,
+    QuizAttempt,
+    QuizQuestion,
+    QuizRecord,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from grader.store.models import Student
-    from grader.store.quiz_models import PracticeCard, QuestionVersion, QuizQuestion, QuizRecord
+
+@dataclass(frozen=True)
+class QuestionContent:
+    """A question as stored: one wording (a version row) and the question's tags.
+
+    `options` are (key, text, correct) in authored order; `content_hash` identifies the
+    wording, and a new hash makes a new version.
+    """
+
+    slug: str
+    content_hash: str
+    type: str
+    prompt: str
+    options: tuple[tuple[str, str, bool], ...]
+    explanation: str
+    tags: tuple[str, ...]
+    answer: float | None = None
+    tolerance: float = 0.0
+
+
+@dataclass(frozen=True)
+class QuizContent:
+    slug: str
+    title: str
+    questions: tuple[QuestionContent, ...]
+
+
+@dataclass(frozen=True)
+class StoredQuestion:
+    """A question now in its quiz file, with the ids its answers and schedule are stored under."""
+
+    question_id: int
+    version_id: int
+    content: QuestionContent
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One scored answer, ready to store: the option keys chosen (or the number typed)."""
+
+    question: str
+    chosen: tuple[str, ...]
+    correct: bool
+    points: float
+    max_points: float
+
+
+@dataclass(frozen=True)
+class CardRow:
+    """A student's FSRS card for one question: the JSON of `fsrs.Card.to_dict()`, and when due."""
+
+    question_id: int
+    card: dict[str, Any]
+    due: datetime
+    reviews: int
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    """An answer given in an attempt, as item analysis reads it."""
+
+    attempt_id: int
+    question: str
+    chosen: tuple[str, ...]
+    correct: bool
+    points: float
+
+
+@dataclass(frozen=True)
+class RecordedAttempt:
+    attempt_id: int
+    attempt: int
+    """1 for the student's first attempt at this quiz, 2 for the second, ... (not the database id)."""
+    question_ids: dict[str, int]
+    """Question slug -> the id its practice card is kept under."""
 
 
 @dataclass(frozen=True)
@@ -33,21 +117,17 @@ class SyncReport:
     questions_updated: int = 0
 
 
-def sync_quizzes(session: Session, quizzes: Iterable[Quiz]) -> SyncReport:
+def sync_quizzes(session: Session, quizzes: Iterable[QuizContent]) -> SyncReport:
     """Make the database hold `quizzes` as written, touching nothing that is already so.
 
     A question whose wording changed gets a new version (the old one and its answers stay);
     a question that left the file keeps its rows with no position.
     """
-    from sqlalchemy import select
-
-    from grader.store.quiz_models import QuestionVersion, QuizQuestion, QuizRecord
-
     counts = {"quizzes": 0, "questions": 0, "versions": 0, "updated": 0}
     for quiz in quizzes:
-        record = session.scalar(select(QuizRecord).where(QuizRecord.slug == quiz.id))
+        record = session.scalar(select(QuizRecord).where(QuizRecord.slug == quiz.slug))
         if record is None:
-            record = QuizRecord(slug=quiz.id, title=quiz.title)
+            record = QuizRecord(slug=quiz.slug, title=quiz.title)
             session.add(record)
             session.flush()
             counts["quizzes"] += 1
@@ -55,38 +135,30 @@ def sync_quizzes(session: Session, quizzes: Iterable[Quiz]) -> SyncReport:
             record.title = quiz.title
         rows = {row.slug: row for row in session.scalars(select(QuizQuestion).where(QuizQuestion.quiz_id == record.id))}
         for position, question in enumerate(quiz.questions):
-            content_hash = question.content_hash()
-            row = rows.pop(question.id, None)
+            row = rows.pop(question.slug, None)
+            tags = list(question.tags)
             if row is None:
                 row = QuizQuestion(
                     quiz_id=record.id,
-                    slug=question.id,
+                    slug=question.slug,
                     position=position,
-                    tags=list(question.tags),
-                    current_hash=content_hash,
+                    tags=tags,
+                    current_hash=question.content_hash,
                 )
                 session.add(row)
                 session.flush()
                 counts["questions"] += 1
-            elif (row.position, list(row.tags), row.current_hash) != (
-                position,
-                list(question.tags),
-                content_hash,
-            ):
-                row.position, row.tags, row.current_hash = (
-                    position,
-                    list(question.tags),
-                    content_hash,
-                )
+            elif (row.position, list(row.tags), row.current_hash) != (position, tags, question.content_hash):
+                row.position, row.tags, row.current_hash = position, tags, question.content_hash
                 counts["updated"] += 1
             exists = session.scalar(
                 select(QuestionVersion.id).where(
                     QuestionVersion.question_id == row.id,
-                    QuestionVersion.content_hash == content_hash,
+                    QuestionVersion.content_hash == question.content_hash,
                 )
             )
             if exists is None:
-                session.add(_version_row(row.id, question, content_hash))
+                session.add(_version_row(row.id, question))
                 counts["versions"] += 1
         for gone in rows.values():
             if gone.position is not None:
@@ -96,34 +168,26 @@ def sync_quizzes(session: Session, quizzes: Iterable[Quiz]) -> SyncReport:
     return SyncReport(counts["quizzes"], counts["questions"], counts["versions"], counts["updated"])
 
 
-def student(session: Session, name: str, *, create: bool = True) -> Student | None:
+def student_id(session: Session, name: str, *, create: bool = True) -> int | None:
+    """The id of the student called `name` (created on first use when `create`), else None."""
     from grader.store.students import find_student, student_named
 
-    return student_named(session, name) if create else find_student(session, name)
+    found = student_named(session, name) if create else find_student(session, name)
+    return None if found is None else found.id
 
 
-def quiz_record(session: Session, slug: str) -> QuizRecord | None:
-    from sqlalchemy import select
-
-    from grader.store.quiz_models import QuizRecord
-
-    return session.scalar(select(QuizRecord).where(QuizRecord.slug == slug))
+def quiz_titles(session: Session) -> dict[str, str]:
+    """Every quiz in the database, slug -> title, by slug."""
+    found = session.execute(select(QuizRecord.slug, QuizRecord.title).order_by(QuizRecord.slug))
+    return {slug: title for slug, title in found}
 
 
-def quiz_records(session: Session) -> Sequence[QuizRecord]:
-    from sqlalchemy import select
-
-    from grader.store.quiz_models import QuizRecord
-
-    return session.scalars(select(QuizRecord).order_by(QuizRecord.slug)).all()
-
-
-def current_questions(session: Session, record: QuizRecord) -> list[tuple[QuizQuestion, QuestionVersion]]:
-    """The questions now in the quiz's file, in file order, each with its current wording."""
-    from sqlalchemy import select
-
-    from grader.store.quiz_models import QuestionVersion, QuizQuestion
-
+def current_questions(session: Session, slug: str) -> list[StoredQuestion] | None:
+    """The questions now in the quiz's file, in file order, each with its current wording;
+    None when the database holds no quiz `slug`."""
+    record = session.scalar(select(QuizRecord).where(QuizRecord.slug == slug))
+    if record is None:
+        return None
     rows = session.execute(
         select(QuizQuestion, QuestionVersion)
         .join(QuestionVersion, QuestionVersion.question_id == QuizQuestion.id)
@@ -133,75 +197,83 @@ def current_questions(session: Session, record: QuizRecord) -> list[tuple[QuizQu
             QuestionVersion.content_hash == QuizQuestion.current_hash,
         )
         .order_by(QuizQuestion.position)
-    ).all()
-    return [(row[0], row[1]) for row in rows]
+    )
+    return [StoredQuestion(row.id, version.id, _content(row, version)) for row, version in rows]
 
 
-def record_attempt(session: Session, student_name: str, quiz: Quiz, score: QuizScore, at: datetime) -> int:
-    """Store an attempt and each of its answers, tied to the wording that was asked; its id."""
-    from grader.store.quiz_models import QuizAttempt
+def record_attempt(
+    session: Session,
+    student: int,
+    quiz: QuizContent,
+    answers: Sequence[AnswerRow],
+    at: datetime,
+    *,
+    score: float,
+    max_score: float,
+    complete: bool = True,
+) -> RecordedAttempt:
+    """Store an attempt and each of its answers, tied to the wording that was asked.
 
+    The quiz is synced first, so the wording stored is the one that was scored.
+    `complete` is False for an attempt the student stopped before its last question: it
+    holds the answers given, and the questions never reached have no answer row.
+    """
     sync_quizzes(session, [quiz])
-    record = quiz_record(session, quiz.id)
-    taker = student(session, student_name)
-    assert record is not None and taker is not None
-    versions = {row.slug: version for row, version in current_questions(session, record)}
+    record = session.scalars(select(QuizRecord).where(QuizRecord.slug == quiz.slug)).one()
+    stored = {q.content.slug: q for q in current_questions(session, quiz.slug) or []}
     attempt = QuizAttempt(
-        student_id=taker.id,
+        student_id=student,
         quiz_id=record.id,
         created_at=at,
-        score=score.score,
-        max_score=score.max_score,
+        score=score,
+        max_score=max_score,
+        complete=complete,
     )
     session.add(attempt)
-    for answer in score.questions:
-        attempt.answers.append(_answer_row(taker.id, versions[answer.question_id].id, "take", answer, at))
+    for answer in answers:
+        attempt.answers.append(_answer_row(student, stored[answer.question].version_id, "take", answer, at))
     session.flush()
-    return attempt.id
+    number = session.scalar(
+        select(func.count(QuizAttempt.id)).where(
+            QuizAttempt.student_id == student, QuizAttempt.quiz_id == record.id, QuizAttempt.id <= attempt.id
+        )
+    )
+    return RecordedAttempt(attempt.id, int(number or 0), {slug: q.question_id for slug, q in stored.items()})
 
 
-def record_practice_answer(
-    session: Session, taker: Student, version: QuestionVersion, answer: QuestionScore, at: datetime
-) -> None:
-    session.add(_answer_row(taker.id, version.id, "practice", answer, at))
+def record_practice_answer(session: Session, student: int, version_id: int, answer: AnswerRow, at: datetime) -> None:
+    session.add(_answer_row(student, version_id, "practice", answer, at))
 
 
-def practice_cards(session: Session, taker: Student | None, question_ids: Sequence[int]) -> dict[int, PracticeCard]:
-    from sqlalchemy import select
-
-    from grader.store.quiz_models import PracticeCard
-
-    if taker is None or not question_ids:
+def practice_cards(session: Session, student: int | None, question_ids: Sequence[int]) -> dict[int, CardRow]:
+    """The student's cards for the given questions, by question id (none for a new student)."""
+    if student is None or not question_ids:
         return {}
     cards = session.scalars(
-        select(PracticeCard).where(PracticeCard.student_id == taker.id, PracticeCard.question_id.in_(question_ids))
+        select(PracticeCard).where(PracticeCard.student_id == student, PracticeCard.question_id.in_(question_ids))
     )
-    return {card.question_id: card for card in cards}
+    return {c.question_id: CardRow(c.question_id, dict(c.card), c.due, c.reviews) for c in cards}
 
 
-def save_card(session: Session, taker: Student, question_id: int, card: dict[str, Any], due: datetime) -> None:
-    from sqlalchemy import select
-
-    from grader.store.quiz_models import PracticeCard
-
+def save_card(session: Session, student: int, question_id: int, card: dict[str, Any], due: datetime) -> None:
     row = session.scalar(
-        select(PracticeCard).where(PracticeCard.student_id == taker.id, PracticeCard.question_id == question_id)
+        select(PracticeCard).where(PracticeCard.student_id == student, PracticeCard.question_id == question_id)
     )
     if row is None:
-        session.add(PracticeCard(student_id=taker.id, question_id=question_id, card=card, due=due, reviews=1))
+        session.add(PracticeCard(student_id=student, question_id=question_id, card=card, due=due, reviews=1))
     else:
         row.card, row.due, row.reviews = card, due, row.reviews + 1
 
 
-def first_attempt_answers(session: Session, record: QuizRecord) -> tuple[list[Response], dict[int, float]]:
-    """Answers to current wordings from each student's first attempt, and each such attempt's score.
+def first_attempt_answers(session: Session, slug: str) -> tuple[list[ResponseRow], dict[int, float]]:
+    """Answers to current wordings from each student's first attempt at quiz `slug`, and each
+    such attempt's score.
 
     Item analysis wants one sitting per student, taken before the explanations were seen.
     """
-    from sqlalchemy import func, select
-
-    from grader.store.quiz_models import QuestionVersion, QuizAnswer, QuizAttempt, QuizQuestion
-
+    record = session.scalar(select(QuizRecord).where(QuizRecord.slug == slug))
+    if record is None:
+        return [], {}
     firsts = (
         select(func.min(QuizAttempt.id).label("id"))
         .where(QuizAttempt.quiz_id == record.id)
@@ -215,13 +287,7 @@ def first_attempt_answers(session: Session, record: QuizRecord) -> tuple[list[Re
         )
     }
     rows = session.execute(
-        select(
-            QuizAnswer.attempt_id,
-            QuizQuestion.slug,
-            QuizAnswer.chosen,
-            QuizAnswer.correct,
-            QuizAnswer.points,
-        )
+        select(QuizAnswer.attempt_id, QuizQuestion.slug, QuizAnswer.chosen, QuizAnswer.correct, QuizAnswer.points)
         .join(QuestionVersion, QuestionVersion.id == QuizAnswer.version_id)
         .join(QuizQuestion, QuizQuestion.id == QuestionVersion.question_id)
         .where(
@@ -231,19 +297,59 @@ def first_attempt_answers(session: Session, record: QuizRecord) -> tuple[list[Re
         .order_by(QuizAnswer.id)
     )
     answers = [
-        Response(attempt_id or 0, slug, tuple(chosen), bool(correct), float(points))
-        for attempt_id, slug, chosen, correct, points in rows
+        ResponseRow(attempt_id or 0, question, tuple(chosen), bool(correct), float(points))
+        for attempt_id, question, chosen, correct, points in rows
     ]
     return answers, totals
 
 
-def question_from_row(row: QuizQuestion, version: QuestionVersion) -> Question:
-    """Rebuild the record of a stored wording, so scoring works the same on it as on a file."""
-    return Question(
-        id=row.slug,
-        type=question_type(version.type),
+def student_attempts(session: Session, name: str) -> list[QuizAttemptSummary]:
+    """Every quiz attempt of the student called `name`, oldest first, each numbered among the
+    student's attempts at the same quiz, with the questions it missed in quiz order."""
+    from sqlalchemy.orm import selectinload
+
+    from grader.store.models import Student
+
+    attempts = session.scalars(
+        select(QuizAttempt)
+        .join(Student, Student.id == QuizAttempt.student_id)
+        .where(Student.name == name)
+        .options(
+            selectinload(QuizAttempt.quiz),
+            selectinload(QuizAttempt.answers).selectinload(QuizAnswer.version).selectinload(QuestionVersion.question),
+        )
+        .order_by(QuizAttempt.created_at, QuizAttempt.id)
+    ).all()
+    counted: dict[int, int] = {}
+    numbers = {}
+    for attempt in sorted(attempts, key=lambda a: a.id):
+        counted[attempt.quiz_id] = numbers[attempt.id] = counted.get(attempt.quiz_id, 0) + 1
+    return [_summary(attempt, numbers[attempt.id]) for attempt in attempts]
+
+
+def _summary(attempt: QuizAttempt, number: int) -> QuizAttemptSummary:
+    answers = sorted(attempt.answers, key=lambda a: (a.version.question.position or 0, a.id))
+    return QuizAttemptSummary(
+        attempt_id=attempt.id,
+        attempt=number,
+        quiz=attempt.quiz.slug,
+        title=attempt.quiz.title,
+        created_at=attempt.created_at,
+        score=attempt.score,
+        max_score=attempt.max_score,
+        complete=attempt.complete,
+        answered=sum(bool(a.chosen) for a in answers),
+        missed=tuple(a.version.question.slug for a in answers if not a.correct),
+    )
+
+
+def _content(row: QuizQuestion, version: QuestionVersion) -> QuestionContent:
+    return QuestionContent(
+        slug=row.slug,
+        content_hash=version.content_hash,
+        type=version.type,
         prompt=version.prompt,
-        options=tuple(Option(o["key"], o["text"], bool(o["correct"])) for o in version.options),
+        options=tuple((str(o["key"]), str(o["text"]), bool(o["correct"])) for o in version.options),
         explanation=version.explanation,
         tags=tuple(row.tags),
         answer=version.answer,
@@ -251,26 +357,22 @@ def question_from_row(row: QuizQuestion, version: QuestionVersion) -> Question:
     )
 
 
-def _version_row(question_id: int, question: Question, content_hash: str) -> QuestionVersion:
-    from grader.store.quiz_models import QuestionVersion
-
+def _version_row(question_id: int, question: QuestionContent) -> QuestionVersion:
     return QuestionVersion(
         question_id=question_id,
-        content_hash=content_hash,
+        content_hash=question.content_hash,
         type=question.type,
         prompt=question.prompt,
-        options=[{"key": o.key, "text": o.text, "correct": o.correct} for o in question.options],
+        options=[{"key": key, "text": text, "correct": correct} for key, text, correct in question.options],
         explanation=question.explanation,
         answer=question.answer,
         tolerance=question.tolerance,
     )
 
 
-def _answer_row(student_id: int, version_id: int, mode: str, answer: QuestionScore, at: datetime) -> Any:
-    from grader.store.quiz_models import QuizAnswer
-
+def _answer_row(student: int, version_id: int, mode: str, answer: AnswerRow, at: datetime) -> QuizAnswer:
     return QuizAnswer(
-        student_id=student_id,
+        student_id=student,
         version_id=version_id,
         mode=mode,
         answered_at=at,

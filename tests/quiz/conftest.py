@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -85,3 +86,23 @@ def db_url(tmp_path: Path) -> str:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def right_typed(quiz_dir: Path) -> Callable[[int], list[str]]:
+    """What to type to answer the small quiz's questions right, in file order, when the
+    options were shuffled with `--seed seed` (a quiz, or practice of new questions)."""
+    from grader.quiz.bank import find_quiz, load_bank
+    from grader.quiz.present import present
+
+    def typed(seed: int) -> list[str]:
+        small = find_quiz(load_bank([quiz_dir]), "small")
+        rng = random.Random(seed)
+        shown = [present(question, rng) for question in small.questions]
+        numbers = [
+            ",".join(str(1 + [o.key for o in item.options].index(key)) for key in sorted(item.question.correct_keys))
+            for item in shown[:2]
+        ]
+        return [*numbers, "0.25"]
+
+    return typed

@@ -49,3 +49,25 @@ def test_export_of_an_unknown_quiz_is_a_one_line_error(runner: CliRunner, quiz_d
     result = runner.invoke(main, ["quiz", "export", "nope", "--quizzes", str(quiz_dir)])
     assert result.exit_code == 2
     assert result.stderr == 'Error: no quiz "nope" (known quizzes: small)\n'
+
+
+def test_export_writes_to_a_file_with_output(runner: CliRunner, quiz_dir: Path, tmp_path: Path) -> None:
+    target = tmp_path / "bank.gift"
+
+    result = runner.invoke(
+        main, ["quiz", "export", "--format", "gift", "--output", str(target), "--quizzes", str(quiz_dir)]
+    )
+    printed = runner.invoke(main, ["quiz", "export", "--format", "gift", "--quizzes", str(quiz_dir)])
+
+    assert result.exit_code == 0, result.output
+    assert (result.stdout, result.stderr) == ("", f"Wrote {target}\n")
+    assert target.read_text(encoding="utf-8") == printed.stdout
+
+
+def test_export_to_a_folder_that_does_not_exist_is_a_one_line_error(
+    runner: CliRunner, quiz_dir: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "missing" / "bank.json"
+    result = runner.invoke(main, ["quiz", "export", "--output", str(target), "--quizzes", str(quiz_dir)])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {target}: cannot write the export: No such file or directory\n"

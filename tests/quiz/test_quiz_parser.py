@@ -148,3 +148,12 @@ def test_check_command_reports_a_missing_path(tmp_path: Path) -> None:
     missing = tmp_path / "nope.md"
     result = CliRunner().invoke(main, ["quiz", "check", str(missing)])
     assert (result.exit_code, result.output) == (2, f"{missing}: no such file or folder\n")
+
+
+def test_a_tag_that_names_no_lesson_section_is_refused(write_quiz: Callable[[str, str], Path]) -> None:
+    path = write_quiz("q.md", HEADER + question(extra="").replace("Tags: perceptron", "Tags: sigmod, relu"))
+    [problem] = problems_of(path)
+    assert problem.startswith(
+        f'{path}:12: unknown tag "sigmod" in question "q1": tags are the lesson\'s sections (neurons, perceptron,'
+    )
+    assert problem.endswith("key-concepts; see quizzes/README.md)")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from grader.cli import main
+from grader.quiz.bank import find_quiz
 from grader.service import quizzes as service
 from grader.store import Store, open_store
 
@@ -66,25 +68,62 @@ def test_the_schedule_persists_when_the_database_is_opened_again(quiz_dir: Path,
 
 
 def test_practice_command_asks_explains_and_remembers_between_sessions(
-    runner: CliRunner, quiz_dir: Path, db_url: str
+    runner: CliRunner, quiz_dir: Path, db_url: str, right_typed: Callable[[int], list[str]]
 ) -> None:
     args = ["quiz", "practice", "small", "--student", "ann", "--db", db_url, "--quizzes", str(quiz_dir)]
+    right = right_typed(4)
 
-    first = runner.invoke(main, args, input="1\n1\n0.25\n")
+    first = runner.invoke(main, [*args, "--seed", "4"], input=f"{right[0]}\n{right[1]}\n0.3\n")
     second = runner.invoke(main, args)
 
     assert first.exit_code == 0, first.output
-    assert first.output.startswith("0 due, 3 new.\n\n[small] What is the output range of sigmoid function?\n")
+    assert first.output.startswith(
+        "0 due, 3 new. Type q to stop.\n\n[small] What is the output range of sigmoid function?\n"
+    )
+    assert "Answer (one of 1-3; q stops): " in first.output
+    assert "Answer (all that apply of 1-4, e.g. 1,3; q stops): " in first.output
     assert first.output.count("\nNext review in ") == 3
+    assert first.output.endswith("Practised 3 questions: 2 right, 1 wrong. Next review in 1 minute.\n")
     assert second.exit_code == 0, second.output
     assert second.output.startswith("Nothing is due. Next review in ")
 
 
-def test_practice_stops_when_the_student_types_q(runner: CliRunner, quiz_dir: Path, db_url: str) -> None:
-    result = runner.invoke(
-        main,
-        ["quiz", "practice", "--student", "ann", "--db", db_url, "--quizzes", str(quiz_dir)],
-        input="q\n",
-    )
-    assert result.exit_code == 0, result.output
-    assert "Next review" not in result.output
+def test_q_stops_practice_with_a_summary_and_keeps_the_answers(
+    runner: CliRunner, quiz_dir: Path, db_url: str, right_typed: Callable[[int], list[str]]
+) -> None:
+    args = ["quiz", "practice", "--student", "ann", "--db", db_url, "--quizzes", str(quiz_dir), "--seed", "2"]
+
+    stopped = runner.invoke(main, args, input=f"{right_typed(2)[0]}\nq\n")
+    again = runner.invoke(main, args, input="q\n")
+
+    assert stopped.exit_code == 0, stopped.output
+    assert stopped.output.endswith("\nPractised 1 question: 1 right, 0 wrong. 2 new. Next review in 10 minutes.\n")
+    assert again.output.startswith("0 due, 2 new. Type q to stop.\n")  # the answer was kept
+    assert again.output.endswith("You stopped before answering anything.\n")
+
+
+def test_answers_given_in_a_quiz_count_as_practice_reviews(store: Store, quiz_dir: Path) -> None:
+    small = find_quiz(service.sync_bank(store, [quiz_dir]), "small")
+    service.submit_attempt(store, small, "ann", {"q-range": ["a"], "q-pairs": ["c"]}, START)
+
+    now = service.practice_queue(store, "ann", ["small"], START + timedelta(minutes=5))
+    tomorrow = service.practice_queue(store, "ann", ["small"], START + timedelta(days=1))
+
+    assert (now.due, now.new) == (1, 1)  # q-pairs, missed, is due again; q-z was left blank: still new
+    assert now.item is not None and now.item.question.id == "q-pairs"
+    assert (tomorrow.due, tomorrow.new) == (2, 1)
+
+
+def test_one_schedule_whichever_way_the_student_answers(store: Store, quiz_dir: Path) -> None:
+    service.sync_bank(store, [quiz_dir])
+    answer(store, "ann", ["b"], START)  # practice: q-range wrong
+    small = find_quiz(service.sync_bank(store, [quiz_dir]), "small")
+    service.submit_attempt(store, small, "ann", {"q-range": ["a"]}, START + timedelta(minutes=10))
+
+    with store.read() as session:
+        from sqlalchemy import select
+
+        from grader.store.quiz_models import PracticeCard
+
+        reviews = session.scalars(select(PracticeCard.reviews)).all()
+    assert reviews == [2]  # one card, reviewed once in practice and once in the quiz

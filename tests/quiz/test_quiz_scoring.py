@@ -73,12 +73,3 @@ def test_a_quiz_scores_unanswered_questions_as_zero() -> None:
         ("n", 0.0),
     ]
     assert (result.score, result.max_score) == (1.5, 3.0)
-
-
-def test_prose_is_reflowed_for_the_terminal_but_code_is_kept():
-    from grader.quiz.present import reflow
-
-    text = "Dendrites receive signals,\nas the inputs do.\n\n```\nz = w @ x\n  + b\n```\n\nThe end\nof it."
-    assert (
-        reflow(text) == "Dendrites receive signals, as the inputs do.\n\n```\nz = w @ x\n  + b\n```\n\nThe end of it."
-    )
