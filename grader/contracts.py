@@ -40,6 +40,38 @@ def submission(outcome: SubmitOutcome) -> JSON:
     }
 
 
+def submission_outcome(data: JSON) -> SubmitOutcome:
+    """The record behind a `submission` object (as a course server answers it), for the
+    command line to print exactly what a local `grader submit` prints."""
+    from grader.records import ExerciseOutcome, GradingResult, SubmitOutcome, TestOutcome
+
+    exercises = tuple(
+        ExerciseOutcome(
+            name=str(e["name"]),
+            score=float(e["score"]),
+            max_score=float(e["max_score"]),
+            status=str(e["status"]),
+            message=str(e["message"]),
+            tests=tuple(
+                TestOutcome(
+                    str(t["id"]),
+                    str(t["name"]),
+                    t["outcome"],
+                    float(t["points"]),
+                    float(t["max_points"]),
+                    str(t["message"]),
+                    str(t.get("unwritten", "")),
+                )
+                for t in e["tests"]
+            ),
+            suite_version="",
+        )
+        for e in data["exercises"]
+    )
+    result = GradingResult(exercises, dict(data["sandbox"]), "", 0.0)
+    return SubmitOutcome(int(data["submission_id"]), int(data["attempt"]), str(data["student"]), result)
+
+
 def exercise_result(outcome: ExerciseOutcome) -> JSON:
     return {
         "name": outcome.name,
@@ -106,6 +138,34 @@ def progress(report: Progress) -> JSON:
             for e in report.exercises
         ],
     }
+
+
+def progress_record(data: JSON) -> Progress:
+    """The record behind a `progress` object (as a course server answers it)."""
+    from datetime import datetime
+
+    from grader.records import Attempt, ExerciseOutcome, ExerciseProgress, Progress
+
+    attempts = tuple(
+        Attempt(
+            submission_id=int(a["submission_id"]),
+            attempt=int(a.get("attempt", 0)),
+            student=str(data["student"]),
+            created_at=datetime.fromisoformat(a["created_at"]),
+            score=float(a["score"]),
+            max_score=float(a["max_score"]),
+            settings={},
+            exercises=tuple(ExerciseOutcome(str(name), 0.0, 0.0, "", "", (), "") for name in a["exercises"]),
+        )
+        for a in data["attempts"]
+    )
+    exercises = tuple(
+        ExerciseProgress(
+            str(e["name"]), int(e["attempts"]), float(e["best"]), float(e["latest"]), float(e["max_score"])
+        )
+        for e in data["exercises"]
+    )
+    return Progress(str(data["student"]), attempts, exercises)
 
 
 def history(student: str, attempts: Sequence[Attempt]) -> JSON:

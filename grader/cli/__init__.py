@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from grader.errors import GraderError, GraderFault
+from grader.errors import GraderError, GraderFault, ServerUnreachable
 
 
 class BadInput(click.ClickException):
@@ -27,12 +27,20 @@ class BadInput(click.ClickException):
     exit_code = 2
 
 
+class Unreachable(click.ClickException):
+    """The course server cannot be reached or did not answer in time: exit status 3."""
+
+    exit_code = 3
+
+
 class _Edge(click.Group):
     """The group that turns every error of a command into its one line and exit status."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except ServerUnreachable as error:
+            raise Unreachable(str(error)) from None
         except GraderError as error:
             raise BadInput(str(error)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
@@ -71,9 +79,20 @@ def main(debug: bool) -> None:
 
 
 def _register_commands() -> None:
-    from grader.cli import instructor, quiz, student
+    from grader.cli import course, instructor, quiz, remote, student
 
-    for command in (student.submit, student.check, student.progress, instructor.grade, instructor.report, quiz.quiz):
+    for command in (
+        student.submit,
+        student.check,
+        student.progress,
+        instructor.grade,
+        instructor.report,
+        quiz.quiz,
+        course.serve,
+        course.course,
+        remote.login,
+        remote.logout,
+    ):
         main.add_command(command)
 
 

@@ -59,7 +59,9 @@ class QuizScoreRow:
 def attempts_so_far(session: Session, student: str) -> tuple[int, datetime | None]:
     """How many submissions `student` has made, and when the latest was recorded."""
     count, last = session.execute(
-        select(func.count(Submission.id), func.max(Submission.created_at)).join(Student).where(Student.name == student)
+        select(func.count(Submission.id), func.max(Submission.created_at))
+        .join(Student)
+        .where(Student.name == student, Submission.status != "not_gradable")
     ).one()
     if last is not None and last.tzinfo is None:  # aggregates bypass the column type
         from datetime import UTC
@@ -69,7 +71,19 @@ def attempts_so_far(session: Session, student: str) -> tuple[int, datetime | Non
 
 
 def student_names(session: Session) -> list[str]:
-    return list(session.scalars(select(Student.name).order_by(Student.name)))
+    """Everyone with a gradebook row: all students, but not a course's TAs and instructors."""
+    from sqlalchemy import or_
+
+    from grader.store.models import Enrolment
+
+    return list(
+        session.scalars(
+            select(Student.name)
+            .outerjoin(Enrolment, Enrolment.student_id == Student.id)
+            .where(or_(Enrolment.role.is_(None), Enrolment.role == "student"))
+            .order_by(Student.name)
+        )
+    )
 
 
 def exercise_rows(session: Session) -> list[ExerciseRow]:
@@ -87,6 +101,7 @@ def exercise_rows(session: Session) -> list[ExerciseRow]:
         )
         .join(Submission, Submission.student_id == Student.id)
         .join(ExerciseResult, ExerciseResult.submission_id == Submission.id)
+        .where(Submission.status == "graded")
         .order_by(Submission.created_at, Submission.id, ExerciseResult.position)
     )
     return [ExerciseRow(*row) for row in rows]

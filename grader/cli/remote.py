@@ -1,0 +1,168 @@
+"""The command line against a course server: `grader login` and `logout`, and the course-mode
+halves of `submit`, `progress`, `report` and `grade`.
+
+Each prints exactly what the local command prints, from the server's records: the server
+grades, this side renders. Exit statuses are the local ones, plus 3 when the server cannot be
+reached or does not answer in time.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from grader.client.login import Login
+from grader.errors import GraderError
+
+if TYPE_CHECKING:
+    from grader.client.http import CourseClient
+    from grader.client.pending import PendingUpload
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def server_options(command: F) -> F:
+    """`--server URL` and `--local`: which way a command works when the user is logged in."""
+    command = click.option(
+        "--local", is_flag=True, help="Work on this machine even when logged in to a course server."
+    )(command)
+    return click.option(
+        "--server",
+        metavar="URL",
+        help="The course server to use [default: $GRADER_SERVER, else the one you logged in to].",
+    )(command)
+
+
+def chosen_login(server: str | None, local: bool) -> Login | None:
+    """The login to use, or None to work locally."""
+    import os
+
+    from grader.client.login import current_login
+    from grader.errors import ConfigError
+
+    if local:
+        if server:
+            raise ConfigError("--server and --local contradict each other: choose one")
+        return None
+    return current_login(os.environ, server)
+
+
+@click.command()
+@click.argument("url")
+@click.option("--token", required=True, metavar="TOKEN", help="The token your instructor sent you.")
+def login(url: str, token: str) -> None:
+    """Log in to a course server: `grader submit`, `progress` and `quiz take` then use it.
+
+    The URL and token are saved in your config folder, readable by you only. Exit status: 0,
+    2 when the server does not know the token, 3 when it cannot be reached.
+    """
+    from grader.client.http import CourseClient
+    from grader.client.login import save_login, server_url
+
+    candidate = Login(server_url(url), token.strip())
+    with CourseClient(candidate) as client:
+        who = client.me()
+    path = save_login(Login(candidate.server, candidate.token, str(who["student"]), str(who["role"])))
+    click.echo(f"Logged in to {candidate.server} as {who['student']} ({who['role']}); saved in {path}.")
+
+
+@click.command()
+def logout() -> None:
+    """Forget the saved login; commands then work on this machine again. Exit status: 0."""
+    from grader.client.login import forget_login
+
+    click.echo("Logged out." if forget_login() else "You were not logged in.")
+
+
+def submit_remotely(
+    session: Login, workspace: Path, exercises: tuple[str, ...], *, resend_only: bool, as_json: bool
+) -> None:
+    """`grader submit` in course mode: send the waiting uploads again, then this one."""
+    from grader import contracts
+    from grader.client import pending
+    from grader.client.http import CourseClient
+    from grader.errors import WorkspaceError
+
+    with CourseClient(session) as client:
+        for upload in pending.waiting(session.server):
+            try:
+                answer = _send(client, upload)
+            except GraderError as error:
+                click.echo(f"An upload of {upload.created_at[:19]} was refused: {error}", err=True)
+                continue
+            click.echo(
+                f"Sent again an upload of {upload.created_at[:19]}: submission #{answer['submission_id']}.", err=True
+            )
+        if resend_only:
+            return
+        files = _course_files(workspace, client.exercise_files(), exercises)
+        if not files:
+            raise WorkspaceError(f"{workspace}: none of the course's exercise files is there")
+        answer = _send(client, pending.keep(session.server, files, list(exercises) or None))
+        final = answer if answer.get("status") == "graded" else client.graded(int(answer["submission_id"]))
+    if final.get("status") != "graded":
+        raise click.ClickException(
+            f"submission #{final['submission_id']} could not be graded because of a fault on the grader's side; "
+            "it costs you no attempt"
+        )
+    outcome = contracts.submission_outcome(final)
+    if as_json:
+        click.echo(json.dumps({**contracts.submission(outcome), "server": session.server}))
+    else:
+        from grader.cli.render import format_sandbox_warning, format_submission
+
+        warning = format_sandbox_warning(outcome.result.sandbox)
+        if warning:
+            click.echo(warning, err=True)
+        click.echo(format_submission(outcome))
+    sys.exit(0 if outcome.result.all_passed else 1)
+
+
+def _send(client: CourseClient, upload: PendingUpload) -> dict[str, Any]:
+    """Send a kept upload; forget it once the server has answered, whatever the answer (a
+    refusal will not change by sending it again). No answer keeps it for the next submit."""
+    from grader.client import pending
+    from grader.errors import ServerUnreachable
+
+    try:
+        answer = client.upload(upload.files, upload.exercises, upload.key)
+    except ServerUnreachable:
+        raise
+    except GraderError:
+        pending.acknowledged(upload)
+        raise
+    pending.acknowledged(upload)
+    return answer
+
+
+def _course_files(workspace: Path, course: dict[str, str], only: tuple[str, ...]) -> dict[str, str]:
+    """The course's exercise files in `workspace` (those of `only`, when named), as the grader
+    snapshots them: regular files, size-capped, text."""
+    from grader.errors import UnknownExerciseError
+    from grader.grading.workspace import check_workspace, snapshot
+
+    folder = check_workspace(workspace)
+    unknown = [name for name in only if name.removesuffix(".py") not in course]
+    if unknown:
+        raise UnknownExerciseError(f"unknown exercise {unknown[0]!r}; known exercises: {', '.join(course)}")
+    wanted = {course[n.removesuffix(".py")] for n in only} if only else set(course.values())
+    return {name: text for name, text in snapshot(folder).items() if name in wanted}
+
+
+def progress_remotely(session: Login, student: str | None, as_json: bool) -> None:
+    from grader import contracts
+    from grader.client.http import CourseClient
+
+    with CourseClient(session) as client:
+        data = client.progress(student)
+    if as_json:
+        click.echo(json.dumps(data))
+    else:
+        from grader.cli.render import format_progress
+
+        click.echo(format_progress(contracts.progress_record(data)))
