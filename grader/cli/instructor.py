@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from grader.cli.options import json_option, uses
+from grader.cli.remote import grade_remotely, report_remotely, server_options, staff_login
 from grader.errors import InputFileError
 from grader.settings import Settings
 
@@ -27,19 +28,28 @@ if TYPE_CHECKING:
 @click.option(
     "--jobs", type=click.IntRange(min=1), metavar="N", help="Students graded at once [default: one per core]."
 )
+@server_options
 @json_option
-def grade(submissions: Path, settings: Settings, jobs: int | None, as_json: bool) -> None:
+def grade(
+    submissions: Path, settings: Settings, jobs: int | None, server: str | None, local: bool, as_json: bool
+) -> None:
     """Grade a class: every folder in SUBMISSIONS is one student's workspace, named after them.
 
-    Each student is graded and recorded exactly as `grader submit` would. Exit status: 0 when
-    every student was graded, 1 when some could not be (listed at the end), 2 for bad input.
+    Each student is graded and recorded exactly as `grader submit` would: here, or on the
+    course server (`--server URL`, or logged in as an instructor). Exit status: 0 when every
+    student was graded, 1 when some could not be (listed at the end), 2 for bad input, 3 when
+    the server cannot be reached.
     """
     from grader.course import NO_COURSE
     from grader.service.batch import grade_class
     from grader.store import open_store
 
-    with open_store(settings.db_url) as store, _progress_bar("grading") as hook:
-        result = grade_class(store, submissions, jobs=jobs, course=settings.course or NO_COURSE, on_progress=hook)
+    session = staff_login(server, local)
+    if session is not None:
+        result = grade_remotely(session, submissions)
+    else:
+        with open_store(settings.db_url) as store, _progress_bar("grading") as hook:
+            result = grade_class(store, submissions, jobs=jobs, course=settings.course or NO_COURSE, on_progress=hook)
     if as_json:
         from grader import contracts
 
@@ -75,6 +85,7 @@ def grade(submissions: Path, settings: Settings, jobs: int | None, as_json: bool
 @click.option("--student", metavar="NAME", help="Instead: every attempt of NAME with its per-test feedback.")
 @click.option("--source", type=int, metavar="ID", help="Instead: the files submitted in attempt ID.")
 @click.option("--file", "path", metavar="NAME", help="With --source: only this file, exactly as submitted.")
+@server_options
 def report(
     settings: Settings,
     fmt: str,
@@ -83,14 +94,25 @@ def report(
     student: str | None,
     source: int | None,
     path: str | None,
+    server: str | None,
+    local: bool,
 ) -> None:
     """The class gradebook, where students struggle (exercises, hidden tests, quiz questions),
-    or one student's history.
+    or one student's history: from this machine's database, or the course server's
+    (`--server URL`, or logged in as a TA or instructor).
 
-    Exit status: 0, or 2 for bad input (an unknown student or submission, say).
+    Exit status: 0, 2 for bad input (an unknown student or submission, say), 3 when the server
+    cannot be reached.
     """
     from grader.store import open_store
 
+    session = staff_login(server, local)
+    if session is not None:
+        text = report_remotely(
+            session, fmt=fmt, policy=policy, width=_width(), student=student, source=source, path=path
+        )
+        _write(text, output)
+        return
     with open_store(settings.db_url) as store:
         if source is not None:
             text = _source(store, source, path)

@@ -22,6 +22,7 @@ from grader.errors import GraderError
 if TYPE_CHECKING:
     from grader.client.http import CourseClient
     from grader.client.pending import PendingUpload
+    from grader.service.batch import BatchResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -166,3 +167,77 @@ def progress_remotely(session: Login, student: str | None, as_json: bool) -> Non
         from grader.cli.render import format_progress
 
         click.echo(format_progress(contracts.progress_record(data)))
+
+
+def staff_login(server: str | None, local: bool) -> Login | None:
+    """For `grade` and `report`: the server when one is named, or when the saved login is a
+    TA's or an instructor's (a student's login leaves these commands local)."""
+    session = chosen_login(server, local)
+    if session is None or server or session.role in ("ta", "instructor"):
+        return session
+    return None
+
+
+def report_remotely(
+    session: Login,
+    *,
+    fmt: str,
+    policy: str | None,
+    width: int,
+    student: str | None,
+    source: int | None,
+    path: str | None,
+) -> str:
+    """`grader report` from the server's database: the same text as a local report."""
+    from grader.client.http import CourseClient
+
+    with CourseClient(session) as client:
+        if source is not None:
+            from grader.report.history import format_source
+
+            return format_source(client.source(source, path)["files"], path)
+        if student is not None:
+            answer = client.history(student, "json" if fmt == "json" else "table")
+            return json.dumps(answer, indent=2) if fmt == "json" else str(answer["text"])
+        answer = client.report(fmt, policy, width)
+        return json.dumps(answer, indent=2) + "\n" if fmt == "json" else str(answer["text"])
+
+
+def grade_remotely(session: Login, submissions: Path) -> BatchResult:
+    """`grader grade` through the server: each student's folder uploaded on their behalf."""
+    from grader.client.http import CourseClient
+    from grader.errors import NotAuthenticated, PermissionDenied, WorkspaceError
+    from grader.service.batch import BatchResult, FailedStudent, GradedStudent
+    from grader.students import student_name
+
+    if not submissions.is_dir():
+        raise WorkspaceError(f"{submissions}: no such folder of student submissions")
+    graded, failed = [], []
+    with CourseClient(session) as client:
+        course = client.exercise_files()
+        sent: list[tuple[str, int]] = []
+        for folder in sorted(p for p in submissions.iterdir() if not p.name.startswith(".")):
+            try:
+                name = student_name(folder.name)
+                files = _course_files(folder, course, ())
+                if not files:
+                    raise WorkspaceError("none of the course's exercise files is in the folder")
+                answer = client.upload_for(name, files, f"grade-{name}-{_digest(files)}")
+                sent.append((name, int(answer["submission_id"])))
+            except (NotAuthenticated, PermissionDenied):
+                raise  # the whole class is refused, not one student
+            except GraderError as error:
+                failed.append(FailedStudent(folder.name, str(error)))
+        for name, submission_id in sent:
+            final = client.graded(submission_id)
+            if final.get("status") == "graded":
+                graded.append(GradedStudent(name, submission_id, float(final["score"]), float(final["max_score"])))
+            else:
+                failed.append(FailedStudent(name, "the server could not grade it (a fault on its side)"))
+    return BatchResult(tuple(graded), tuple(failed))
+
+
+def _digest(files: dict[str, str]) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:24]

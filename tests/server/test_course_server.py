@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
 def workspace_of(tmp_path: Path, files: dict[str, str], name: str = "ws") -> Path:
     folder = tmp_path / name
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for file, text in files.items():
         (folder / file).write_text(text)
     return folder
@@ -291,3 +291,30 @@ def test_grader_serve_and_course_commands_have_help() -> None:
     for command in (["serve"], ["course", "init"], ["course", "enrol"], ["course", "revoke"], ["login"], ["logout"]):
         result = subprocess.run([sys.executable, "-m", "grader", *command, "--help"], capture_output=True, text=True)
         assert result.returncode == 0 and "Exit status" in result.stdout, command
+
+
+def test_an_instructor_grades_a_class_and_reads_the_report_through_the_server(
+    server: Server, tmp_path: Path, student_env: dict[str, str]
+) -> None:
+    classroom = tmp_path / "class"
+    workspace_of(classroom, reference_files(), "ada")
+    workspace_of(classroom, {"perceptron.py": "def step(z, threshold=0.0):\n    return 1\n"}, "ben")
+    (classroom / "nobody here").mkdir()
+    env = {**student_env, "GRADER_TOKEN": server.course.tokens["ian"]}
+    graded = grader("grade", str(classroom), "--server", server.url, "--json", env=env, check=False)
+    assert graded.returncode == 1  # one folder could not be graded
+    data = json.loads(graded.stdout)
+    assert {s["student"]: s["score"] for s in data["students"]} == {"ada": 111.0, "ben": 0.0}
+    assert [f["student"] for f in data["failed"]] == ["nobody here"]
+
+    remote = grader("report", "--server", server.url, env=env)
+    local = grader("report", "--local", "--db", server.course.db_url, env=env)
+    assert remote.stdout == local.stdout and "ada" in remote.stdout
+    csv = grader("report", "--server", server.url, "--format", "csv", env=env).stdout
+    assert csv.splitlines()[1].startswith("ada,")
+    history = grader("report", "--server", server.url, "--student", "ben", env=env).stdout
+    assert history == grader("report", "--local", "--db", server.course.db_url, "--student", "ben", env=env).stdout
+
+    ta_env = {**student_env, "GRADER_TOKEN": server.course.tokens["tara"]}
+    refused = grader("grade", str(classroom), "--server", server.url, env=ta_env, check=False)
+    assert refused.returncode == 2 and "only an instructor" in refused.stderr
