@@ -109,7 +109,8 @@ async def _receive(request: Request, who: Principal, student: str, body: object 
     )
     if new:
         course.grading.submitted(submission_id, student)
-    view = await _wait_for(request, who, submission_id, SHORT_WAIT_SECONDS)
+    wait = min(_float(request.query_params.get("wait", str(SHORT_WAIT_SECONDS)), "wait"), MAX_WAIT_SECONDS)
+    view = await _wait_for(request, who, submission_id, wait)
     if view.status == "graded":
         return JSONResponse(_view_json(view), status_code=200)
     return JSONResponse({"submission_id": submission_id, "status": view.status}, status_code=202)

@@ -67,6 +67,13 @@ def document() -> dict[str, Any]:
             "/api/v1/health": {
                 "get": {"summary": "Is the server up", "responses": {"200": _answer("it is", {"type": "object"})}}
             },
+            "/api/v1/course": {
+                "get": {
+                    "summary": "The course's exercises and the file each one is",
+                    "security": BEARER,
+                    "responses": {"200": _answer("exercises"), **_errors(401)},
+                }
+            },
             "/api/v1/me": {
                 "get": {
                     "summary": "Who the token belongs to, and their role",
@@ -85,7 +92,14 @@ def document() -> dict[str, Any]:
                             "required": False,
                             "schema": {"type": "string", "maxLength": 200},
                             "description": "the same key from the same student returns the same submission",
-                        }
+                        },
+                        {
+                            "name": "wait",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "number", "maximum": 60, "default": 3},
+                            "description": "seconds to wait for the grade before answering 202 (0: answer at once)",
+                        },
                     ],
                     "requestBody": {
                         "required": True,
