@@ -49,6 +49,38 @@ def submission(outcome: SubmitOutcome) -> JSON:
     }
 
 
+def submission_outcome(data: JSON) -> SubmitOutcome:
+    """The record behind a `submission` object (as a course server answers it), for the
+    command line to print exactly what a local `grader submit` prints."""
+    from grader.records import ExerciseOutcome, GradingResult, SubmitOutcome, TestOutcome
+
+    exercises = tuple(
+        ExerciseOutcome(
+            name=str(e["name"]),
+            score=float(e["score"]),
+            max_score=float(e["max_score"]),
+            status=str(e["status"]),
+            message=str(e["message"]),
+            tests=tuple(
+                TestOutcome(
+                    str(t["id"]),
+                    str(t["name"]),
+                    t["outcome"],
+                    float(t["points"]),
+                    float(t["max_points"]),
+                    str(t["message"]),
+                    str(t.get("unwritten", "")),
+                )
+                for t in e["tests"]
+            ),
+            suite_version="",
+        )
+        for e in data["exercises"]
+    )
+    result = GradingResult(exercises, dict(data["sandbox"]), "", 0.0)
+    return SubmitOutcome(int(data["submission_id"]), int(data["attempt"]), str(data["student"]), result)
+
+
 def exercise_result(outcome: ExerciseOutcome) -> JSON:
     return {
         "name": outcome.name,
@@ -61,6 +93,8 @@ def exercise_result(outcome: ExerciseOutcome) -> JSON:
 
 
 def hidden_test(outcome: TestOutcome) -> JSON:
+    """One hidden test. `unwritten` names the stub function (`exercise.function`) still raising
+    NotImplementedError when that is why the test failed, else "" (added after the first six)."""
     return {
         "id": outcome.id,
         "name": outcome.name,
@@ -68,6 +102,7 @@ def hidden_test(outcome: TestOutcome) -> JSON:
         "points": outcome.points,
         "max_points": outcome.max_points,
         "message": outcome.message,
+        "unwritten": outcome.unwritten,
     }
 
 
@@ -127,6 +162,56 @@ def progress(report: Progress) -> JSON:
         ],
         **quiz_progress(report.quizzes),
     }
+
+
+def progress_record(data: JSON) -> Progress:
+    """The record behind a `progress` object (as a course server answers it)."""
+    from datetime import datetime
+
+    from grader.records import (
+        Attempt,
+        ExerciseOutcome,
+        ExerciseProgress,
+        Progress,
+        QuizAttemptSummary,
+        QuizProgress,
+    )
+
+    attempts = tuple(
+        Attempt(
+            submission_id=int(a["submission_id"]),
+            attempt=int(a.get("attempt", 0)),
+            student=str(data["student"]),
+            created_at=datetime.fromisoformat(a["created_at"]),
+            score=float(a["score"]),
+            max_score=float(a["max_score"]),
+            settings={},
+            exercises=tuple(ExerciseOutcome(str(name), 0.0, 0.0, "", "", (), "") for name in a["exercises"]),
+        )
+        for a in data["attempts"]
+    )
+    exercises = tuple(
+        ExerciseProgress(
+            str(e["name"]), int(e["attempts"]), float(e["best"]), float(e["latest"]), float(e["max_score"])
+        )
+        for e in data["exercises"]
+    )
+    quiz_attempts = tuple(
+        QuizAttemptSummary(
+            attempt_id=int(q["attempt_id"]),
+            attempt=int(q["attempt"]),
+            quiz=str(q["quiz"]),
+            title=str(q["title"]),
+            created_at=datetime.fromisoformat(q["created_at"]),
+            score=float(q["score"]),
+            max_score=float(q["max_score"]),
+            complete=bool(q["complete"]),
+            answered=int(q["answered"]),
+            missed=tuple(str(m) for m in q["missed"]),
+        )
+        for q in data.get("quiz_attempts", [])
+    )
+    return Progress(str(data["student"]), attempts, exercises, QuizProgress(quiz_attempts))
 
 
 def quiz_progress(progress: QuizProgress) -> JSON:

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from grader.errors import AttemptRefused, ConfigError, InputFileError
+from grader.errors import AttemptsUsedUp, ConfigError, CoolingDown, InputFileError
 from grader.records import GradingResult
 from grader.students import student_name
 
@@ -218,12 +218,12 @@ def check_attempt(course: CourseSettings, student: str, attempts: int, last: dat
     """Refuse an attempt that the course does not allow now; `attempts` were made before it."""
     where = Path(course.source).name
     if course.max_attempts is not None and attempts >= course.max_attempts:
-        raise AttemptRefused(
+        raise AttemptsUsedUp(
             f"attempt refused: {student} has used all {course.max_attempts} attempts that {where} allows"
         )
     if course.cooldown is not None and last is not None and now < last + course.cooldown:
         wait = math.ceil((last + course.cooldown - now) / timedelta(minutes=1))
-        raise AttemptRefused(
+        raise CoolingDown(
             f"attempt refused: {where} asks for {_minutes(course.cooldown)} between attempts; "
             f"try again in {wait} minute{'s' if wait != 1 else ''}"
         )

@@ -14,10 +14,18 @@ carries such a fault across a process boundary with the traceback it had there.
     ├── WorkspaceError           the workspace folder is missing or is not a folder
     ├── UnknownExerciseError     an exercise name that no suite grades
     ├── NotFoundError            a submission, student or quiz that the database does not hold
-    ├── AttemptRefused           the course file allows no attempt now (attempts used, cool-down)
+    ├── AttemptRefused           the course file allows no attempt now
+    │   ├── AttemptsUsedUp       every attempt the course allows is used (HTTP 403)
+    │   └── CoolingDown          the cool-down since the last attempt is not over (HTTP 429)
     ├── AnswerFormatError        a typed quiz answer that cannot be read (the person is asked again)
     ├── ExportFormatError        an export format the grader does not write
-    └── InputFileError           a file given on the command line cannot be used (`path:line: why`)
+    ├── InputFileError           a file given on the command line cannot be used (`path:line: why`)
+    ├── NotAuthenticated         no token, or one the course does not know (HTTP 401)
+    ├── PermissionDenied         a known person asking for what their role may not do (HTTP 403)
+    ├── UploadRejected           an upload that is not the course's exercise files as UTF-8 text (HTTP 422)
+    │   └── UploadTooLarge       an upload over the per-file or total size limit (HTTP 413)
+    ├── TooFast                  submissions arriving faster than the server accepts them (HTTP 429)
+    └── ServerUnreachable        the course server cannot be reached or did not answer in time (exit 3)
 
     GraderFault (not a GraderError)  the grader's own fault, raised in another trusted process
 
@@ -58,6 +66,14 @@ class AttemptRefused(GraderError):
     """The course file allows no attempt now: all are used, or the cool-down is not over."""
 
 
+class AttemptsUsedUp(AttemptRefused):
+    """Every attempt the course allows has been used."""
+
+
+class CoolingDown(AttemptRefused):
+    """The cool-down between two attempts is not over yet."""
+
+
 class AnswerFormatError(GraderError):
     """A typed quiz answer that cannot be read; the person is asked again."""
 
@@ -78,6 +94,38 @@ class InputFileError(GraderError):
 
     def __reduce__(self) -> tuple[type[InputFileError], tuple[str, str, int | None]]:
         return (type(self), (self.path, self.reason, self.line))
+
+
+class NotAuthenticated(GraderError):
+    """No token was given, or the course knows no such token (it may have been revoked)."""
+
+
+class PermissionDenied(GraderError):
+    """A known person asking for something their role does not allow (a student reading another
+    student's work, a TA changing a grade)."""
+
+
+class UploadRejected(GraderError):
+    """An upload that is not the course's exercise files as UTF-8 text."""
+
+
+class UploadTooLarge(UploadRejected):
+    """An upload over the size limits (per file, or in total)."""
+
+
+class TooFast(GraderError):
+    """Submissions arriving faster than the server accepts them from one person."""
+
+    def __init__(self, message: str, retry_after: float = 60.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def __reduce__(self) -> tuple[type[TooFast], tuple[str, float]]:
+        return (type(self), (str(self), self.retry_after))
+
+
+class ServerUnreachable(GraderError):
+    """The course server could not be reached, or did not answer in time; exit status 3."""
 
 
 class GraderFault(Exception):

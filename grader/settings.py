@@ -44,6 +44,8 @@ class Settings:
 
     db_url: str = ""
     student: str | None = None
+    student_given: bool = False
+    """The student was named with --student (not a default): a course server then acts for them."""
     course: CourseSettings | None = None
     quizzes_dir: Path | None = None
     debug: bool = False
@@ -73,6 +75,7 @@ class Settings:
         return cls(
             db_url=resolve_db_url(db_url, env) if "db" in want else "",
             student=resolve_student(student, env) if "student" in want else None,
+            student_given=student is not None,
             course=course,
             quizzes_dir=resolve_quizzes_dir(quizzes_dir, env, cwd) if "quizzes" in want else None,
             debug=debug,

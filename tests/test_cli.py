@@ -73,7 +73,7 @@ def test_json_output_is_one_object_with_the_documented_shape(runner, workspace):
     assert list(data) == ["submission_id", "student", "score", "max_score", "sandbox", "exercises", "attempt"]
     (exercise,) = data["exercises"]
     assert list(exercise) == ["name", "score", "max_score", "status", "message", "tests"]
-    assert list(exercise["tests"][0]) == ["id", "name", "outcome", "points", "max_points", "message"]
+    assert list(exercise["tests"][0]) == ["id", "name", "outcome", "points", "max_points", "message", "unwritten"]
     assert {t["outcome"] for t in exercise["tests"]} == {"passed"}
     assert data["sandbox"]["level"] in ("full", "partial", "minimal")
     assert (data["student"], data["score"], data["max_score"]) == ("ada", 18.0, 18.0)

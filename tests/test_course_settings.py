@@ -12,7 +12,6 @@ from click.testing import CliRunner
 
 from grader.cli import main
 from grader.course import (
-    AttemptRefused,
     CourseSettings,
     LatePolicy,
     check_attempt,
@@ -20,7 +19,7 @@ from grader.course import (
     lateness,
     load_course,
 )
-from grader.errors import InputFileError
+from grader.errors import AttemptRefused, InputFileError
 from grader.store import open_store
 from grader.store.models import Submission
 

@@ -16,9 +16,12 @@ def test_every_package_under_grader_is_listed_in_pyproject():
         for path in (REPO / "grader").rglob("__init__.py")
         if "__pycache__" not in path.parts
     }
-    assert found | {"grader.reference", "grader.quizzes"} == listed
+    # Three packages are folders at the top of the repo, mapped into the package: the reference
+    # solutions, the quiz bank, and the stubs (which `grader course init` copies).
+    assert found | {"grader.reference", "grader.quizzes", "grader.stubs"} == listed
     assert config["package-dir"]["grader.reference"] == "reference"
     assert config["package-dir"]["grader.quizzes"] == "quizzes"
+    assert config["package-dir"]["grader.stubs"] == "exercises"
 
 
 def test_reference_mirrors_the_exercises_file_for_file_and_function_for_function():

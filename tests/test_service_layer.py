@@ -223,4 +223,12 @@ def test_the_submit_json_contract_keeps_its_keys_and_adds_the_attempt() -> None:
     assert list(data) == ["submission_id", "student", "score", "max_score", "sandbox", "exercises", "attempt"]
     assert (data["submission_id"], data["attempt"]) == (9, 3)
     assert list(data["exercises"][0]) == ["name", "score", "max_score", "status", "message", "tests"]
-    assert list(data["exercises"][0]["tests"][0]) == ["id", "name", "outcome", "points", "max_points", "message"]
+    assert list(data["exercises"][0]["tests"][0]) == [
+        "id",
+        "name",
+        "outcome",
+        "points",
+        "max_points",
+        "message",
+        "unwritten",
+    ]

@@ -62,7 +62,8 @@ def record(db_url: str, student: str, message: str, files: dict[str, str] | None
 
 def test_reports_show_students_messages_and_names_without_obeying_them(db_url: str) -> None:
     record(db_url, MARKUP_NAME, f"perceptron.step(0) raised {MARKUP} {HOSTILE}")
-    submission = record(db_url, "bo", "fine", {"perceptron.py": f"print('{HOSTILE}')\n"})
+    # ties among messages are listed alphabetically: "perceptron.step(…) raised ..." comes first
+    submission = record(db_url, "bo", "the step is wrong", {"perceptron.py": f"print('{HOSTILE}')\n"})
     for args in (
         ["report"],
         ["report", "--format", "csv"],

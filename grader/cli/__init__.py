@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from grader.errors import GraderError, GraderFault
+from grader.errors import GraderError, GraderFault, ServerUnreachable
 from grader.visible import one_line
 
 
@@ -26,6 +26,12 @@ class BadInput(click.ClickException):
     """A `GraderError` on its way out: one line, exit status 2."""
 
     exit_code = 2
+
+
+class Unreachable(click.ClickException):
+    """The course server cannot be reached or did not answer in time: exit status 3."""
+
+    exit_code = 3
 
 
 class _Edge(click.Group):
@@ -46,6 +52,8 @@ class _Edge(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except ServerUnreachable as error:
+            raise Unreachable(str(error)) from None
         except GraderError as error:
             raise BadInput(one_line(str(error))) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
@@ -84,7 +92,7 @@ def main(debug: bool) -> None:
 
 
 def _register_commands() -> None:
-    from grader.cli import instructor, quiz, student
+    from grader.cli import course, instructor, quiz, remote, student
 
     for command in (
         student.submit,
@@ -95,6 +103,10 @@ def _register_commands() -> None:
         instructor.override,
         instructor.report,
         quiz.quiz,
+        course.serve,
+        course.course,
+        remote.login,
+        remote.logout,
     ):
         main.add_command(command)
 

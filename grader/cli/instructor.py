@@ -12,6 +12,7 @@ import click
 
 from grader.cli.options import json_option, uses
 from grader.cli.output import write_output
+from grader.cli.remote import grade_remotely, report_remotely, server_options, staff_login
 from grader.cli.terminal import echo, progress_bar, raw_echo
 from grader.errors import ConfigError
 from grader.settings import Settings
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     metavar="FILE",
     help="Each student's hand-in time: a CSV with the columns student,submitted_at (others get --submitted-at).",
 )
+@server_options
 @json_option
 def grade(
     submissions: Path,
@@ -46,6 +48,8 @@ def grade(
     jobs: int | None,
     submitted_at: str | None,
     times_file: Path | None,
+    server: str | None,
+    local: bool,
     as_json: bool,
 ) -> None:
     """Grade a class: every folder in SUBMISSIONS is one student's workspace, named after them.
@@ -56,24 +60,35 @@ def grade(
     --submitted-at or the --times file, never from file times (students control those);
     with neither, no late penalty applies.
 
+    With `--server URL` (or logged in as an instructor) each folder is uploaded to the
+    course server on its student's behalf, and the server grades and records it with its own
+    clock: --submitted-at and --times do not apply there.
+
     Exit status: 0 when every student was graded, 1 when some could not be (listed at the
-    end), 2 for bad input (an empty or missing SUBMISSIONS folder, say).
+    end), 2 for bad input (an empty or missing SUBMISSIONS folder, say), 3 when the server
+    cannot be reached.
     """
     from grader.course import NO_COURSE
     from grader.handin import hand_in_times
     from grader.service.batch import grade_class
     from grader.store import open_store
 
-    times = hand_in_times(submitted_at, times_file)
-    if settings.course and settings.course.deadlines and not times.known:
-        echo(
-            "note: no late penalty applies: give --submitted-at or --times for one (file times are not used)",
-            err=True,
-        )
-    with open_store(settings.db_url) as store, progress_bar("grading") as hook:
-        result = grade_class(
-            store, submissions, jobs=jobs, course=settings.course or NO_COURSE, times=times, on_progress=hook
-        )
+    session = staff_login(server, local)
+    if session is not None:
+        if submitted_at or times_file:
+            raise ConfigError("--submitted-at and --times are for grading here: the server uses its own clock")
+        result = grade_remotely(session, submissions)
+    else:
+        times = hand_in_times(submitted_at, times_file)
+        if settings.course and settings.course.deadlines and not times.known:
+            echo(
+                "note: no late penalty applies: give --submitted-at or --times for one (file times are not used)",
+                err=True,
+            )
+        with open_store(settings.db_url) as store, progress_bar("grading") as hook:
+            result = grade_class(
+                store, submissions, jobs=jobs, course=settings.course or NO_COURSE, times=times, on_progress=hook
+            )
     if as_json:
         from grader import contracts
 
@@ -187,6 +202,7 @@ def override(student: str, exercise: str, score: float, reason: str, settings: S
     is_flag=True,
     help="With --source: exactly as submitted, no header, control characters not made visible.",
 )
+@server_options
 def report(
     settings: Settings,
     fmt: str,
@@ -196,16 +212,23 @@ def report(
     source: int | None,
     path: str | None,
     raw: bool,
+    server: str | None,
+    local: bool,
 ) -> None:
     """The class gradebook, where students struggle (exercises, hidden tests, quiz questions),
-    or one student's history.
+    or one student's history: from this machine's database, or the course server's
+    (`--server URL`, or logged in as a TA or instructor).
 
     The gradebook has a column for every exercise and quiz of the course, whether or not
     anyone handed it in; an instructor's override stands in for a graded score (marked *).
     What students wrote (names, messages, sources) is shown with control characters made
     visible; `--source ID --raw` prints a submitted file byte for byte.
 
-    Exit status: 0, or 2 for bad input (an unknown student or submission, say).
+    With `--server URL` (or logged in as a TA or instructor) the report comes from the course
+    server's database.
+
+    Exit status: 0, 2 for bad input (an unknown student or submission, say), 3 when the server
+    cannot be reached.
     """
     from grader.store import open_store
 
@@ -213,6 +236,16 @@ def report(
         raise ConfigError("--file and --raw go with --source ID: say which submission")
     if source is not None and student is not None:
         raise ConfigError("--student and --source each ask for one view: give one of them")
+    session = staff_login(server, local)
+    if session is not None:
+        text = report_remotely(
+            session, fmt=fmt, policy=policy, width=_width(), student=student, source=source, path=path
+        )
+        if raw and output is None:
+            raw_echo(text)
+        else:
+            write_output(text, output, "report")
+        return
     with open_store(settings.db_url) as store:
         if source is not None:
             text = _source(store, source, path, raw)

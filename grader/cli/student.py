@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from grader.cli.options import json_option, uses, workspace_option
+from grader.cli.remote import chosen_login, progress_remotely, server_options, submit_remotely
 from grader.cli.terminal import echo
+from grader.errors import ConfigError
 from grader.settings import Settings
 
 
@@ -17,12 +19,31 @@ from grader.settings import Settings
 @click.argument("exercises", nargs=-1)
 @workspace_option
 @uses("student", "db", "course")
+@server_options
+@click.option("--resend", is_flag=True, help="Only send again uploads that got no answer from the server.")
 @json_option
-def submit(exercises: tuple[str, ...], workspace: Path, settings: Settings, as_json: bool) -> None:
-    """Grade your exercises (all, or those named) and record the attempt.
+def submit(
+    exercises: tuple[str, ...],
+    workspace: Path,
+    settings: Settings,
+    server: str | None,
+    local: bool,
+    resend: bool,
+    as_json: bool,
+) -> None:
+    """Grade your exercises (all, or those named) and record the attempt: on the course server
+    when you are logged in to one, else on this machine.
 
-    Exit status: 0 when every test passed, 1 when some failed, 2 for bad input.
+    Exit status: 0 when every test passed, 1 when some failed, 2 for bad input, 3 when the
+    course server cannot be reached or does not answer in time (the upload is kept and sent
+    again by the next `grader submit`, never counted twice).
     """
+    session = chosen_login(server, local)
+    if session is not None:
+        submit_remotely(session, workspace, exercises, resend_only=resend, as_json=as_json)
+        return
+    if resend:
+        raise ConfigError("--resend sends uploads to a course server: log in first, or use --server URL")
     from grader.course import NO_COURSE
     from grader.service.submissions import submit_workspace_beside
 
@@ -77,12 +98,18 @@ def check(exercises: tuple[str, ...], workspace: Path, as_json: bool) -> None:
 
 @click.command(short_help="Your attempts, and the best and latest score per exercise.")
 @uses("student", "db", helps={"student": "Whose attempts to show"})
+@server_options
 @json_option
-def progress(settings: Settings, as_json: bool) -> None:
-    """Show a student's attempts and the best and latest score per exercise.
+def progress(settings: Settings, server: str | None, local: bool, as_json: bool) -> None:
+    """Show a student's attempts and the best and latest score per exercise (from the course
+    server when you are logged in to one).
 
-    Exit status: 0, or 2 for bad input.
+    Exit status: 0, 2 for bad input, 3 when the course server cannot be reached.
     """
+    session = chosen_login(server, local)
+    if session is not None:
+        progress_remotely(session, settings.student if settings.student_given else None, as_json)
+        return
     from grader.service.submissions import student_progress
     from grader.store import open_store
 

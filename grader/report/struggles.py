@@ -153,4 +153,7 @@ def _test_struggle(exercise: str, results: list[TestRow]) -> TestStruggle:
 
 
 def _top(messages: Counter[str]) -> tuple[FailureMessage, ...]:
-    return tuple(FailureMessage(text, count) for text, count in messages.most_common(TOP_MESSAGES))
+    """The most common messages; ties in alphabetical order, so a report reads the same in every
+    process (a Counter's ties would follow the order strings were first counted in)."""
+    ranked = sorted(messages.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(FailureMessage(text, count) for text, count in ranked[:TOP_MESSAGES])

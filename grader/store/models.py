@@ -33,17 +33,35 @@ class Student(Base):
     submissions: Mapped[list[Submission]] = relationship(back_populates="student")
 
 
+SUBMISSION_STATES = ("queued", "grading", "graded", "not_gradable")
+
+
 class Submission(Base):
+    """One attempt. Graded at once by `grader submit` and `grader grade` (status "graded");
+    received by the course server first ("queued", then "grading"), with its files, and graded
+    afterwards: its result columns stay empty until then. "not_gradable" is a failure of the
+    grader's own, which costs the student no attempt."""
+
     __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("student_id", "idempotency_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    """When the attempt was received: the moment course rules (deadlines, attempts) apply to."""
     workspace: Mapped[str] = mapped_column(Text)
-    score: Mapped[float] = mapped_column(Float)
-    max_score: Mapped[float] = mapped_column(Float)
-    suite_version: Mapped[str] = mapped_column(String(64))
-    sandbox: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="graded", server_default="graded", index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    """The client's key for an upload: the same key from the same student is the same submission."""
+    requested: Mapped[list[str] | None] = mapped_column(JSON)
+    """The exercises asked for (None: all of them), kept for grading after the upload."""
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Grading runs that failed through no fault of the student (a lost worker, a grader bug)."""
+    score: Mapped[float | None] = mapped_column(Float)
+    max_score: Mapped[float | None] = mapped_column(Float)
+    suite_version: Mapped[str | None] = mapped_column(String(64))
+    sandbox: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     duration_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     regrade_of: Mapped[int | None] = mapped_column(
@@ -58,6 +76,28 @@ class Submission(Base):
     files: Mapped[list[SourceFile]] = relationship(
         back_populates="submission", cascade="all, delete-orphan", order_by="SourceFile.path"
     )
+
+
+class Enrolment(Base):
+    """A person in a course served by `grader serve`: their role and the hash of their token.
+
+    Tokens are random and long, so a SHA-256 of one identifies it without being reversible;
+    the token itself is shown once, when it is issued. Enrolling someone again replaces the
+    hash, which revokes the old token.
+    """
+
+    __tablename__ = "enrolments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(320))
+    section: Mapped[str | None] = mapped_column(String(100))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    student: Mapped[Student] = relationship()
 
 
 class ExerciseResult(Base):

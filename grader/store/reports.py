@@ -81,7 +81,7 @@ def attempts_so_far(session: Session, student: str) -> tuple[int, datetime | Non
     count, last = session.execute(
         select(func.count(Submission.id), func.max(Submission.created_at))
         .join(Student)
-        .where(Student.name == student, Submission.regrade_of.is_(None))
+        .where(Student.name == student, Submission.regrade_of.is_(None), Submission.status != "not_gradable")
     ).one()
     if last is not None and last.tzinfo is None:  # aggregates bypass the column type
         from datetime import UTC
@@ -91,7 +91,19 @@ def attempts_so_far(session: Session, student: str) -> tuple[int, datetime | Non
 
 
 def student_names(session: Session) -> list[str]:
-    return list(session.scalars(select(Student.name).order_by(Student.name)))
+    """Everyone with a gradebook row: all students, but not a course's TAs and instructors."""
+    from sqlalchemy import or_
+
+    from grader.store.models import Enrolment
+
+    return list(
+        session.scalars(
+            select(Student.name)
+            .outerjoin(Enrolment, Enrolment.student_id == Student.id)
+            .where(or_(Enrolment.role.is_(None), Enrolment.role == "student"))
+            .order_by(Student.name)
+        )
+    )
 
 
 def exercise_rows(session: Session, *, student: str | None = None, attempt: int | None = None) -> list[ExerciseRow]:
@@ -113,7 +125,7 @@ def exercise_rows(session: Session, *, student: str | None = None, attempt: int 
         .join(Submission, Submission.student_id == Student.id)
         .join(graded, or_(graded.id == Submission.id, graded.regrade_of == Submission.id))
         .join(ExerciseResult, ExerciseResult.submission_id == graded.id)
-        .where(Submission.regrade_of.is_(None))
+        .where(Submission.regrade_of.is_(None), Submission.status == "graded")
         .order_by(Submission.created_at, Submission.id, ExerciseResult.position, graded.id)
     )
     if student is not None:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from grader.records import (
@@ -29,8 +30,10 @@ from grader.records import (
     Override,
     Progress,
     Regrade,
+    SubmitOutcome,
     TestOutcome,
 )
+from grader.store.base import utcnow
 from grader.store.models import ExerciseResult, ScoreOverride, SourceFile, Student, Submission, TestResult
 from grader.store.students import student_named
 
@@ -53,22 +56,151 @@ def record_submission(
     """
     student = student_named(session, student_name)
     submission = Submission(
-        student_id=student.id,
-        workspace=workspace,
-        score=result.score,
-        max_score=result.max_score,
-        suite_version=result.suite_version,
-        sandbox=result.sandbox,
-        settings=settings or {},
-        duration_seconds=round(result.duration_seconds, 4),
-        regrade_of=regrade_of,
+        student_id=student.id, workspace=workspace, status="graded", graded_at=utcnow(), regrade_of=regrade_of
     )
+    _fill(submission, result, settings)
     session.add(submission)
     session.flush()
-    exercise_ids = []
+    _insert_results(session, submission.id, result)
+    if regrade_of is not None:
+        return submission.id, attempt_number(session, student.id, regrade_of)
+    _insert_files(session, submission.id, result.files)
+    return submission.id, attempt_number(session, student.id, submission.id)
+
+
+def receive_submission(
+    session: Session,
+    student_name: str,
+    files: dict[str, str],
+    requested: list[str] | None,
+    idempotency_key: str | None,
+    *,
+    created_at: datetime,
+    workspace: str = "(uploaded)",
+) -> tuple[int, bool]:
+    """Store an upload to grade later (status "queued"), with its files; return its id, and
+    whether it is new.
+
+    The caller looks for an earlier submission with the same key first
+    (`submission_id_for_key`); when another request with the key races past that look, the
+    unique (student, key) constraint stops the second insert, and its id is returned instead.
+    """
+    student = student_named(session, student_name)
+    submission = Submission(
+        student_id=student.id,
+        created_at=created_at,
+        workspace=workspace,
+        status="queued",
+        idempotency_key=idempotency_key,
+        requested=requested,
+        settings={},
+    )
+    try:
+        with session.begin_nested():
+            session.add(submission)
+            session.flush()
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        earlier = submission_id_for_key(session, student_name, idempotency_key)
+        if earlier is None:
+            raise
+        return earlier, False
+    _insert_files(session, submission.id, files)
+    return submission.id, True
+
+
+def submission_id_for_key(session: Session, student_name: str, idempotency_key: str) -> int | None:
+    from grader.store.models import Student
+
+    return session.scalar(
+        select(Submission.id)
+        .join(Student)
+        .where(Student.name == student_name, Submission.idempotency_key == idempotency_key)
+    )
+
+
+def graded_outcome(session: Session, submission_id: int) -> SubmitOutcome | None:
+    """A graded submission as `grader submit` reports it: every test and the files graded."""
+    submission = session.get(
+        Submission,
+        submission_id,
+        options=[
+            selectinload(Submission.exercises).selectinload(ExerciseResult.tests),
+            selectinload(Submission.files),
+        ],
+    )
+    if submission is None or submission.status != "graded":
+        return None
+    result = GradingResult(
+        exercises=_exercises(submission, True),
+        sandbox=dict(submission.sandbox or {}),
+        suite_version=submission.suite_version or "",
+        duration_seconds=submission.duration_seconds,
+        files={f.path: f.content for f in submission.files},
+    )
+    attempt = attempt_number(session, submission.student_id, submission.id)
+    return SubmitOutcome(submission.id, attempt, submission.student.name, result)
+
+
+def complete_submission(
+    session: Session, submission_id: int, result: GradingResult, *, settings: dict[str, Any] | None = None
+) -> bool:
+    """Record the result of a received submission, once: True if this call recorded it, False
+    if it was recorded before (a job run twice) or is no longer waiting (not gradable).
+
+    The status check and the result rows are one transaction with the caller's, and the
+    UPDATE's condition makes a second writer find nothing to do.
+    """
+    values = _result_values(result, settings)
+    updated = session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id, Submission.status.in_(("queued", "grading")))
+        .values(status="graded", graded_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if updated.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    _insert_results(session, submission_id, result)
+    return True
+
+
+def _result_values(result: GradingResult, settings: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "score": result.score,
+        "max_score": result.max_score,
+        "suite_version": result.suite_version,
+        "sandbox": result.sandbox,
+        "settings": settings or {},
+        "duration_seconds": round(result.duration_seconds, 4),
+    }
+
+
+def _fill(submission: Submission, result: GradingResult, settings: dict[str, Any] | None) -> None:
+    for key, value in _result_values(result, settings).items():
+        setattr(submission, key, value)
+
+
+def _insert_files(session: Session, submission_id: int, files: dict[str, str]) -> None:
+    rows = [
+        {
+            "submission_id": submission_id,
+            "path": path,
+            "content": text,
+            "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        }
+        for path, text in sorted(files.items())
+    ]
+    if rows:
+        session.execute(insert(SourceFile), rows)
+
+
+def _insert_results(session: Session, submission_id: int, result: GradingResult) -> None:
+    """The exercise rows, then every test row in one bulk INSERT."""
+    rows = []
     for position, exercise in enumerate(result.exercises):
         row = ExerciseResult(
-            submission_id=submission.id,
+            submission_id=submission_id,
             position=position,
             exercise=exercise.name,
             score=exercise.score,
@@ -78,7 +210,7 @@ def record_submission(
             suite_version=exercise.suite_version,
         )
         session.add(row)
-        exercise_ids.append(row)
+        rows.append(row)
     session.flush()
     tests = [
         {
@@ -92,25 +224,67 @@ def record_submission(
             "message": t.message,
             "unwritten": t.unwritten[:200],
         }
-        for row, exercise in zip(exercise_ids, result.exercises, strict=True)
+        for row, exercise in zip(rows, result.exercises, strict=True)
         for i, t in enumerate(exercise.tests)
     ]
     if tests:
         session.execute(insert(TestResult), tests)
-    if regrade_of is not None:
-        return submission.id, attempt_number(session, student.id, regrade_of)
-    files = [
-        {
-            "submission_id": submission.id,
-            "path": path,
-            "content": text,
-            "sha256": hashlib.sha256(text.encode()).hexdigest(),
-        }
-        for path, text in sorted(result.files.items())
-    ]
-    if files:
-        session.execute(insert(SourceFile), files)
-    return submission.id, attempt_number(session, student.id, submission.id)
+
+
+@dataclass(frozen=True)
+class Received:
+    """A submission as the server tracks it: who sent it, when, its files and where it stands."""
+
+    submission_id: int
+    student: str
+    created_at: datetime
+    status: str
+    requested: tuple[str, ...] | None
+    failures: int
+
+
+def received(session: Session, submission_id: int) -> Received | None:
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        return None
+    return Received(
+        submission.id,
+        submission.student.name,
+        submission.created_at,
+        submission.status,
+        tuple(submission.requested) if submission.requested is not None else None,
+        submission.failures,
+    )
+
+
+def submission_files(session: Session, submission_id: int) -> dict[str, str]:
+    rows = session.execute(select(SourceFile.path, SourceFile.content).where(SourceFile.submission_id == submission_id))
+    return {path: content for path, content in rows}
+
+
+def set_status(session: Session, submission_id: int, status: str, *, failed: bool = False) -> None:
+    """Move a submission that is still waiting to `status` (counting a failure of the grader's
+    own when `failed`); a graded one is left alone."""
+    values: dict[str, Any] = {"status": status}
+    if failed:
+        values["failures"] = Submission.failures + 1
+    session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id, Submission.status.in_(("queued", "grading")))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def waiting_submissions(session: Session) -> list[int]:
+    """Every received submission not graded yet, oldest first: what a restarted server grades."""
+    return list(
+        session.scalars(
+            select(Submission.id)
+            .where(Submission.status.in_(("queued", "grading")))
+            .order_by(Submission.created_at, Submission.id)
+        )
+    )
 
 
 def attempt_number(session: Session, student_id: int, submission_id: int) -> int:
@@ -133,7 +307,7 @@ def student_attempts(session: Session, student_name: str, *, with_tests: bool = 
     query = (
         select(Submission)
         .join(Student)
-        .where(Student.name == student_name)
+        .where(Student.name == student_name, Submission.status == "graded")
         .order_by(Submission.created_at, Submission.id)
     )
     if with_tests:
@@ -148,7 +322,9 @@ def student_attempts(session: Session, student_name: str, *, with_tests: bool = 
     regrades: dict[int, list[Regrade]] = {}
     for row in sorted((r for r in rows if r.regrade_of is not None), key=lambda r: r.id):
         regrades.setdefault(row.regrade_of or 0, []).append(
-            Regrade(row.id, row.created_at, _exercises(row, with_tests), row.suite_version, dict(row.settings or {}))
+            Regrade(
+                row.id, row.created_at, _exercises(row, with_tests), row.suite_version or "", dict(row.settings or {})
+            )
         )
     numbers = {row.id: number for number, row in enumerate(attempts, start=1)}
     overrides: dict[int, list[Override]] = {}
@@ -160,8 +336,8 @@ def student_attempts(session: Session, student_name: str, *, with_tests: bool = 
             attempt=numbers[row.id],
             student=student_name,
             created_at=row.created_at,
-            score=row.score,
-            max_score=row.max_score,
+            score=row.score or 0.0,
+            max_score=row.max_score or 0.0,
             settings=dict(row.settings or {}),
             exercises=_exercises(row, with_tests),
             files=tuple(f.path for f in row.files) if with_tests else (),

@@ -25,7 +25,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("wheel")
     source = root / "source"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in ("grader", "reference", "quizzes"):
+    for folder in ("grader", "reference", "quizzes", "exercises"):
         shutil.copytree(REPO / folder, source / folder, ignore=ignore)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / name, source / name)
@@ -64,3 +64,26 @@ def test_an_installed_grader_reads_its_bank_from_the_package(wheel: Path, tmp_pa
     assert sorted(f"{quiz}.md" for quiz in quizzes) == [name for name in BANK_FILES if name != "README.md"]
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.splitlines()[0].startswith("activation-functions ")
+
+
+def test_an_installed_grader_writes_a_course_folder_from_what_it_ships(wheel: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GRADER_")}
+    env["PYTHONPATH"] = str(site)
+    made = subprocess.run(
+        [sys.executable, "-m", "grader", "course", "init", str(tmp_path / "course")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stderr
+    course = tmp_path / "course"
+    for folder, shipped in (("exercises", REPO / "exercises"), ("quizzes", REPO / "quizzes")):
+        assert sorted(p.name for p in (course / folder).iterdir() if p.suffix in (".py", ".md")) == sorted(
+            p.name for p in shipped.iterdir() if p.suffix in (".py", ".md") and p.name != "__init__.py"
+        ), folder
+    assert sorted(p.name for p in (course / "suites").glob("test_*.py")) == [
+        f"test_{p.stem}.py" for p in sorted((REPO / "exercises").glob("*.py"), key=lambda p: f"test_{p.stem}.py")
+    ]

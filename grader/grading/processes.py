@@ -1,0 +1,96 @@
+"""Trusted grading processes for a long-running grader: the course server's own pool.
+
+Each process starts a sandbox zygote and a pool of warm sandboxes once, then grades one set of
+files after another, exactly as `grader submit` grades a workspace. The processes start with
+multiprocessing's "forkserver" (never forked from a server with threads running). A process
+that dies (killed, out of memory) breaks only the grading it was doing: `grade` raises
+`GraderFault` for it, and the next call starts fresh processes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from grader.errors import GraderFault
+from grader.records import GradingResult, result_from_record
+from grader.sandbox.policy import SandboxLimits
+
+
+class GradingProcesses:
+    """`jobs` trusted processes that grade files; `grade` blocks until its result is back."""
+
+    def __init__(self, jobs: int, limits: SandboxLimits | None = None, protected: tuple[Path, ...] = ()) -> None:
+        self.jobs = jobs
+        self._limits = limits or SandboxLimits()
+        self._protected = protected
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+
+    def grade(self, files: Mapping[str, str], names: Sequence[str]) -> GradingResult:
+        executor = self._current()
+        try:
+            record = executor.submit(_grade_files, dict(files), list(names)).result()
+        except BrokenProcessPool as error:
+            self._replace(executor)
+            raise GraderFault("a grading process stopped while grading (killed, or out of memory?)") from error
+        return result_from_record(record)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+
+    def _current(self) -> ProcessPoolExecutor:
+        import multiprocessing
+
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(
+                    self.jobs,
+                    mp_context=multiprocessing.get_context("forkserver"),
+                    initializer=_start_sandboxes,
+                    initargs=(self._limits, self._protected),
+                )
+            return self._executor
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executor is broken:
+                broken.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+
+
+_SANDBOXES: dict[str, Any] = {}
+"""In each grading process: its zygote, its warm worker pool, and what to fence off."""
+
+
+def _start_sandboxes(limits: SandboxLimits, protected: tuple[Path, ...]) -> None:
+    from grader.grading.exercises import all_exercises
+    from grader.sandbox.pool import WorkerPool
+    from grader.sandbox.zygote import start_zygote
+
+    zygote = start_zygote()
+    _SANDBOXES.update(
+        zygote=zygote,
+        pool=WorkerPool(limits, size=len(all_exercises()), zygote=zygote),
+        protected=protected,
+    )
+
+
+def _grade_files(files: dict[str, str], names: list[str]) -> dict[str, Any]:
+    import tempfile
+
+    from grader.grading.grade import grade_workspace
+    from grader.records import result_to_record
+
+    with tempfile.TemporaryDirectory(prefix="grader-upload-") as folder:
+        for name, text in files.items():
+            Path(folder, name).write_text(text, encoding="utf-8")
+        result = grade_workspace(Path(folder), names, pool=_SANDBOXES["pool"], protected=_SANDBOXES["protected"])
+    return result_to_record(result)

@@ -1,0 +1,38 @@
+"""`grader serve`: open the course, build the application, and run it under uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from grader.server.app import Course, create_app
+
+
+def open_course(course_dir: Path, *, db_url: str | None = None, jobs: int | None = None) -> Course:
+    """The course in `course_dir` with its store open and its graders ready to start."""
+    from grader.course import load_course
+    from grader.grading.exercises import resolve
+    from grader.pack import load_pack
+    from grader.server.grading import EmbeddedGrading
+    from grader.store import open_store
+
+    pack = load_pack(course_dir)
+    settings = load_course(pack.course_file if pack.course_file.is_file() else None)
+    store = open_store(db_url or pack.default_db_url)
+    grading = EmbeddedGrading(store, settings, jobs=jobs or os.cpu_count() or 1)
+    files = {e.name: e.filename for e in resolve(None)}
+    return Course(
+        store=store, settings=settings, grading=grading, files_by_exercise=files, quizzes_dir=pack.quizzes_dir
+    )
+
+
+def run_server(course_dir: Path, *, db_url: str | None, host: str, port: int, jobs: int | None) -> None:
+    import uvicorn
+
+    course = open_course(course_dir, db_url=db_url, jobs=jobs)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        uvicorn.run(create_app(course), host=host, port=port, log_level="info", access_log=True)
+    finally:
+        course.store.close()
