@@ -1,15 +1,23 @@
 # The sandboxed worker. It runs as `python -I -S -B -c <protocol.py + this file>`, so it
 # imports nothing of the grader and cannot be redirected by the environment or site-packages.
 #
-# Life of a worker:
-#   1. enter new user, network and PID namespaces where the kernel allows it, and fork so the
-#      student's code runs as PID 1 of its own PID namespace: when that process dies, the
-#      kernel kills everything it started, double-forked daemons included;
-#   2. import numpy (before any restriction, so later imports of it are free) and say hello;
-#   3. on `init`: set resource limits, restrict the filesystem, TCP and signals with Landlock,
-#      close every other descriptor, then import the student's module from the workspace;
+# Life of a worker (W, started by the zygote or by the grader, in a process group of its own
+# but in the grader's session, so the kernel schedules it beside the grader rather than as
+# another user's job):
+#   1. import numpy (before any restriction, so later imports of it are free);
+#   2. enter new user, network and PID namespaces where the kernel allows it, and fork INIT,
+#      PID 1 of the new PID namespace. INIT runs no student code: it forks STUDENT, waits for
+#      it, and dies with W (a parent-death signal on a process the student does not control),
+#      and when INIT dies the kernel ends everything in the namespace, whatever student code
+#      did to itself (cleared its own parent-death signal, double-forked a daemon);
+#   3. STUDENT says hello (with its pid as the grader's /proc sees it), and on `init`, followed
+#      by one `file` frame per snapshotted source, sets resource limits, restricts the
+#      filesystem (nothing of the workspace: the sources arrive in memory), TCP and signals
+#      with Landlock, refuses new processes with seccomp, closes every other descriptor, says
+#      `importing`, and imports the student's module from those sources;
 #   4. serve `call` requests until the channel closes.
-# Everything this process sends is plain data; the trusted side decides what it is worth.
+# Everything this process sends is plain data; the trusted side decides what it is worth, and
+# measures the time it uses itself, in /proc.
 # The wire format (grader/sandbox/protocol.py) arrives as argv[2] and is executed into this
 # module's globals once numpy can be imported, so both sides share one definition of it.
 
@@ -27,7 +35,9 @@ CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
+TIOCNOTTY = 0x5422
 SYS_LANDLOCK_CREATE_RULESET = 444
 SYS_LANDLOCK_ADD_RULE = 445
 SYS_LANDLOCK_RESTRICT_SELF = 446
@@ -47,10 +57,11 @@ CLONE_THREAD = 0x00010000
 # (audit arch, clone, clone3, calls always refused) per machine. Refused: fork and vfork (new
 # processes); socket (no network, and no Unix socket to a local server such as a database's,
 # which neither Landlock nor a network namespace covers); io_uring_setup (it could open sockets
-# without calling socket).
+# without calling socket); ptrace, process_vm_readv and process_vm_writev (the namespace's INIT
+# must stay out of the student's reach even where Landlock, which also forbids it, is missing).
 SECCOMP_ARCHES = {
-    "x86_64": (0xC000003E, 56, 435, (57, 58, 41, 425)),
-    "aarch64": (0xC00000B7, 220, 435, (198, 425)),
+    "x86_64": (0xC000003E, 56, 435, (57, 58, 41, 425, 101, 310, 311)),
+    "aarch64": (0xC00000B7, 220, 435, (198, 425, 117, 270, 271)),
 }
 
 
@@ -120,25 +131,87 @@ def enter_namespaces(report):
     return False
 
 
-def become_pid_one(keep_fds):
-    """Fork into the new PID namespace; the parent only waits and mirrors the child's end."""
-    child = os.fork()
-    if child:
-        for fd in keep_fds:
+def die_with_parent(parent_alive):
+    """Be killed when the parent dies; exit now if it is already gone (the signal would never come)."""
+    if sys.platform.startswith("linux"):
+        libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if not parent_alive():
+        os._exit(1)
+
+
+def wait_and_mirror(child):
+    """Reap children until `child` ends, then exit as it did (a signal as 128 + its number)."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            os._exit(1)
+        except InterruptedError:
+            continue
+        if pid == child:
+            break
+    if os.WIFSIGNALED(status):
+        os._exit(128 + os.WTERMSIG(status))
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def split_into_namespace(channel_fds):
+    """Fork INIT into the new PID namespace and STUDENT under it; return in STUDENT.
+
+    W (this process) and INIT only wait: neither runs student code, so the parent-death signal
+    that INIT holds cannot be cleared by the student, and W's death (the grader kills it, or
+    its own parent died) ends INIT and with it the whole namespace.
+    """
+    alive_read, alive_write = os.pipe()  # INIT sees EOF here once W is gone
+    init = os.fork()
+    if init:
+        os.close(alive_read)
+        for fd in (*channel_fds, 0, 1, 2):
             os.close(fd)
-        while True:
-            try:
-                _, status = os.waitpid(child, 0)
-                break
-            except ChildProcessError:
-                os._exit(1)
-            except InterruptedError:
-                continue
-        if os.WIFSIGNALED(status):
-            os._exit(128 + os.WTERMSIG(status))
-        os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
-    # Die with the parent: the grader kills the parent to end the whole namespace.
-    libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        wait_and_mirror(init)
+    os.close(alive_write)
+    die_with_parent(lambda: not select_readable(alive_read))
+    os.close(alive_read)
+    student = os.fork()
+    if student:
+        for fd in (*channel_fds, 0, 1, 2):
+            os.close(fd)
+        wait_and_mirror(student)
+
+
+def select_readable(fd):
+    import select
+
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def drop_controlling_terminal():
+    """Give up the terminal the grader may run in, so that /dev/tty cannot reach it.
+
+    Workers stay in the grader's session (a session of their own would put them in a
+    scheduling group of their own, and every call would wait for the CPU behind other
+    sessions' work on a busy machine), so they detach from its terminal instead.
+    """
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return  # no controlling terminal
+    try:
+        import fcntl
+
+        fcntl.ioctl(fd, TIOCNOTTY)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def host_pid():
+    """This process's pid as /proc (mounted for the grader's PID namespace) names it."""
+    try:
+        return int(os.readlink("/proc/self"))
+    except (OSError, ValueError):
+        return None
 
 
 def landlock_abi():
@@ -265,7 +338,7 @@ def make_readonly(value):
     return value
 
 
-def describe_exception(error, workspace):
+def describe_exception(error, filenames):
     """Type, message and the student's own line where it happened; never the worker's frames."""
     try:
         message = str(error)
@@ -274,11 +347,59 @@ def describe_exception(error, workspace):
     where = ""
     try:
         for frame in traceback.extract_tb(error.__traceback__):
-            if frame.filename.startswith(workspace + os.sep):
-                where = f"{os.path.relpath(frame.filename, workspace)}:{frame.lineno}"
+            if frame.filename in filenames:
+                where = f"{frame.filename}:{frame.lineno}"
+        if isinstance(error, SyntaxError) and error.filename in filenames and type(error.lineno) is int:
+            where = f"{error.filename}:{error.lineno}"
     except BaseException:
         where = ""
     return {"type": type(error).__name__[:100], "message": message[:MESSAGE_CAP], "where": where}
+
+
+class SnapshotImporter:
+    """Imports the workspace's modules from the sources the grader sent, never from the disk.
+
+    The grader snapshots the workspace once, records that snapshot, and sends it here: what is
+    graded is exactly what is recorded. A package folder or a stale `__pycache__` beside a
+    module cannot stand in for it, since nothing of the workspace is read (Landlock grants
+    none of it). Each module is compiled under its own file name (`perceptron.py`), so that
+    tracebacks, doctest and `where` in feedback name the student's file and line.
+    """
+
+    def __init__(self, sources):
+        self.sources = sources
+        self.filenames = frozenset(name + ".py" for name in sources)
+
+    def install(self):
+        import importlib.machinery
+        import linecache
+
+        for name, source in self.sources.items():
+            filename = name + ".py"
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        finders = sys.meta_path
+        position = next((i for i, f in enumerate(finders) if f is importlib.machinery.PathFinder), len(finders))
+        finders.insert(position, self)  # after built-in and frozen modules, before anything on disk
+
+    def find_spec(self, fullname, path=None, target=None):
+        if path is not None or fullname not in self.sources:
+            return None
+        import importlib.machinery
+
+        spec = importlib.machinery.ModuleSpec(fullname, self, origin=fullname + ".py")
+        spec.has_location = True
+        return spec
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        name = module.__spec__.name
+        code = compile(self.sources[name], name + ".py", "exec", dont_inherit=True)
+        exec(code, module.__dict__)
+
+    def get_source(self, fullname):
+        return self.sources.get(fullname)
 
 
 def run_examples(module):
@@ -317,7 +438,7 @@ def run_examples(module):
     return results
 
 
-def serve(channel, module, workspace):
+def serve(channel, module, filenames):
     while True:
         try:
             request = channel.receive()
@@ -328,7 +449,7 @@ def serve(channel, module, workspace):
             try:
                 channel.send({"id": call_id, "value": encode(run_examples(module))})
             except BaseException as error:
-                channel.send({"id": call_id, "raised": describe_exception(error, workspace)})
+                channel.send({"id": call_id, "raised": describe_exception(error, filenames)})
             continue
         name = request.get("function")
         function = module.__dict__.get(name) if type(name) is str and not name.startswith("_") else None
@@ -344,7 +465,7 @@ def serve(channel, module, workspace):
                 warnings.simplefilter("always")
                 result = encode(function(*args, **kwargs))
         except BaseException as error:  # SystemExit and KeyboardInterrupt are answers too
-            channel.send({"id": call_id, "raised": describe_exception(error, workspace)})
+            channel.send({"id": call_id, "raised": describe_exception(error, filenames)})
             continue
         seen = [f"{w.category.__name__}: {str(w.message)[:200]}" for w in caught[:5]]
         channel.send({"id": call_id, "value": result, "warnings": seen})
@@ -375,15 +496,17 @@ def sandbox(layers, read_fd, write_fd):
         "no_new_processes": False,
     }
     if layers["namespaces"] and enter_namespaces(report):
-        become_pid_one([read_fd, write_fd, 1, 2])
-    try:
-        os.setsid()
-    except OSError:
-        pass  # already a session leader
-    channel.send({"op": "hello", "pid": os.getpid()})
+        split_into_namespace([read_fd, write_fd])
+    drop_controlling_terminal()
+    channel.send({"op": "hello", "pid": host_pid()})
 
     init = channel.receive()
-    workspace = init["workspace"]
+    sources = {}
+    for _ in range(int(init["files"])):
+        frame = channel.receive()
+        name, source = frame.get("name"), frame.get("source")
+        if type(name) is str and name.isidentifier() and type(source) is str:
+            sources[name] = source
     apply_limits(init["limits"], report)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -394,19 +517,24 @@ def sandbox(layers, read_fd, write_fd):
         forbid_new_processes(report)
     os.closerange(3, min(channel.read_fd, channel.write_fd))
     os.closerange(max(channel.read_fd, channel.write_fd) + 1, 1024)
-    os.chdir(workspace)
+    os.chdir("/")
     for stream in (sys.stdout, sys.stderr):
         if stream is not None:
             stream.reconfigure(line_buffering=True)
-    sys.path[:0] = [workspace]
+    importer = SnapshotImporter(sources)
+    importer.install()
     sys.argv = [init["module"]]
+    times = os.times()
+    channel.send({"op": "importing", "cpu": times.user + times.system})  # the student's time starts here
     try:
         module = importlib.import_module(init["module"])
     except BaseException as error:
-        channel.send({"op": "import_failed", "raised": describe_exception(error, workspace), "isolation": report})
+        channel.send(
+            {"op": "import_failed", "raised": describe_exception(error, importer.filenames), "isolation": report}
+        )
         os._exit(0)
     channel.send({"op": "ready", "isolation": report})
-    serve(channel, module, workspace)
+    serve(channel, module, importer.filenames)
 
 
 def zygote(control_fd):
@@ -414,14 +542,16 @@ def zygote(control_fd):
 
     Requests arrive on a SOCK_SEQPACKET socket with the worker's three pipe ends attached
     (request, response, output); the answer is the new worker's pid. Exits are reported as
-    they are reaped. The zygote dies with the grader, and its workers die with it.
+    they are reaped. The zygote dies with the grader, and its workers die with it. It is a
+    child subreaper, so that a worker's INIT orphaned by the worker's death is reaped here.
     """
     import select
     import socket
 
     if sys.platform.startswith("linux"):
-        libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     control = socket.socket(fileno=control_fd)
+    zygote_pid = os.getpid()
 
     def answer(message):
         control.send(json.dumps(message).encode())
@@ -450,9 +580,8 @@ def zygote(control_fd):
         child = os.fork()
         if child == 0:
             control.close()
-            if sys.platform.startswith("linux"):
-                libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-            os.setsid()
+            die_with_parent(lambda: os.getppid() == zygote_pid)
+            os.setpgid(0, 0)
             os.dup2(fds[2], 1)
             os.dup2(fds[2], 2)
             os.close(fds[2])
@@ -465,6 +594,7 @@ def zygote(control_fd):
 
 def main():
     config = json.loads(sys.argv[1])
+    die_with_parent(lambda: os.getppid() == config["parent_pid"])
     load_runtime(config)
     if config.get("zygote_fd") is not None:
         zygote(config["zygote_fd"])

@@ -19,6 +19,7 @@ import threading
 from collections import deque
 from typing import Any
 
+from grader.sandbox.launch import start_process
 from grader.sandbox.policy import Layers
 
 SPAWN_TIMEOUT = 10.0
@@ -87,15 +88,8 @@ class Zygote:
             return
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         config = {**config, "zygote_fd": theirs.fileno()}
-        self._process = subprocess.Popen(
-            [*command[:-2], json.dumps(config), command[-1]],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            pass_fds=(theirs.fileno(),),
-            start_new_session=True,
-            env=env,
-            cwd="/",
+        self._process = start_process(
+            [*command[:-2], json.dumps(config), command[-1]], env, (theirs.fileno(),), subprocess.DEVNULL
         )
         theirs.close()
         self._control = ours
@@ -130,7 +124,8 @@ class Zygote:
             return self._exits.get(pid)
 
     def close(self) -> None:
-        """End the zygote; its workers die with it (they hold a parent-death signal)."""
+        """End the zygote; its workers die with it (they hold a parent-death signal, and so does
+        the INIT of each worker's namespace)."""
         if self._closed:
             return
         self._closed = True
@@ -178,7 +173,7 @@ class Zygote:
 def start_zygote() -> Zygote:
     """A zygote on Linux; elsewhere (fork without exec is unsafe on macOS) a stand-in that is
     never alive, so that workers start as fresh processes."""
-    from grader.sandbox.process import worker_command
+    from grader.sandbox.launch import worker_command
 
     command, env, config = worker_command()
     return Zygote(command, env, config, enabled=sys.platform.startswith("linux"))
