@@ -1,16 +1,22 @@
-"""What the sandbox costs: a trivial call against the raw pipe floor, and a whole submission.
+"""What the sandbox costs: a trivial call against the raw pipe floor, and whole submissions.
 
-    python bench/sandbox_cost.py [--calls 2000] [--rounds 5]
+    python bench/sandbox_cost.py [--calls 3000] [--rounds 5]
+    python bench/load.py --hogs 16 -- python bench/sandbox_cost.py    # the same on a busy machine
 
 Prints, side by side from one run:
 - the floor: the round trip of a few bytes between two forked Python processes over a pair of
-  pipes (nothing on top: no framing, no JSON, no isolation);
+  pipes (nothing on top: no framing, no JSON, no isolation), and the same with 50 us of work on
+  each side, once with the child in the parent's session and once in a session of its own
+  (where the kernel groups sessions for scheduling, autogroup, the second waits behind other
+  sessions' work on a busy machine: the cause of the sandbox's slow calls under load, fixed by
+  keeping workers in the grader's session);
 - the sandbox's round trip of a trivial call (`f(1)` returning 1) through `StudentModule`;
-- a whole submission of the reference (every exercise, every hidden test) graded the way
-  `grader submit` grades it (a zygote, warm workers, one sandbox per exercise), against the
-  same hidden suites run in this process on the student's module imported here, unsandboxed;
-  wall and CPU time (the CPU of the sandboxes included), medians of `--rounds` alternating runs.
-No assertion; the figures are for reading.
+- a reference submission graded with a warm zygote (as `grader grade` grades each student)
+  against the same hidden suites run in this process on the student's modules imported here,
+  unsandboxed: wall and CPU time, the sandboxes' CPU included;
+- a whole `grader submit` of the reference, as a command (its start, its database and its
+  zygote included), against a command that runs the same suites in-process, unsandboxed.
+Medians of `--rounds` alternating runs. No assertion; the figures are for reading.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import copy
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,21 +38,32 @@ from typing import Any
 
 import numpy as np
 
+BENCH = Path(__file__).resolve()
 
-def _median_ms(times: list[float]) -> str:
+
+def _ms(times: list[float]) -> str:
     times = sorted(times)
-    return f"median {statistics.median(times) * 1e3:7.3f} ms, p90 {times[int(len(times) * 0.9)] * 1e3:7.3f} ms"
+    return f"median {statistics.median(times) * 1e3:6.3f} ms, p90 {times[int(len(times) * 0.9)] * 1e3:6.3f} ms"
 
 
-def pipe_floor(calls: int) -> list[float]:
-    """Round trips of a few bytes between this process and a forked one."""
+def _busy(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def pipe_floor(calls: int, work: float = 0.0, new_session: bool = False) -> list[float]:
+    """Round trips of a few bytes between this process and a forked one (`work` s on each side)."""
     request_read, request_write = os.pipe()
     answer_read, answer_write = os.pipe()
     child = os.fork()
     if child == 0:
         os.close(request_write)
         os.close(answer_read)
+        if new_session:
+            os.setsid()
         while data := os.read(request_read, 64):
+            _busy(work)
             os.write(answer_write, data)
         os._exit(0)
     os.close(request_read)
@@ -53,6 +71,7 @@ def pipe_floor(calls: int) -> list[float]:
     times = []
     for _ in range(calls):
         started = time.perf_counter()
+        _busy(work)
         os.write(request_write, b"ping")
         os.read(answer_read, 64)
         times.append(time.perf_counter() - started)
@@ -62,17 +81,17 @@ def pipe_floor(calls: int) -> list[float]:
     return times
 
 
-def sandbox_round_trip(calls: int, folder: Path) -> list[float]:
+def sandbox_round_trip(calls: int) -> list[float]:
     """Round trips of `f(1)` through a sandboxed worker forked from a zygote."""
     from grader.sandbox.policy import SandboxLimits
     from grader.sandbox.pool import WorkerPool
     from grader.sandbox.student import StudentModule
     from grader.sandbox.zygote import start_zygote
 
-    (folder / "perceptron.py").write_text("def f(x):\n    return x\n")
+    files = {"perceptron.py": "def f(x):\n    return x\n"}
     limits = SandboxLimits()
     with start_zygote() as zygote, WorkerPool(limits, size=1, refill=False, zygote=zygote) as pool:
-        student = StudentModule("perceptron", folder, limits, pool=pool)
+        student = StudentModule("perceptron", files, limits, pool=pool)
         try:
             student.f(1)
             times = []
@@ -152,22 +171,64 @@ def _cpu() -> float:
     return own.user + own.system + children.ru_utime + children.ru_stime
 
 
-def sandboxed_submission(folder: Path) -> tuple[float, float, float]:
-    """Grade the reference as `grader submit` does (less the database): wall, CPU, score."""
+def sandboxed_submission(folder: Path, zygote: Any) -> tuple[float, float, float]:
+    """Grade the reference from a warm zygote, as `grader grade` grades each student: wall, CPU
+    (the sandboxes' included, read from /proc before each is ended), score."""
     from grader.exercises import all_exercises
     from grader.grading import grade_workspace
     from grader.sandbox.policy import SandboxLimits
     from grader.sandbox.pool import WorkerPool
-    from grader.sandbox.zygote import start_zygote
 
     names = [e.name for e in all_exercises()]
     cpu, started = _cpu(), time.perf_counter()
-    with (
-        start_zygote() as zygote,
-        WorkerPool(SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool,
-    ):
+    with _SandboxCpu() as sandboxes, WorkerPool(SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool:
         result = grade_workspace(folder, names, pool=pool)
-    return time.perf_counter() - started, _cpu() - cpu, result.score
+    return time.perf_counter() - started, _cpu() - cpu + sandboxes.seconds, result.score
+
+
+class _SandboxCpu:
+    """Adds up the CPU time of every sandbox process (the worker, its INIT, the student's) just
+    before it is ended, since they are reaped by the zygote, not by this process."""
+
+    def __enter__(self) -> _SandboxCpu:
+        from grader.sandbox import process
+
+        self.seconds = 0.0
+        self._original = process.Worker.kill
+        bench = self
+
+        def kill(worker: Any) -> None:
+            if worker._pidfds:
+                bench.seconds += _tree_cpu(worker._process.pid)
+            bench._original(worker)
+
+        process.Worker.kill = kill  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from grader.sandbox import process
+
+        process.Worker.kill = self._original  # type: ignore[method-assign]
+
+
+def _tree_cpu(root: int) -> float:
+    """CPU seconds of `root` and its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += cpu.get(pid, 0.0)
+        todo += children.get(pid, [])
+    return total
 
 
 def in_process_submission(folder: Path) -> tuple[float, float, float]:
@@ -184,40 +245,98 @@ def in_process_submission(folder: Path) -> tuple[float, float, float]:
         tests = run_suites(exercises, students)
     finally:
         sys.path.remove(str(folder))
+        for name in [e.name for e in exercises]:
+            sys.modules.pop(name, None)
     score = sum(scoring.exercise_score(t)[0] for t in tests.values())
     return time.perf_counter() - started, _cpu() - cpu, score
 
 
+def sandboxed_command(folder: Path) -> None:
+    """What `grader submit` does to grade, without its database: a zygote first (it imports
+    numpy while this process imports the suites), warm workers, the reference graded."""
+    from grader.sandbox.zygote import start_zygote
+
+    with start_zygote() as zygote:
+        from grader.exercises import all_exercises
+        from grader.grading import grade_workspace
+        from grader.sandbox.policy import SandboxLimits
+        from grader.sandbox.pool import WorkerPool
+
+        names = [e.name for e in all_exercises()]
+        with WorkerPool(SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool:
+            grade_workspace(folder, names, pool=pool)
+
+
+def timed_command(command: list[str]) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _report(label: str, sandboxed: list[tuple[float, ...]], plain: list[tuple[float, ...]]) -> None:
+    wall = [statistics.median(r[0] for r in runs) for runs in (plain, sandboxed)]
+    cpu = [statistics.median(r[1] for r in runs) for runs in (plain, sandboxed)]
+    print(f"{label}:")
+    print(f"  in-process, unsandboxed: {wall[0] * 1e3:6.0f} ms wall, {cpu[0] * 1e3:6.0f} ms CPU")
+    print(f"  sandboxed:               {wall[1] * 1e3:6.0f} ms wall, {cpu[1] * 1e3:6.0f} ms CPU")
+    print(f"  sandboxed / in-process:  {wall[1] / wall[0]:.2f}x wall, {cpu[1] / cpu[0]:.2f}x CPU  (goal: 1.1x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--child", choices=("sandboxed", "in-process"), help=argparse.SUPPRESS)
+    parser.add_argument("--workspace", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child == "in-process":  # the arms of the whole-command comparison
+        in_process_submission(args.workspace)
+        return
+    if args.child == "sandboxed":
+        sandboxed_command(args.workspace)
+        return
     from grader.exercises import write_reference_workspace
+    from grader.sandbox.zygote import start_zygote
 
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, python {sys.version.split()[0]}")
-    with tempfile.TemporaryDirectory() as tmp:
-        floor = pipe_floor(args.calls)
-        trivial = sandbox_round_trip(args.calls, Path(tmp))
-        print(f"raw pipe ping-pong (floor):   {_median_ms(floor)}")
-        ratio = statistics.median(trivial) / statistics.median(floor)
-        print(f"sandbox trivial call:         {_median_ms(trivial)}  ({ratio:.1f}x the floor)")
+    floor = pipe_floor(args.calls)
+    print(f"raw pipe ping-pong (floor):            {_ms(floor)}")
+    same = pipe_floor(args.calls // 3, work=50e-6)
+    own = pipe_floor(args.calls // 3, work=50e-6, new_session=True)
+    print(f"  with 50 us of work, same session:    {_ms(same)}")
+    print(f"  with 50 us of work, its own session: {_ms(own)}")
+    trivial = sandbox_round_trip(args.calls)
+    ratio = statistics.median(trivial) / statistics.median(floor)
+    print(f"sandbox trivial call:                  {_ms(trivial)}  ({ratio:.1f}x the floor)")
 
+    with tempfile.TemporaryDirectory() as tmp:
         reference = write_reference_workspace(Path(tmp) / "ws")
-        in_process_submission(reference)  # warm both paths once (imports, suite collection)
-        sandboxed_submission(reference)
-        sandboxed, plain = [], []
-        for _ in range(args.rounds):
-            plain.append(in_process_submission(reference))
-            sandboxed.append(sandboxed_submission(reference))
-    for label, runs in (("in-process, unsandboxed", plain), ("sandboxed (as submit)  ", sandboxed)):
-        wall = statistics.median(r[0] for r in runs)
-        cpu = statistics.median(r[1] for r in runs)
-        score = runs[0][2]
-        print(f"reference submission, {label}: {wall * 1e3:6.0f} ms wall, {cpu * 1e3:6.0f} ms CPU, score {score:g}")
-    wall_ratio = statistics.median(r[0] for r in sandboxed) / statistics.median(r[0] for r in plain)
-    cpu_ratio = statistics.median(r[1] for r in sandboxed) / statistics.median(r[1] for r in plain)
-    print(f"sandboxed / in-process: {wall_ratio:.2f}x wall, {cpu_ratio:.2f}x CPU (goal: at most 1.1x)")
+        with start_zygote() as zygote:
+            in_process_submission(reference)  # warm both paths once (imports, suite collection)
+            sandboxed_submission(reference, zygote)
+            sandboxed, plain = [], []
+            for _ in range(args.rounds):
+                plain.append(in_process_submission(reference))
+                sandboxed.append(sandboxed_submission(reference, zygote))
+        scores = {r[2] for r in sandboxed + plain}
+        _report(f"reference submission, warm (scores {sorted(scores)})", sandboxed, plain)
+
+        child = [sys.executable, str(BENCH), "--workspace", str(reference), "--child"]
+        database = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        submit = [sys.executable, "-m", "grader", "submit", "--workspace", str(reference), "--db", database]
+        commands: list[tuple[float, ...]] = []
+        plain_commands: list[tuple[float, ...]] = []
+        submits = []
+        for number in range(args.rounds):
+            plain_commands.append(timed_command([*child, "in-process"]))
+            commands.append(timed_command([*child, "sandboxed"]))
+            submits.append(timed_command([*submit, "--student", f"bench{number}"]))
+    _report("whole command, a new process each (start-up and zygote included, no database)", commands, plain_commands)
+    wall, cpu = statistics.median(r[0] for r in submits), statistics.median(r[1] for r in submits)
+    print(f"  for comparison, `grader submit` (its database too): {wall * 1e3:6.0f} ms wall, {cpu * 1e3:6.0f} ms CPU")
 
 
 if __name__ == "__main__":

@@ -107,18 +107,17 @@ def submit_workspace(
     # course with attempt rules has to wait for it before grading.
     check_first = course.max_attempts is not None or course.cooldown is not None
     with StoreBeside(db_url, prepare, finish) as database:
-        from grader.grading import grade_workspace
-        from grader.sandbox.policy import SandboxLimits
-        from grader.sandbox.pool import WorkerPool
         from grader.sandbox.zygote import start_zygote
 
-        with (
-            start_zygote() as zygote,
-            WorkerPool(limits or SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool,
-        ):
-            if check_first:
-                database.ready()  # a refused attempt stops here, before grading
-            result = grade_workspace(folder, names, pool=pool, protected=database_files(db_url))
+        with start_zygote() as zygote:  # first: it imports numpy while this process imports the suites
+            from grader.grading import grade_workspace
+            from grader.sandbox.policy import SandboxLimits
+            from grader.sandbox.pool import WorkerPool
+
+            with WorkerPool(limits or SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool:
+                if check_first:
+                    database.ready()  # a refused attempt stops here, before grading
+                result = grade_workspace(folder, names, pool=pool, protected=database_files(db_url))
         if not check_first:
             database.ready()  # a bad database URL is reported here, and nothing is stored
         answer = database.complete(result_to_record(result))

@@ -28,13 +28,15 @@ class ScriptedMeter:
 
 
 def _at(start: Reading, seconds: float, *, cpu: float, waiting: float = 0.0) -> Reading:
-    """`seconds` after `start`, having run `cpu` seconds and waited `waiting` seconds for a CPU."""
+    """`seconds` into a call that starts now, having run `cpu` seconds and waited `waiting`
+    seconds for a CPU since the `start` reading."""
     busy = start.busy_main + cpu + waiting
-    return Reading(start.wall + seconds, start.cpu + cpu, busy, busy)
+    return Reading(time.monotonic() + seconds, start.cpu + cpu, busy, busy)
 
 
 def _start() -> Reading:
-    return Reading(time.monotonic(), 0.0, 0.0, 0.0)
+    """A reading taken a while ago (calls soon after a reading are read with the next one)."""
+    return Reading(time.monotonic() - 1000, 0.0, 0.0, 0.0)
 
 
 def test_time_spent_waiting_for_a_cpu_is_charged_as_neither_cpu_nor_blocked():
@@ -73,7 +75,7 @@ def test_a_sleeping_call_is_stopped_by_the_backstop_and_its_blocked_time_adds_up
     first.finish()
     assert budget.blocked_seconds == pytest.approx(9.9, abs=0.01)
     assert budget.spent() is None
-    later = _at(start, 10, cpu=0.1)
+    later = Reading(start.wall + 10, 0.1, 0.1, 0.1)
     second = budget.watch(ScriptedMeter(_at(later, 6, cpu=0.0), _at(later, 6, cpu=0.0)), later)
     with pytest.raises(OverBudget) as over:
         second.check()
@@ -87,3 +89,14 @@ def test_the_next_check_comes_before_a_limit_can_be_passed():
     start = _start()
     watch = budget.watch(ScriptedMeter(), start)
     assert 0 < watch.wait_seconds() <= 0.5
+
+
+def test_a_short_call_soon_after_a_reading_is_charged_with_the_next_call_that_is_read():
+    budget = ExerciseBudget(LIMITS)
+    now = Reading(time.monotonic(), 0.0, 0.0, 0.0)
+    quick = budget.watch(ScriptedMeter(), now)  # nothing to read: the meter would fail
+    assert quick.finish() is now
+    assert budget.cpu_seconds == 0
+    later = Reading(now.wall - 1, 0.0, 0.0, 0.0)  # the next call starts from the same (older) reading
+    budget.watch(ScriptedMeter(_at(later, 1.0, cpu=0.25)), later).finish()
+    assert budget.cpu_seconds == 0.25

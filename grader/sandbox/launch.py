@@ -23,10 +23,14 @@ def _sources() -> tuple[str, str]:
 
 
 @cache
-def _numpy_parent() -> str:
-    import numpy
+def numpy_parent() -> str:
+    """Where numpy is installed, found without importing it (so a zygote starts at once)."""
+    import importlib.util
 
-    return str(Path(numpy.__file__).resolve().parent.parent)
+    spec = importlib.util.find_spec("numpy")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("numpy is not installed")
+    return str(Path(spec.origin).resolve().parent.parent)
 
 
 def _worker_env() -> dict[str, str]:
@@ -40,7 +44,7 @@ def worker_command() -> tuple[list[str], dict[str, str], dict[str, Any]]:
     configuration and the protocol's source, its environment, and the base configuration."""
     worker_source, protocol_source = _sources()
     command = [sys.executable, "-I", "-S", "-B", "-c", worker_source, "{}", protocol_source]
-    return command, _worker_env(), {"numpy_parent": _numpy_parent(), "parent_pid": os.getpid()}
+    return command, _worker_env(), {"numpy_parent": numpy_parent(), "parent_pid": os.getpid()}
 
 
 def start_process(

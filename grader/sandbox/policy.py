@@ -92,9 +92,9 @@ def _protected_defaults() -> tuple[Path, ...]:
 
 @cache
 def _runtime_roots() -> tuple[Path, ...]:
-    import numpy
+    from grader.sandbox.launch import numpy_parent
 
-    numpy_dir = Path(numpy.__file__).resolve().parent
+    numpy_dir = Path(numpy_parent()) / "numpy"
     roots = [numpy_dir, numpy_dir.with_name("numpy.libs")]
     roots += [Path(sysconfig.get_path(key)).resolve() for key in ("stdlib", "platstdlib")]
     roots += [Path(p) for p in SYSTEM_LIBRARY_DIRS]

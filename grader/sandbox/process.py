@@ -317,7 +317,7 @@ class Worker:
             if writable:
                 self._flush()
             if readable:
-                chunk = os.read(self._response_read, 1 << 20)
+                chunk = os.read(self._response_read, 65536)  # a larger size costs an mmap per read
                 if not chunk:
                     raise StudentCrashed(self._death_reason())
                 self._incoming += chunk

@@ -82,22 +82,25 @@ class Channel:
     def __init__(self, read_fd, write_fd):
         self.read_fd = read_fd
         self.write_fd = write_fd
+        self.buffer = bytearray()
 
-    def _read_exactly(self, size):
-        chunks = []
-        while size:
-            chunk = os.read(self.read_fd, min(size, 1 << 20))
+    def _fill(self, size):
+        while len(self.buffer) < size:
+            chunk = os.read(self.read_fd, max(size - len(self.buffer), 65536))
             if not chunk:
                 raise EOFError
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
+            self.buffer += chunk
 
     def receive(self):
-        (size,) = HEADER.unpack(self._read_exactly(HEADER.size))
+        self._fill(HEADER.size)
+        (size,) = HEADER.unpack_from(self.buffer)
         if size > MAX_FRAME_BYTES:
             raise ProtocolError("request too large")
-        return load_frame(self._read_exactly(size))
+        end = HEADER.size + size
+        self._fill(end)
+        body = bytes(self.buffer[HEADER.size : end])
+        del self.buffer[:end]
+        return load_frame(body)
 
     def send(self, message):
         try:
@@ -110,8 +113,13 @@ class Channel:
             view = view[written:]
 
 
+_LIBC = []
+
+
 def libc():
-    return ctypes.CDLL(None, use_errno=True)
+    if not _LIBC:
+        _LIBC.append(ctypes.CDLL(None, use_errno=True))
+    return _LIBC[0]
 
 
 def enter_namespaces(report):
@@ -221,12 +229,12 @@ def landlock_abi():
     return max(int(version), 0)
 
 
-def apply_landlock(rules, report):
-    """Allow reading only `rules` (path, access) and nothing else: no writes, TCP or signals out."""
-    abi = landlock_abi()
-    report["landlock_abi"] = abi
-    if abi < 1:
-        return
+PREPARED_RULESET = []  # (rules, ruleset fd): built once by a zygote, before it forks workers
+
+
+def build_ruleset(rules, abi):
+    """A Landlock ruleset allowing reading only `rules` (path, access): no writes, TCP or signals
+    out. Returns its descriptor, or None."""
     c = libc()
     fs_access = FS_ACCESS_BY_ABI.get(abi, FS_ACCESS_NEWEST)
     attr = RulesetAttr(
@@ -235,22 +243,46 @@ def apply_landlock(rules, report):
     size = 24 if abi >= 6 else 16 if abi >= 4 else 8
     ruleset = c.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
     if ruleset < 0:
+        return None
+    for path, access in rules:
+        try:
+            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            allowed = access & fs_access
+            if not os.path.isdir(path):
+                allowed &= FILE_ONLY_ACCESS
+            rule = PathBeneathAttr(allowed, fd)
+            c.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, ctypes.byref(rule), 0)
+        finally:
+            os.close(fd)
+    return ruleset
+
+
+def prepare_landlock(rules):
+    """Build the ruleset of the usual rules once (a zygote does, for all the workers it forks):
+    building one opens every allowed path, a few milliseconds that each worker then saves."""
+    abi = landlock_abi()
+    ruleset = build_ruleset(rules, abi) if abi >= 1 else None
+    if ruleset is not None:
+        PREPARED_RULESET.append((rules, ruleset))
+
+
+def apply_landlock(rules, report):
+    """Restrict this process to `rules` (see `build_ruleset`), with the prepared ruleset if it
+    holds the same rules."""
+    abi = landlock_abi()
+    report["landlock_abi"] = abi
+    if abi < 1:
+        return
+    prepared = PREPARED_RULESET[0] if PREPARED_RULESET and PREPARED_RULESET[0][0] == rules else None
+    ruleset = prepared[1] if prepared else build_ruleset(rules, abi)
+    if ruleset is None:
         report["landlock_abi"] = 0
         return
+    c = libc()
     try:
-        for path, access in rules:
-            try:
-                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-            except OSError:
-                continue
-            try:
-                allowed = access & fs_access
-                if not os.path.isdir(path):
-                    allowed &= FILE_ONLY_ACCESS
-                rule = PathBeneathAttr(allowed, fd)
-                c.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, ctypes.byref(rule), 0)
-            finally:
-                os.close(fd)
         if c.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or c.syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
             report["landlock_abi"] = 0
             return
@@ -261,16 +293,28 @@ def apply_landlock(rules, report):
     report["signal_scope"] = abi >= 6
 
 
-def forbid_new_processes(report):
-    """A seccomp filter: threads may be started, processes and sockets may not (fork, vfork,
-    socket, io_uring_setup and clone without CLONE_THREAD fail with EPERM; clone3 answers ENOSYS
-    so that libc falls back to clone, whose flags a filter can read)."""
+class SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+
+class SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(SockFilter))]
+
+
+SECCOMP_FILTER = []  # built once, before the zygote forks workers
+
+
+def seccomp_program():
+    """The filter's program: threads may be started, processes and sockets may not (fork, vfork,
+    socket, io_uring_setup, ptrace and clone without CLONE_THREAD fail with EPERM; clone3 answers
+    ENOSYS so that libc falls back to clone, whose flags a filter can read). None where the
+    machine is not known."""
     import errno
     import platform
 
     arch = SECCOMP_ARCHES.get(platform.machine())
     if arch is None:
-        return
+        return None
     audit_arch, nr_clone, nr_clone3, refused = arch
 
     def stmt(code, k):
@@ -291,15 +335,17 @@ def forbid_new_processes(report):
         stmt(0x06, deny),
         stmt(0x06, SECCOMP_RET_ALLOW),
     ]
-
-    class SockFilter(ctypes.Structure):
-        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
-
-    class SockFprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(SockFilter))]
-
     filters = (SockFilter * len(program))(*[SockFilter(*ins) for ins in program])
-    prog = SockFprog(len(program), filters)
+    return filters, SockFprog(len(program), filters)
+
+
+def forbid_new_processes(report):
+    """Apply the seccomp filter (see `seccomp_program`)."""
+    if not SECCOMP_FILTER:
+        SECCOMP_FILTER.append(seccomp_program())
+    if SECCOMP_FILTER[0] is None:
+        return
+    _, prog = SECCOMP_FILTER[0]
     c = libc()
     if (
         c.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
@@ -439,6 +485,15 @@ def run_examples(module):
 
 
 def serve(channel, module, filenames):
+    seen = []
+
+    def record(message, category, filename, lineno, file=None, line=None):
+        if len(seen) < 5:
+            seen.append(f"{category.__name__}: {str(message)[:200]}")
+
+    # Warnings of every call are recorded, set up once rather than for each call.
+    warnings.simplefilter("always")
+    warnings.showwarning = record
     while True:
         try:
             request = channel.receive()
@@ -461,24 +516,33 @@ def serve(channel, module, filenames):
             kwargs = decode(request.get("kwargs", {}))
             if request.get("readonly"):
                 args, kwargs = make_readonly(args), make_readonly(kwargs)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                result = encode(function(*args, **kwargs))
+            seen.clear()
+            result = encode(function(*args, **kwargs))
         except BaseException as error:  # SystemExit and KeyboardInterrupt are answers too
             channel.send({"id": call_id, "raised": describe_exception(error, filenames)})
             continue
-        seen = [f"{w.category.__name__}: {str(w.message)[:200]}" for w in caught[:5]]
-        channel.send({"id": call_id, "value": result, "warnings": seen})
+        channel.send({"id": call_id, "value": result, "warnings": list(seen)})
 
 
 def load_runtime(config):
-    """Import numpy and the wire format: once per worker, or once per zygote for all its workers."""
+    """Import numpy and the wire format, and everything a worker uses later: once per worker,
+    or once per zygote for all its workers (so that none of it is done again after each fork)."""
     sys.path.insert(0, config["numpy_parent"])
     exec(compile(sys.argv[2], "protocol.py", "exec"), globals())
+    import errno  # noqa: F401
+    import fcntl  # noqa: F401
+    import importlib.machinery  # noqa: F401
+    import linecache  # noqa: F401
+    import platform  # noqa: F401
+    import select  # noqa: F401
+
     import numpy.linalg  # noqa: F401  (warm imports: the student's `import numpy` is then free)
     import numpy.random  # noqa: F401
 
     sys.path.remove(config["numpy_parent"])
+    libc()
+    if sys.platform.startswith("linux"):
+        SECCOMP_FILTER.append(seccomp_program())
 
 
 def sandbox(layers, read_fd, write_fd):
@@ -537,7 +601,7 @@ def sandbox(layers, read_fd, write_fd):
     serve(channel, module, importer.filenames)
 
 
-def zygote(control_fd):
+def zygote(control_fd, rules):
     """Fork ready-made workers on request: each starts with numpy imported, for a fork's cost.
 
     Requests arrive on a SOCK_SEQPACKET socket with the worker's three pipe ends attached
@@ -545,19 +609,29 @@ def zygote(control_fd):
     they are reaped. The zygote dies with the grader, and its workers die with it. It is a
     child subreaper, so that a worker's INIT orphaned by the worker's death is reaped here.
     """
+    import gc
     import select
     import socket
 
     if sys.platform.startswith("linux"):
         libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        if rules:
+            prepare_landlock(rules)
     control = socket.socket(fileno=control_fd)
     zygote_pid = os.getpid()
+    exited_read, exited_write = os.pipe()  # woken by SIGCHLD instead of polling
+    os.set_blocking(exited_write, False)
+    signal.set_wakeup_fd(exited_write)
+    signal.signal(signal.SIGCHLD, lambda number, frame: None)
+    gc.freeze()  # what is imported now is never collected: forked workers need not copy its pages
 
     def answer(message):
         control.send(json.dumps(message).encode())
 
     while True:
-        readable, _, _ = select.select([control], [], [], 0.02)
+        readable, _, _ = select.select([control, exited_read], [], [])
+        if exited_read in readable:
+            os.read(exited_read, 4096)
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -566,7 +640,7 @@ def zygote(control_fd):
             if pid == 0:
                 break
             answer({"exited": pid, "code": os.waitstatus_to_exitcode(status)})
-        if not readable:
+        if control not in readable:
             continue
         data, fds, _, _ = socket.recv_fds(control, 65536, 3)
         if not data:
@@ -580,6 +654,10 @@ def zygote(control_fd):
         child = os.fork()
         if child == 0:
             control.close()
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            os.close(exited_read)
+            os.close(exited_write)
             die_with_parent(lambda: os.getppid() == zygote_pid)
             os.setpgid(0, 0)
             os.dup2(fds[2], 1)
@@ -597,7 +675,7 @@ def main():
     die_with_parent(lambda: os.getppid() == config["parent_pid"])
     load_runtime(config)
     if config.get("zygote_fd") is not None:
-        zygote(config["zygote_fd"])
+        zygote(config["zygote_fd"], config.get("rules"))
     else:
         sandbox(config["layers"], config["read_fd"], config["write_fd"])
 

@@ -174,9 +174,13 @@ def start_zygote() -> Zygote:
     """A zygote on Linux; elsewhere (fork without exec is unsafe on macOS) a stand-in that is
     never alive, so that workers start as fresh processes."""
     from grader.sandbox.launch import worker_command
+    from grader.sandbox.policy import read_rules
 
     command, env, config = worker_command()
-    return Zygote(command, env, config, enabled=sys.platform.startswith("linux"))
+    linux = sys.platform.startswith("linux")
+    if linux:
+        config["rules"] = read_rules()  # the usual Landlock rules, built once in the zygote
+    return Zygote(command, env, config, enabled=linux)
 
 
 __all__ = ["Zygote", "ZygoteChild", "start_zygote"]
