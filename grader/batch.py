@@ -18,6 +18,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import select
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -221,7 +223,9 @@ def _run(
     processes: dict[int, Any] = {}
 
     def start(number: int) -> None:
-        process = context.Process(target=_work, args=(number, todo, answers, limits, protected), daemon=True)
+        process = context.Process(
+            target=_work, args=(number, todo, answers, limits, protected, os.getpid()), daemon=True
+        )
         process.start()
         processes[number] = process
 
@@ -269,8 +273,29 @@ def _run(
         answers.close()
 
 
-def _work(number: int, todo: Any, answers: Any, limits: SandboxLimits, protected: tuple[Path, ...]) -> None:
+def _end_with(pid: int) -> None:
+    """End this process when the grader `pid` ends, even killed with SIGKILL: its zygote and
+    sandboxes then end with it, and no student is graded for nobody. A forkserver's worker is
+    not the grader's child, so a parent-death signal cannot do this."""
+    try:
+        watched = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # no pidfd on this system
+        return
+
+    def watch() -> None:
+        select.select([watched], [], [])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-the-grader", daemon=True).start()
+
+
+def _work(
+    number: int, todo: Any, answers: Any, limits: SandboxLimits, protected: tuple[Path, ...], grader: int
+) -> None:
     """A trusted worker process: grade tasks until the `None` that ends the queue."""
+    _end_with(grader)
     from grader.exercises import resolve
     from grader.grading import grade_workspace
     from grader.sandbox.pool import WorkerPool

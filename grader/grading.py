@@ -16,8 +16,9 @@ from grader import scoring
 from grader.exercises import Exercise, resolve, suite_version
 from grader.results import ExerciseOutcome, GradingResult, TestOutcome
 from grader.sandbox.errors import StudentCodeError
-from grader.sandbox.policy import Layers, SandboxLimits, describe_isolation
+from grader.sandbox.policy import Layers, SandboxLimits
 from grader.sandbox.pool import WorkerPool
+from grader.sandbox.report import describe_isolation
 from grader.sandbox.student import StudentModule
 from grader.workspace import Snapshot, check_workspace, snapshot, snapshot_of
 
@@ -119,12 +120,9 @@ def _grade(
             module.close()
     outcomes = tuple(_exercise_outcome(e, tests.get(e.name, []), students[e.name]) for e in exercises)
     reports = [r for m in students.values() for r in m.isolation_reports]
-    sandbox = describe_isolation(reports, limits) if reports else _unstarted_sandbox(limits)
-    if taken.skipped:
-        sandbox["skipped_files"] = taken.notes()
     return GradingResult(
         exercises=outcomes,
-        sandbox=sandbox,
+        sandbox=describe_isolation(reports, limits, taken.notes()).to_dict(),
         suite_version=suite_version(exercises),
         duration_seconds=time.monotonic() - started,
         files=taken.files,
@@ -147,10 +145,3 @@ def _exercise_outcome(
         status, message = scoring.exercise_status(tests), f"{passed} of {len(tests)} tests passed"
     output = module.output if isinstance(module, StudentModule) else ""
     return ExerciseOutcome(exercise.name, score, max_score, status, message, tuple(tests), exercise.version, output)
-
-
-def _unstarted_sandbox(limits: SandboxLimits) -> dict[str, object]:
-    """No exercise file was there to run: report the limits that would have applied."""
-    result = describe_isolation([], limits)
-    result["warnings"] = ["no student code ran"]
-    return result

@@ -210,3 +210,25 @@ def test_what_the_student_printed_is_kept_with_the_exercise(workspace):
     result = grade_workspace(folder, ["perceptron"])
     assert result.exercises[0].output == "debugging my perceptron\n"
     assert result.exercises[0].score == result.exercises[0].max_score
+
+
+def test_the_sandbox_report_keeps_its_keys_and_says_when_no_student_code_ran(workspace):
+    result = grade_workspace(workspace(notes="x = 1\n"), ["perceptron"])  # no exercise file at all
+    sandbox = result.sandbox
+    assert list(sandbox) == [
+        "level",
+        "platform",
+        "separate_process",
+        "filesystem",
+        "network",
+        "processes",
+        "signals",
+        "memory_limit_bytes",
+        "call_timeout_seconds",
+        "exercise_budget_seconds",
+        "warnings",
+        "time",
+        "blocked_backstop_seconds",
+    ]
+    assert sandbox["warnings"] == ["no student code ran"]
+    assert result.exercises[0].message == "perceptron.py is not in the workspace"

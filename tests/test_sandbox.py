@@ -24,7 +24,8 @@ from grader.sandbox.errors import (
     StudentRaised,
     StudentTimeout,
 )
-from grader.sandbox.policy import Layers, SandboxLimits, describe_isolation
+from grader.sandbox.policy import Layers, SandboxLimits
+from grader.sandbox.report import describe_isolation
 from grader.sandbox.student import StudentModule
 
 pytestmark = pytest.mark.sandbox
@@ -407,7 +408,7 @@ class TestIsolation:
         """)
         assert student.connect() != "connected"
         assert (
-            "namespace" in describe_isolation(student.isolation_reports, student.limits)["network"]
+            "namespace" in describe_isolation(student.isolation_reports, student.limits).network
             or student.isolation_reports[0]["network_tcp"]
         )
 
@@ -477,7 +478,7 @@ class TestIsolation:
         assert student.fork() == "PermissionError"
         assert student.spawn() == "PermissionError"
         assert student.thread() == [1]
-        assert "no-fork" in describe_isolation(student.isolation_reports, student.limits)["processes"]
+        assert "no-fork" in describe_isolation(student.isolation_reports, student.limits).processes
 
     def test_a_double_forked_daemon_does_not_outlive_the_sandbox(self, quick_limits):
         # With the no-fork filter off, the PID namespace alone must end the daemon.
@@ -562,6 +563,23 @@ class TestLifetime:
         assert [s.student for s in result.students] == ["mallory"]
         assert _wait_until_gone(token)
 
+    def test_nothing_is_left_when_a_class_grading_is_killed(self, token, tmp_path, db_url):
+        import subprocess
+
+        for number in range(6):  # a minute and a half of grading for a worker left running on its own
+            folder = tmp_path / "class" / f"mallory{number}"
+            folder.mkdir(parents=True)
+            (folder / "perceptron.py").write_text(OUTLIVER.format(token=token).replace("return 1", "time.sleep(1000)"))
+        mark = f"GRADER_TEST_MARK={token}"
+        command = [sys.executable, "-m", "grader", "grade", str(tmp_path / "class"), "--db", db_url, "--jobs", "1"]
+        with subprocess.Popen(command, env={**os.environ, "GRADER_TEST_MARK": token}) as grade:
+            try:
+                assert _eventually(lambda: _processes_named(token)), "the student's code runs while grading does"
+            finally:
+                grade.kill()  # SIGKILL: `grader grade` gets no chance to clean up
+        assert _wait_until_gone(token)
+        assert _eventually(lambda: not _processes_with(mark)), "a trusted grading process outlived `grader grade`"
+
     @pytest.mark.parametrize("with_zygote", [True, False], ids=["zygote", "fresh"])
     def test_nothing_is_left_when_the_grader_itself_is_killed(self, token, with_zygote):
         import subprocess
@@ -615,6 +633,21 @@ def _processes_named(name: str) -> list[int]:
                 continue
             if state not in ("Z", "X"):
                 found.append(int(entry))
+    return found
+
+
+def _processes_with(variable: str) -> list[int]:
+    """Live processes whose environment holds `variable` (NAME=value)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                if variable.encode() in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
+                    state = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()[0]
+                    if state not in ("Z", "X"):
+                        found.append(int(entry))
+            except (OSError, IndexError):
+                continue
     return found
 
 
