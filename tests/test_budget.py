@@ -100,3 +100,20 @@ def test_a_short_call_soon_after_a_reading_is_charged_with_the_next_call_that_is
     later = Reading(now.wall - 1, 0.0, 0.0, 0.0)  # the next call starts from the same (older) reading
     budget.watch(ScriptedMeter(_at(later, 1.0, cpu=0.25)), later).finish()
     assert budget.cpu_seconds == 0.25
+
+
+def test_readings_taken_late_by_a_busy_grader_do_not_add_up_to_blocked_time():
+    # A computing call, read every second by a grader that sometimes reads the clock late:
+    # some windows show less progress than time, the next ones as much more.
+    budget = ExerciseBudget(LIMITS)
+    start = _start()
+    now = time.monotonic()
+    readings = []
+    for second in range(1, 11):
+        late = 0.5 if second % 2 and second > 1 else 0.0
+        busy = second - late
+        readings.append(Reading(now + second, busy / 4, busy, busy))  # a quarter on a CPU, the rest waiting
+    watch = budget.watch(ScriptedMeter(*readings), start)
+    for _ in readings:
+        watch.check()
+    assert watch.blocked == pytest.approx(0.0, abs=0.01)

@@ -87,6 +87,7 @@ class CallWatch:
         self._cpu_kind: Limit = "call_cpu" if call_seconds < exercise_left else "exercise_cpu"
         self._blocked_left = budget.limits.blocked_seconds - budget.blocked_seconds
         self.blocked = 0.0
+        self._unclamped = 0.0
         self._charged = False
 
     @property
@@ -129,9 +130,17 @@ class CallWatch:
         self._charge()
 
     def _advance(self, reading: Reading) -> None:
-        wall = reading.wall - self._since
-        blocked = wall - reading.busy_since(self._last)
-        self.blocked += max(blocked, 0.0)
+        """Add the time since the last reading that the process spent neither running nor
+        waiting for a CPU. Readings are taken at slightly different moments from their clock
+        (the grader may itself wait for a CPU in between), so a window may show more progress
+        than time; the error cancels out over the next window, which is why windows are not
+        clamped one by one. Only the first is: it counts from the call's start, while its
+        progress counts from the last reading, which may include threads busy between calls."""
+        progress = max(reading.busy_since(self._last), reading.cpu - self._last.cpu)  # threads that ended
+        gap = reading.wall - self._since - progress
+        first = self._last is self._start
+        self._unclamped += max(gap, 0.0) if first else gap
+        self.blocked = max(self._unclamped, 0.0)
         self._last = reading
         self._since = reading.wall
 

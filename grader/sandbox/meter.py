@@ -34,7 +34,7 @@ class Reading:
     """One look at a process: when, how much CPU it has used, and how busy its threads were."""
 
     wall: float
-    """time.monotonic() when read."""
+    """time.monotonic() just after the files were read."""
     cpu: float
     """CPU seconds used by all the process's threads so far, in the kernel's 1/100 s steps."""
     busy_main: float
@@ -92,7 +92,6 @@ class ProcMeter:
         return int(self._stat_fields()[1])
 
     def read(self, all_threads: bool = False) -> Reading:
-        wall = time.monotonic()
         fields = self._stat_fields()
         cpu = (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND  # utime + stime
         busy_main = _busy(self._pread(self._schedstat))
@@ -114,7 +113,7 @@ class ProcMeter:
                     pass
                 finally:
                     os.close(fd)
-        return Reading(wall, cpu, busy_main, busy_all)
+        return Reading(time.monotonic(), cpu, busy_main, busy_all)  # the clock read last, as schedstat was
 
     def _pread(self, fd: int) -> bytes:
         if not self._fds:
