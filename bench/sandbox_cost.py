@@ -171,9 +171,9 @@ def _cpu() -> float:
     return own.user + own.system + children.ru_utime + children.ru_stime
 
 
-def sandboxed_submission(folder: Path, zygote: Any) -> tuple[float, float, float]:
+def sandboxed_submission(folder: Path, zygote: Any) -> tuple[float, float, float, float]:
     """Grade the reference from a warm zygote, as `grader grade` grades each student: wall, CPU
-    (the sandboxes' included, read from /proc before each is ended), score."""
+    (the sandboxes' included, read from /proc before each is ended), score, the sandboxes' CPU."""
     from grader.exercises import all_exercises
     from grader.grading import grade_workspace
     from grader.sandbox.policy import SandboxLimits
@@ -183,7 +183,7 @@ def sandboxed_submission(folder: Path, zygote: Any) -> tuple[float, float, float
     cpu, started = _cpu(), time.perf_counter()
     with _SandboxCpu() as sandboxes, WorkerPool(SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool:
         result = grade_workspace(folder, names, pool=pool)
-    return time.perf_counter() - started, _cpu() - cpu + sandboxes.seconds, result.score
+    return time.perf_counter() - started, _cpu() - cpu + sandboxes.seconds, result.score, sandboxes.seconds
 
 
 class _SandboxCpu:
@@ -323,6 +323,8 @@ def main() -> None:
                 sandboxed.append(sandboxed_submission(reference, zygote))
         scores = {r[2] for r in sandboxed + plain}
         _report(f"reference submission, warm (scores {sorted(scores)})", sandboxed, plain)
+        inside = statistics.median(r[3] for r in sandboxed)
+        print(f"  of which in the sandboxes (student code, each worker's start and end): {inside * 1e3:.0f} ms CPU")
 
         child = [sys.executable, str(BENCH), "--workspace", str(reference), "--child"]
         database = f"sqlite:///{Path(tmp) / 'bench.db'}"
