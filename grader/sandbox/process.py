@@ -9,10 +9,11 @@ frame (`hello`, sent before any student code runs) names the student's process, 
 checked to descend from the worker, and its CPU and blocked time are then read directly
 (`grader.sandbox.meter`) against the exercise's budget (`grader.sandbox.budget`).
 
-`kill()` ends the student's namespace through a pidfd of its INIT (PID 1 of the worker's
-PID namespace, which runs no student code): the kernel then ends every process in it, however
-the student's code changed its own process. The worker and its process group are killed too,
-which covers systems without PID namespaces.
+`kill()` ends the student's namespace through a pidfd of its PID 1 (the student's process, or
+the INIT above it in a worker started without a zygote): the kernel then ends every process in
+it, however the student's code changed its own process. The worker and its process group are
+killed too, which covers systems without PID namespaces. If the grader itself dies, the zygote
+dies with it, and its own PID namespace, which holds its workers', with it (see worker.py).
 """
 
 from __future__ import annotations
@@ -254,7 +255,8 @@ class Worker:
         pidfds: list[int] = []
         try:
             meters.append(ProcMeter(pid))
-            if pid != worker:  # in a PID namespace: STUDENT's parent is INIT, INIT's is the worker
+            # In a PID namespace, STUDENT's parent is the worker, or INIT whose parent is the worker.
+            if pid != worker and meters[0].parent_pid() != worker:
                 meters.append(ProcMeter(meters[0].parent_pid()))
                 if meters[1].parent_pid() != worker:
                     raise ProcessGone("not a process of this worker")

@@ -1,15 +1,17 @@
 # The sandboxed worker. It runs as `python -I -S -B -c <protocol.py + this file>`, so it
 # imports nothing of the grader and cannot be redirected by the environment or site-packages.
 #
-# Life of a worker (W, started by the zygote or by the grader, in a process group of its own
-# but in the grader's session, so the kernel schedules it beside the grader rather than as
-# another user's job):
+# Life of a worker (W, forked by the zygote or started by the grader, in a process group of
+# its own but in the grader's session, so the kernel schedules it beside the grader rather than
+# as another user's job):
 #   1. import numpy (before any restriction, so later imports of it are free);
-#   2. enter new user, network and PID namespaces where the kernel allows it, and fork INIT,
-#      PID 1 of the new PID namespace. INIT runs no student code: it forks STUDENT, waits for
-#      it, and dies with W (a parent-death signal on a process the student does not control),
-#      and when INIT dies the kernel ends everything in the namespace, whatever student code
-#      did to itself (cleared its own parent-death signal, double-forked a daemon);
+#   2. enter new user, network and PID namespaces where the kernel allows it, and fork STUDENT,
+#      PID 1 of the new PID namespace: when it dies, the kernel ends everything in the namespace.
+#      Student code may clear STUDENT's parent-death signal, so something it does not control
+#      must end the namespace when the grader dies: the zygote is PID 1 of a PID namespace of
+#      its own that holds every worker's (it dies with the grader, and the kernel then ends
+#      them all); a worker started without a zygote forks INIT first, PID 1 of its namespace,
+#      which runs no student code, forks STUDENT, and dies with W;
 #   3. STUDENT says hello (with its pid as the grader's /proc sees it), and on `init`, followed
 #      by one `file` frame per snapshotted source, sets resource limits, restricts the
 #      filesystem (nothing of the workspace: the sources arrive in memory), TCP and signals
@@ -129,6 +131,7 @@ def enter_namespaces(report):
     c = libc()
     for flags, names in (
         (CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWPID, ("user_namespace", "network_namespace", "pid_namespace")),
+        (CLONE_NEWNET | CLONE_NEWPID, ("network_namespace", "pid_namespace")),  # in the zygote's user namespace
         (CLONE_NEWUSER | CLONE_NEWNET, ("user_namespace", "network_namespace")),
         (CLONE_NEWNET, ("network_namespace",)),
     ):
@@ -163,28 +166,35 @@ def wait_and_mirror(child):
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 
 
-def split_into_namespace(channel_fds):
-    """Fork INIT into the new PID namespace and STUDENT under it; return in STUDENT.
-
-    W (this process) and INIT only wait: neither runs student code, so the parent-death signal
-    that INIT holds cannot be cleared by the student, and W's death (the grader kills it, or
-    its own parent died) ends INIT and with it the whole namespace.
-    """
-    alive_read, alive_write = os.pipe()  # INIT sees EOF here once W is gone
-    init = os.fork()
-    if init:
+def fork_with_parent_alive():
+    """Fork; in the child, die with the parent (checked through a pipe, since a child in a new
+    PID namespace cannot see its parent's pid). Returns fork's value."""
+    alive_read, alive_write = os.pipe()  # the child sees EOF here once the parent is gone
+    child = os.fork()
+    if child:
         os.close(alive_read)
-        for fd in (*channel_fds, 0, 1, 2):
-            os.close(fd)
-        wait_and_mirror(init)
+        return child
     os.close(alive_write)
     die_with_parent(lambda: not select_readable(alive_read))
     os.close(alive_read)
-    student = os.fork()
-    if student:
-        for fd in (*channel_fds, 0, 1, 2):
-            os.close(fd)
-        wait_and_mirror(student)
+    return 0
+
+
+def split_into_namespace(channel_fds, with_init):
+    """Fork the student's process into the new PID namespace; return in it (STUDENT).
+
+    W (this process) only waits. `with_init`: first fork INIT, PID 1 of the namespace, which
+    runs no student code and only waits, so that the parent-death signal it holds cannot be
+    cleared by the student: W's death then ends INIT and with it the whole namespace, even when
+    the grader itself was killed. A zygote's workers need none: the zygote is PID 1 of a
+    namespace of its own that holds theirs, and its death (it dies with the grader) ends them.
+    """
+    for _ in range(2 if with_init else 1):
+        child = fork_with_parent_alive()
+        if child:
+            for fd in (*channel_fds, 0, 1, 2):
+                os.close(fd)
+            wait_and_mirror(child)
 
 
 def select_readable(fd):
@@ -545,7 +555,7 @@ def load_runtime(config):
         SECCOMP_FILTER.append(seccomp_program())
 
 
-def sandbox(layers, read_fd, write_fd):
+def sandbox(layers, read_fd, write_fd, under_zygote_namespace=False):
     """Become one exercise's sandbox: isolate, wait for `init`, import the module, serve calls."""
     channel = Channel(read_fd, write_fd)
     report = {
@@ -560,7 +570,7 @@ def sandbox(layers, read_fd, write_fd):
         "no_new_processes": False,
     }
     if layers["namespaces"] and enter_namespaces(report):
-        split_into_namespace([read_fd, write_fd])
+        split_into_namespace([read_fd, write_fd], with_init=not under_zygote_namespace)
     drop_controlling_terminal()
     channel.send({"op": "hello", "pid": host_pid()})
 
@@ -601,24 +611,68 @@ def sandbox(layers, read_fd, write_fd):
     serve(channel, module, importer.filenames)
 
 
-def zygote(control_fd, rules):
+def enter_zygote_namespace(control_fd):
+    """Become PID 1 of a new PID namespace (in a new user namespace), if the kernel allows it.
+
+    This process stays outside and only waits (and dies with the grader); its child, the
+    zygote proper, dies with it, and when the zygote dies the kernel ends every process in its
+    namespace: every worker, and every worker's own namespace, whatever student code did.
+    Returns True in the zygote proper when that worked, False (in this process) when not.
+    """
+    uid, gid = os.geteuid(), os.getegid()
+    if not sys.platform.startswith("linux") or libc().unshare(CLONE_NEWUSER | CLONE_NEWPID) != 0:
+        return False
+    try:  # map our own ids, so that each worker can create a user namespace of its own inside
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as handle:
+                handle.write(text)
+    except OSError:
+        pass  # workers then enter what namespaces they can, and say so in their report
+    child = fork_with_parent_alive()
+    if child:
+        os.close(control_fd)
+        wait_and_mirror(child)
+    return True
+
+
+def host_pid_of(pid):
+    """The pid that the grader's /proc (and the grader) gives to our child `pid`: read from the
+    fdinfo of a pidfd, which names it in the PID namespace that /proc was mounted for."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        with open(f"/proc/self/fdinfo/{pidfd}") as handle:
+            for line in handle:
+                if line.startswith("Pid:"):
+                    return int(line.split()[1])
+    finally:
+        os.close(pidfd)
+    raise OSError("no Pid in fdinfo")
+
+
+def zygote(config):
     """Fork ready-made workers on request: each starts with numpy imported, for a fork's cost.
 
     Requests arrive on a SOCK_SEQPACKET socket with the worker's three pipe ends attached
     (request, response, output); the answer is the new worker's pid. Exits are reported as
-    they are reaped. The zygote dies with the grader, and its workers die with it. It is a
-    child subreaper, so that a worker's INIT orphaned by the worker's death is reaped here.
+    they are reaped. The zygote dies with the grader, and its workers die with it: in its own
+    PID namespace where the kernel allows it, else (a child subreaper, which reaps a worker's
+    INIT orphaned by the worker's death) each worker's namespace has an INIT of its own.
+    Pids are given as the grader sees them.
     """
     import gc
     import select
     import socket
 
+    control_fd = config["zygote_fd"]
+    own_namespace = enter_zygote_namespace(control_fd)
+    load_runtime(config)
     if sys.platform.startswith("linux"):
         libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-        if rules:
-            prepare_landlock(rules)
+        if config.get("rules"):
+            prepare_landlock(config["rules"])
     control = socket.socket(fileno=control_fd)
     zygote_pid = os.getpid()
+    host_pids = {}  # our child's pid -> the grader's name for it
     exited_read, exited_write = os.pipe()  # woken by SIGCHLD instead of polling
     os.set_blocking(exited_write, False)
     signal.set_wakeup_fd(exited_write)
@@ -639,7 +693,8 @@ def zygote(control_fd, rules):
                 break
             if pid == 0:
                 break
-            answer({"exited": pid, "code": os.waitstatus_to_exitcode(status)})
+            if pid in host_pids:
+                answer({"exited": host_pids.pop(pid), "code": os.waitstatus_to_exitcode(status)})
         if control not in readable:
             continue
         data, fds, _, _ = socket.recv_fds(control, 65536, 3)
@@ -663,20 +718,26 @@ def zygote(control_fd, rules):
             os.dup2(fds[2], 1)
             os.dup2(fds[2], 2)
             os.close(fds[2])
-            sandbox(request["layers"], fds[0], fds[1])
+            sandbox(request["layers"], fds[0], fds[1], under_zygote_namespace=own_namespace)
             os._exit(0)
         for fd in fds:
             os.close(fd)
-        answer({"spawned": child})
+        try:
+            host_pids[child] = host_pid_of(child) if own_namespace else child
+        except OSError:
+            os.kill(child, signal.SIGKILL)  # a worker the grader could not name is no use
+            answer({"spawned": None})
+            continue
+        answer({"spawned": host_pids[child]})
 
 
 def main():
     config = json.loads(sys.argv[1])
     die_with_parent(lambda: os.getppid() == config["parent_pid"])
-    load_runtime(config)
     if config.get("zygote_fd") is not None:
-        zygote(config["zygote_fd"], config.get("rules"))
+        zygote(config)  # it loads the runtime once in its own namespace
     else:
+        load_runtime(config)
         sandbox(config["layers"], config["read_fd"], config["write_fd"])
 
 

@@ -4,7 +4,10 @@ Starting a worker from nothing costs a Python start-up and a numpy import (about
 CPU); forking one from the zygote costs about a millisecond. Grading one submission starts
 four workers, grading a class thousands, so `grader submit` and `grader grade` fork them
 from a zygote. The zygote itself runs no student code: each worker is forked before it
-learns which workspace it serves, and isolates itself after the fork.
+learns what it will import, and isolates itself after the fork. Where the kernel allows it, the
+zygote runs as PID 1 of a PID namespace of its own, inside which every worker creates its own:
+when the zygote dies (with the grader, even one killed with SIGKILL), the kernel ends them all.
+It names its workers by the pids the grader sees.
 """
 
 from __future__ import annotations
@@ -124,8 +127,8 @@ class Zygote:
             return self._exits.get(pid)
 
     def close(self) -> None:
-        """End the zygote; its workers die with it (they hold a parent-death signal, and so does
-        the INIT of each worker's namespace)."""
+        """End the zygote; its workers die with it (the zygote is PID 1 of a PID namespace that
+        holds theirs, and they hold a parent-death signal too)."""
         if self._closed:
             return
         self._closed = True
