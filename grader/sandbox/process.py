@@ -260,8 +260,13 @@ class Worker:
                 meters.append(ProcMeter(meters[0].parent_pid()))
                 if meters[1].parent_pid() != worker:
                     raise ProcessGone("not a process of this worker")
-            for meter in reversed(meters):  # INIT first
-                pidfds.append(os.pidfd_open(meter.pid))
+            try:
+                for meter in reversed(meters):  # INIT first
+                    pidfds.append(os.pidfd_open(meter.pid))
+            except (AttributeError, OSError):  # no pidfds here (Linux < 5.3): ended by the worker's death
+                for fd in pidfds:
+                    os.close(fd)
+                pidfds = []
             for meter in meters:
                 meter.parent_pid()  # still the processes checked, now pinned by their pidfds
         except (ProcessGone, OSError, ValueError):
