@@ -111,16 +111,15 @@ def grade_folder(
     folder: Path, names: list[str], limits: SandboxLimits | None, protected: tuple[Path, ...]
 ) -> GradingResult:
     """Grade with warm sandboxes forked from a zygote: one per exercise, started before grading."""
-    from grader.grading.grade import grade_workspace
-    from grader.sandbox.policy import SandboxLimits
-    from grader.sandbox.pool import WorkerPool
     from grader.sandbox.zygote import start_zygote
 
-    with (
-        start_zygote() as zygote,
-        WorkerPool(limits or SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool,
-    ):
-        return grade_workspace(folder, names, pool=pool, protected=protected)
+    with start_zygote() as zygote:  # first: it imports numpy while this process imports the suites
+        from grader.grading.grade import grade_workspace
+        from grader.sandbox.policy import SandboxLimits
+        from grader.sandbox.pool import WorkerPool
+
+        with WorkerPool(limits or SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool:
+            return grade_workspace(folder, names, pool=pool, protected=protected)
 
 
 def check_attempt_allowed(store: Store, course: CourseSettings, students: Iterable[str], now: datetime) -> None:
