@@ -661,3 +661,79 @@ def _wait_until_gone(name: str) -> bool:
     for pid in _processes_named(name):
         os.kill(pid, signal.SIGKILL)
     return False
+
+
+class TestUpcalls:
+    """A function checked with the grader's own helpers in place of the student's (`_substitute`):
+    its calls to them come back to the trusted side as plain data, and nothing else changes."""
+
+    SOURCE = """
+        import numpy as np
+        saved = []
+        def helper(x):
+            return 0
+        def use(x):
+            return helper(x) + 1
+        def catches(x):
+            try:
+                return helper(x)
+            except ValueError as error:
+                return "caught " + str(error)
+        def keep_the_proxy(x):
+            saved.append(helper)
+            return helper(x)
+        def use_the_kept_proxy(x):
+            return saved[0](x)
+        def sends(value):
+            return helper(value)
+        def loops():
+            while True:
+                helper(1)
+    """
+
+    def test_helpers_answer_from_the_trusted_side_for_that_call_only(self, sandboxed):
+        student = sandboxed(self.SOURCE)
+        assert student.call("use", 4, _substitute={"helper": lambda x: x * 10}) == 41
+        assert student.use(4) == 1  # the student's own helper is back
+        assert student.helper(4) == 0
+
+    def test_a_helpers_error_reaches_the_student_code_as_the_same_type(self, sandboxed):
+        def refuses(x):
+            raise ValueError("no such layer")
+
+        student = sandboxed(self.SOURCE)
+        assert student.call("catches", 1, _substitute={"helper": refuses}) == "caught no such layer"
+
+    def test_what_the_student_sends_a_helper_is_plain_data_and_an_absurd_request_is_a_memory_error(self, sandboxed):
+        seen = []
+
+        def records(value):
+            seen.append(value)
+            return np.zeros(value) if isinstance(value, tuple) else value
+
+        student = sandboxed(self.SOURCE)
+        assert student.call("sends", [1, (2, "x")], _substitute={"helper": records}) == [1, (2, "x")]
+        with pytest.raises(StudentRaised, match="TypeError"):
+            student.call("sends", object, _substitute={"helper": records})  # a class is not plain data
+        with pytest.raises(StudentRaised, match="MemoryError"):
+            student.call("sends", (10**6, 10**6), _substitute={"helper": records})  # 8 TB here
+        assert seen[0] == [1, (2, "x")] and seen[-1] == (10**6, 10**6)  # the one unreadable never arrived
+        assert student.helper(1) == 0  # the sandbox and this process both carry on
+
+    def test_a_proxy_kept_past_its_call_gains_nothing(self, sandboxed):
+        student = sandboxed(self.SOURCE)
+        assert student.call("keep_the_proxy", 2, _substitute={"helper": lambda x: 5}) == 5
+        with pytest.raises((StudentDataError, StudentCrashed)):
+            student.use_the_kept_proxy(2)  # asks for a helper out of turn: its worker is ended
+        assert student.use(1) == 1  # a fresh worker, and the grader is fine
+
+    def test_a_call_that_only_asks_for_helpers_is_bounded_by_its_cpu_time(self, sandboxed):
+        import time
+
+        def slow(x):
+            time.sleep(0.01)
+            return x
+
+        student = sandboxed(self.SOURCE, SandboxLimits(call_seconds=0.5, exercise_seconds=5))
+        with pytest.raises(StudentTimeout, match="CPU time"):
+            student.call("loops", _substitute={"helper": slow})

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import select
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from grader.sandbox import protocol
@@ -162,25 +165,36 @@ class Worker:
         readonly: bool,
         budget: ExerciseBudget,
         call_seconds: float | None = None,
+        substitute: Mapping[str, Callable[..., Any]] | None = None,
     ) -> dict[str, Any]:
         """Send one call and return the worker's raw answer (value, raised, missing or too_large).
 
-        Raises OverBudget (the worker is then ended) when the call passes a limit.
+        With `substitute`, the student module's globals of those names answer, for this call,
+        with the given trusted functions (see `answer_upcall`). Raises OverBudget (the worker is
+        then ended) when the call passes a limit.
         """
-        message = {
+        message: dict[str, Any] = {
             "op": "call",
             "function": function,
             "args": protocol.encode(list(args)),
             "kwargs": protocol.encode(dict(kwargs)),
             "readonly": readonly,
         }
-        return self._exchange(message, budget, call_seconds)
+        if substitute:
+            message["substitute"] = sorted(substitute)
+        return self._exchange(message, budget, call_seconds, substitute or {})
 
     def run_examples(self, budget: ExerciseBudget) -> dict[str, Any]:
         """Ask the worker to run the doctest examples of the student's module (informational only)."""
         return self._exchange({"op": "examples"}, budget, self.limits.exercise_seconds)
 
-    def _exchange(self, message: dict[str, Any], budget: ExerciseBudget, call_seconds: float | None) -> dict[str, Any]:
+    def _exchange(
+        self,
+        message: dict[str, Any],
+        budget: ExerciseBudget,
+        call_seconds: float | None,
+        substitute: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> dict[str, Any]:
         assert self._reading is not None, "wait_ready first"
         watch = budget.watch(self.meter, self._reading, call_seconds)
         self._next_id += 1
@@ -188,6 +202,19 @@ class Worker:
         try:
             self._queue(message)
             answer = self._receive(watch)
+            next_check = time.monotonic() + watch.wait_seconds()
+            while answer.get("op") == "upcall" and substitute and answer.get("id") == message["id"]:
+                started = time.monotonic()
+                self._queue(answer_upcall(answer, substitute))
+                now = time.monotonic()
+                watch.trusted_work(now - started)
+                if now >= next_check:  # a call that only asks for helpers is checked too
+                    try:
+                        watch.check()
+                    except ProcessGone as error:
+                        raise StudentCrashed(self._death_reason()) from error
+                    next_check = time.monotonic() + watch.wait_seconds()
+                answer = self._receive(watch)
         except OverBudget:
             watch.abandon()
             self.kill()
@@ -364,6 +391,63 @@ class Worker:
             if room > 0:
                 self._output += chunk[:room]
         stream.close()
+
+
+def answer_upcall(frame: dict[str, Any], substitute: Mapping[str, Callable[..., Any]]) -> dict[str, Any]:
+    """Run the trusted function a student module's call asked for, on the plain data it sent,
+    and answer with plain data (or with the error it raised, by type name and message).
+
+    The arguments are decoded as any answer is (plain data only, capped), and the function
+    runs with a memory ceiling (`helper_memory`), so a call that sends a helper absurd sizes
+    gets a MemoryError, not this process's memory."""
+    name = frame.get("function")
+    helper = substitute.get(name) if isinstance(name, str) else None
+    reply: dict[str, Any] = {"id": frame.get("id"), "op": "upcall_answer"}
+    try:
+        if helper is None:
+            raise NameError(f"no helper {str(name)[:60]!r} stands in during this call")
+        args, kwargs = protocol.decode(frame.get("args", [])), protocol.decode(frame.get("kwargs", {}))
+        if not isinstance(args, list) or not isinstance(kwargs, dict) or not all(isinstance(k, str) for k in kwargs):
+            raise TypeError("the arguments are not plain data")
+        if protocol.find_unreadable(args) is not None or protocol.find_unreadable(kwargs) is not None:
+            raise TypeError("an argument is not plain data (numbers, lists, dicts or numeric arrays)")
+        with helper_memory():
+            reply["value"] = protocol.encode(helper(*args, **kwargs))
+        protocol.dump_frame(reply)  # over the frame cap: say so rather than fail later
+    except protocol.ProtocolError as error:
+        reply.pop("value", None)
+        reply["raised"] = {"type": "TypeError", "message": f"the arguments could not be read: {error}"}
+    except Exception as error:  # the helper's own complaint about what it was given
+        reply.pop("value", None)
+        reply["raised"] = {"type": type(error).__name__[:100], "message": cap(str(error), 300)}
+    return reply
+
+
+HELPER_MEMORY_BYTES = 1 << 30
+
+
+@contextmanager
+def helper_memory() -> Iterator[None]:
+    """Lower this process's address-space ceiling to its current size plus `HELPER_MEMORY_BYTES`
+    while a helper runs on a student's data, so an absurd allocation raises MemoryError here."""
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            size = int(handle.read().split()[0]) * resource.getpagesize()
+        ceiling = size + HELPER_MEMORY_BYTES
+        if hard != resource.RLIM_INFINITY:
+            ceiling = min(ceiling, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def _import_over_budget(over: OverBudget, limits: SandboxLimits) -> ImportFailed | BudgetExhausted:

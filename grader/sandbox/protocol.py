@@ -133,6 +133,21 @@ def decode(data: Any, depth: int = 0) -> Any:
     raise ProtocolError(f"unknown value tag {str(tag)[:20]!r}")
 
 
+def find_unreadable(value: Any) -> Unreadable | None:
+    """The first `$unreadable` stand-in inside a decoded value (keys included), or None."""
+    if isinstance(value, Unreadable):
+        return value
+    if isinstance(value, dict):
+        items: Any = [*value.keys(), *value.values()]
+    else:
+        items = value if isinstance(value, (list, tuple)) else ()
+    for item in items:
+        found = find_unreadable(item)
+        if found is not None:
+            return found
+    return None
+
+
 def _decode_array(body: Any) -> np.ndarray:
     if type(body) is not dict:
         raise ProtocolError("malformed array")

@@ -102,18 +102,32 @@ class StudentModule:
         return _ReadonlyView(self)
 
     def call(
-        self, function: str, *args: Any, _readonly: bool = False, _timeout: float | None = None, **kwargs: Any
+        self,
+        function: str,
+        *args: Any,
+        _readonly: bool = False,
+        _timeout: float | None = None,
+        _substitute: Mapping[str, Callable[..., Any]] | None = None,
+        **kwargs: Any,
     ) -> Any:
         """Call `function` in the sandbox and return its answer as decoded plain data.
 
         `_timeout` raises the CPU time this one call may use above the limits' `call_seconds`
-        (the exercise's budget still applies).
+        (the exercise's budget still applies). `_substitute` maps names of the module's
+        helpers (globals of any of the student's modules) to trusted functions that answer in
+        their place during this call: the sandbox sends each such call here as plain data.
         """
         self._last_call = CallDescription((f"{self.exercise}.{function}", args, kwargs))
         worker = self._ready_worker()
         try:
             answer = worker.call(
-                function, list(args), kwargs, readonly=_readonly, budget=self.budget, call_seconds=_timeout
+                function,
+                list(args),
+                kwargs,
+                readonly=_readonly,
+                budget=self.budget,
+                call_seconds=_timeout,
+                substitute=_substitute,
             )
         except OverBudget as over:
             self._retire()
@@ -225,7 +239,7 @@ class StudentModule:
                 value = protocol.decode(answer["value"])
             except protocol.ProtocolError as error:
                 raise StudentDataError(f"{self.last_call} returned data the grader cannot read ({error})") from error
-            unreadable = _find_unreadable(value)
+            unreadable = protocol.find_unreadable(value)
             if unreadable is not None:
                 raise StudentDataError(
                     f"{self.last_call} returned a {unreadable.type_name}, which the grader cannot read: "
@@ -262,17 +276,6 @@ class _ReadonlyView:
         if name.startswith("_"):
             raise AttributeError(name)
         return lambda *args, **kwargs: self._module.call(name, *args, _readonly=True, **kwargs)
-
-
-def _find_unreadable(value: Any) -> protocol.Unreadable | None:
-    if isinstance(value, protocol.Unreadable):
-        return value
-    items = value if isinstance(value, (list, tuple)) else value.values() if isinstance(value, dict) else ()
-    for item in items:
-        found = _find_unreadable(item)
-        if found is not None:
-            return found
-    return None
 
 
 __all__ = ["StudentModule", "StudentCodeError"]
