@@ -14,7 +14,7 @@ import random
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,9 +29,11 @@ if TYPE_CHECKING:
     from starlette.datastructures import FormData
 
     from grader.quiz.present import Asked
+    from grader.quiz.results import PracticeSummary
     from grader.quiz.verdict import Verdict
     from grader.server.app import Course
     from grader.server.web.guard import WebState
+    from grader.service.quizzes import PracticeQueue
     from grader.service.sittings import PracticeSession
 
 LIMIT = 20
@@ -80,6 +82,23 @@ def _session(course: Course, student: str, scope: str, seed: int) -> PracticeSes
     return PracticeSession(course.store, student, ids, limit=LIMIT, rng=random.Random(seed))
 
 
+@dataclass(frozen=True)
+class PracticeView:
+    """What a practice page shows: the last answer's verdict, the next question (or the end)."""
+
+    tally: Tally
+    title: str
+    """The quiz practised ("" for every quiz)."""
+    shown: Shown | None
+    opening: PracticeQueue
+    summary: PracticeSummary | None
+    """Once the session is over (the limit reached, or nothing due)."""
+    verdict: Verdict | None = None
+    problem: str | None = None
+    stale: bool = False
+    """The page answered a question that was answered already, in another page."""
+
+
 def _next(course: Course, student: str, scope: str) -> tuple[Shown | None, PracticeSession]:
     seed = secrets.randbits(62)
     session = _session(course, student, scope, seed)
@@ -90,90 +109,66 @@ def _next(course: Course, student: str, scope: str) -> tuple[Shown | None, Pract
     return Shown(asked, seed, item.question_row_id, _due(item.due)), session
 
 
+def _view(course: Course, tally: Tally, shown: Shown | None, session: PracticeSession, **more: Any) -> PracticeView:
+    from grader.quiz.bank import find_quiz, load_bank
+    from grader.server.web.quizzes import bank_of
+
+    title = find_quiz(load_bank(bank_of(course)), tally.scope).title if tally.scope else ""
+    summary = None if shown else session.summary()
+    return PracticeView(tally, title, shown, session.opening, summary, **more)
+
+
 def _due(moment: datetime | None) -> str:
     return "new" if moment is None else moment.isoformat()
 
 
-def start(course: Course, web: WebState, student: str, scope: str) -> tuple[Shown | None, PracticeSession]:
+def start(course: Course, web: WebState, student: str, scope: str) -> PracticeView:
     from grader.quiz.bank import find_quiz
 
     quizzes = synced_bank(course, web)
     if scope:
         find_quiz(quizzes, scope)  # an unknown quiz is a clear error
-    return _next(course, student, scope)
+    shown, session = _next(course, student, scope)
+    return _view(course, Tally(scope), shown, session)
 
 
-@page
-async def practice_page(request: Request) -> Response:
-    who = await viewer(request)
-    scope = request.query_params.get("quiz", "")
-    shown, session = await blocking(start, course_of(request), web_of(request), who.student, scope)
-    return render(
-        request,
-        "practice.html",
-        who=who,
-        tally=Tally(scope),
-        shown=shown,
-        opening=session.opening,
-        verdict=None,
-        summary=None if shown else session.summary(),
-        problem=None,
-        stale=False,
-    )
-
-
-def _answer(course: Course, student: str, form: FormData) -> dict[str, object]:
+def answer(course: Course, student: str, form: FormData) -> PracticeView:
+    """Take the page's answer if its question is still the one due first; the next page."""
     tally = _tally(form)
     seed = _number(form.get("seed"))
     session = _session(course, student, tally.scope, seed)
     item = session.opening.item
     posted = (str(form.get("question", "")), str(form.get("due", "")))
     if item is None or (str(item.question_row_id), _due(item.due)) != posted:
-        shown, later = _next(course, student, tally.scope)  # answered already, in another page
-        return {
-            "tally": tally,
-            "shown": shown,
-            "opening": later.opening,
-            "verdict": None,
-            "stale": True,
-            "summary": None if shown else later.summary(),
-            "problem": None,
-        }
+        shown, later = _next(course, student, tally.scope)
+        return _view(course, tally, shown, later, stale=True)
     asked = session.next_question()
     assert asked is not None
     shown = Shown(asked, seed, item.question_row_id, _due(item.due))
     try:
         keys = chosen_keys(asked.presented, form)
     except AnswerFormatError as error:
-        return {
-            "tally": tally,
-            "shown": shown,
-            "opening": session.opening,
-            "verdict": None,
-            "stale": False,
-            "summary": None,
-            "problem": str(error),
-        }
+        return _view(course, tally, shown, session, problem=str(error))
     verdict = session.answer(keys)
     tally = tally.after(verdict)
     following, later = (None, session) if tally.done >= LIMIT else _next(course, student, tally.scope)
-    return {
-        "tally": tally,
-        "shown": following,
-        "opening": later.opening,
-        "verdict": verdict,
-        "stale": False,
-        "summary": None if following else later.summary(),
-        "problem": None,
-    }
+    return _view(course, tally, following, later, verdict=verdict)
+
+
+@page
+async def practice_page(request: Request) -> Response:
+    who = await viewer(request)
+    scope = request.query_params.get("quiz", "")
+    view = await blocking(start, course_of(request), web_of(request), who.student, scope)
+    return render(request, "practice.html", who=who, view=view)
 
 
 @page
 async def practice_answer(request: Request) -> Response:
     who = await viewer(request)
     form = await form_of(request)
-    found = await blocking(_answer, course_of(request), who.student, form)
-    return render(request, "practice.html", status=422 if found["problem"] else 200, who=who, **found)
+    view = await blocking(answer, course_of(request), who.student, form)
+    return render(request, "practice.html", status=422 if view.problem else 200, who=who, view=view)
 
 
 def _tally(form: FormData) -> Tally:
