@@ -88,7 +88,7 @@ def apply_extensions(course: CourseSettings, rows: list[ExtensionRow]) -> Course
     merged = {name: dict(own) for name, own in course.extensions.items()}
     for row in rows:
         if row.exercise in course.deadlines:
-            merged.setdefault(row.student, {})[row.exercise] = _in_zone(row.deadline, row.timezone)
+            merged.setdefault(row.student, {})[row.exercise] = row.deadline
     return replace(course, extensions=merged)
 
 
@@ -97,16 +97,3 @@ def _offset(moment: datetime) -> str:
     minutes = int(offset / timedelta(minutes=1))
     sign = "-" if minutes < 0 else "+"
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-def _in_zone(moment: datetime, offset: str) -> datetime:
-    """`moment` shown in the UTC offset it was given in ("+01:00")."""
-    from datetime import timezone
-
-    try:
-        sign = -1 if offset.startswith("-") else 1
-        hours, minutes = offset[1:].split(":")
-        zone = timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
-    except ValueError:
-        return moment
-    return moment.astimezone(zone)

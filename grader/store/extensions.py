@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ class ExtensionRow:
     student: str
     exercise: str
     deadline: datetime
-    """Aware, in UTC."""
+    """Aware, in the UTC offset it was given in."""
     timezone: str
     reason: str
     granted_by: str
@@ -62,6 +62,18 @@ def extension_rows(session: Session, student: str | None = None) -> list[Extensi
 
 
 def _row(row: DeadlineExtension, student: str) -> ExtensionRow:
+    deadline = _in_zone(row.deadline, row.timezone)
     return ExtensionRow(
-        row.id, student, row.exercise, row.deadline, row.timezone, row.reason, row.granted_by, row.created_at
+        row.id, student, row.exercise, deadline, row.timezone, row.reason, row.granted_by, row.created_at
     )
+
+
+def _in_zone(moment: datetime, offset: str) -> datetime:
+    """`moment` (stored in UTC) shown in the UTC offset it was given in ("+01:00")."""
+    try:
+        sign = -1 if offset.startswith("-") else 1
+        hours, minutes = offset[1:].split(":")
+        zone = timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+    except ValueError:
+        return moment
+    return moment.astimezone(zone)

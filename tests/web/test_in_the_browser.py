@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.server.conftest import Server, course, grader, reference_files, server, student_env
+from tests.server.conftest import Course, Server, course, grader, reference_files, server, start_server, student_env
 from tests.server.test_course_server import workspace_of
 from tests.web.browser import WAIT_SECONDS, browser, needs_browser, shoot
 
@@ -52,6 +52,19 @@ def mark_page(driver: Any) -> None:
 
 def still_marked(driver: Any) -> bool:
     return bool(driver.execute_script("return window.notReloaded === true;"))
+
+
+def next_page(answered: int, questions: int) -> Callable[[Any], bool]:
+    """The page after the answer: the next question's, or the result once all are answered."""
+    from selenium.webdriver.common.by import By
+
+    def check(driver: Any) -> bool:
+        if answered == questions:
+            return bool(driver.find_elements(By.ID, "score"))
+        lines = driver.find_elements(By.CSS_SELECTOR, ".progress-line")
+        return bool(lines) and lines[0].text.startswith(f"{answered} of {questions} questions answered")
+
+    return check
 
 
 def visible_text(markdown: str) -> str:
@@ -106,7 +119,6 @@ def test_a_quiz_in_the_browser_scores_as_the_command_line_does_with_the_same_ans
     server: Server, browser: Any, tmp_path: Path, student_env: dict[str, str]
 ) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.expected_conditions import staleness_of
 
     from grader.quiz.bank import find_quiz, load_bank
 
@@ -138,7 +150,7 @@ def test_a_quiz_in_the_browser_scores_as_the_command_line_does_with_the_same_ans
         if number == 1:
             shoot(browser, "06-quiz-question")
         browser.find_element(By.CSS_SELECTOR, "#question-form button[type=submit]").click()
-        wait_for(browser, staleness_of(fieldset))  # the next page
+        wait_for(browser, next_page(number + 1, len(quiz.questions)))
         assert not browser.find_elements(By.ID, "answer-problem")
         if number < len(quiz.questions) - 1:
             verdict = browser.find_element(By.ID, "verdict")
@@ -244,3 +256,33 @@ def test_a_student_cannot_open_the_instructor_pages(server: Server, browser: Any
     assert browser.find_element(By.TAG_NAME, "h1").text == "ada"
     assert not browser.find_elements(By.ID, "overrides")  # a TA reads, and changes nothing
     shoot(browser, "16-ta-student-page")
+
+
+@sqlite_only
+def test_an_instructor_extends_one_students_deadline_in_the_browser(
+    course: Course, tmp_path: Path, browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    toml = course.folder / "course.toml"
+    toml.write_text(toml.read_text() + "\n[deadlines]\nperceptron = 2030-03-01T23:59:00+01:00\n")
+    server = start_server(course, tmp_path)
+    try:
+        with server.client("ada") as ada:
+            ada.post("/api/v1/submissions?wait=60", json={"files": reference_files(("perceptron",))})
+        sign_in(browser, server, "ian")
+        browser.get(f"{server.url}/class/students/ada")
+        Select(browser.find_element(By.ID, "extend-exercise")).select_by_value("perceptron")
+        field = browser.find_element(By.ID, "extend-deadline")
+        browser.execute_script("arguments[0].value = '2030-03-08T23:59';", field)
+        browser.find_element(By.ID, "extend-reason").send_keys("ill during the week of the deadline")
+        shoot(browser, "17-extension-form")
+        browser.find_element(By.CSS_SELECTOR, "#extend button[type=submit]").click()
+        notice = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".notice")).text
+        assert "ada's deadline for perceptron is now 2030-03-08 23:59 +01:00" in notice
+        standing = browser.find_element(By.ID, "standing").text
+        assert "2030-03-08 23:59 +01:00" in standing and "extended for ada" in standing
+        shoot(browser, "18-after-an-extension")
+    finally:
+        server.stop()

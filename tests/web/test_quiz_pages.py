@@ -54,13 +54,18 @@ def send(browser, path: str, pairs: Sequence[tuple[str, str]]):  # type: ignore[
     return browser.post(path, content=urlencode(list(pairs)), headers=kind)
 
 
-def take_in_pages(site: Site, person: str, choose: dict[str, list[str]]) -> tuple[str, int]:
-    """Take the quiz through its pages, choosing `choose[question id]`; the result page and
-    the sitting's id."""
+def start_sitting(browser) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """Press Take on the quiz: the first question's page, and the sitting's id."""
+    page = browser.post(f"/quizzes/{QUIZ}/take", data={"csrf_token": csrf(browser, "/quizzes")})
+    found = re.search(r"/quizzes/sittings/(\d+)", str(page.url))
+    assert found is not None, page.text
+    return page.text, found.group(1)
+
+
+def take_in_pages(site: Site, person: str, choose: dict[str, list[str]]) -> str:
+    """Take the quiz through its pages, choosing `choose[question id]`; the result page."""
     browser = site.browser(person)
-    started = browser.post(f"/quizzes/{QUIZ}/take", data={"csrf_token": csrf(browser, "/quizzes")})
-    sitting = int(re.search(r"/quizzes/sittings/(\d+)", str(started.url)).group(1))  # type: ignore[union-attr]
-    page = started.text
+    page, sitting = start_sitting(browser)
     for position in range(len(quiz().questions)):
         question = asked_question(page, quiz())
         numbers = numbers_for(page, choose[question.id], question)
@@ -69,7 +74,7 @@ def take_in_pages(site: Site, person: str, choose: dict[str, list[str]]) -> tupl
         answered = send(browser, f"/quizzes/sittings/{sitting}/answer", form)
         assert answered.status_code == 200, answered.text
         page = answered.text
-    return page, sitting
+    return page
 
 
 @both_databases
@@ -82,7 +87,7 @@ def test_a_quiz_taken_in_pages_scores_and_stores_what_the_terminal_would(site: S
         right = [o.key for o in question.options if o.correct]
         wrong = [o.key for o in question.options if not o.correct]
         chosen[question.id] = right if n % 2 == 0 else wrong[:1]
-    result, _ = take_in_pages(site, "ada", chosen)
+    result = take_in_pages(site, "ada", chosen)
     expected = score_quiz(quiz(), chosen)
     assert f"Score: {expected.score:g} / {expected.max_score:g}</strong> (attempt 1)" in result
     assert 0 < expected.score < expected.max_score
@@ -97,15 +102,14 @@ def test_a_quiz_taken_in_pages_scores_and_stores_what_the_terminal_would(site: S
 
 def test_each_answer_shows_its_verdict_and_explanation_before_the_next_question(site: Site) -> None:
     browser = site.browser("ben")
-    page = browser.post(f"/quizzes/{QUIZ}/take", data={"csrf_token": csrf(browser, "/quizzes")})
-    question = asked_question(page.text, quiz())
+    page, sitting = start_sitting(browser)
+    question = asked_question(page, quiz())
     right = [o.key for o in question.options if o.correct]
-    sitting = re.search(r"/quizzes/sittings/(\d+)", str(page.url)).group(1)  # type: ignore[union-attr]
     answered = send(
         browser,
         f"/quizzes/sittings/{sitting}/answer",
         [("csrf_token", csrf(browser, "/login")), ("position", "0")]
-        + [("choice", n) for n in numbers_for(page.text, right, question)],
+        + [("choice", n) for n in numbers_for(page, right, question)],
     )
     assert '<section id="verdict" class="verdict right"' in answered.text
     assert "Question 1/4: Right." in answered.text
@@ -118,8 +122,7 @@ def test_sending_an_answer_twice_records_it_once_and_the_last_one_stores_one_att
     from grader.service.quizzes import quiz_progress
 
     browser = site.browser("ada")
-    first = browser.post(f"/quizzes/{QUIZ}/take", data={"csrf_token": csrf(browser, "/quizzes")})
-    sitting = re.search(r"/quizzes/sittings/(\d+)", str(first.url)).group(1)  # type: ignore[union-attr]
+    first, sitting = start_sitting(browser)
     for position in range(len(quiz().questions)):
         form = {"csrf_token": csrf(browser, "/login"), "position": str(position), "choice": "1"}
         for _ in range(2):  # a double click, or the page sent again
@@ -129,8 +132,7 @@ def test_sending_an_answer_twice_records_it_once_and_the_last_one_stores_one_att
 
 def test_an_answer_that_cannot_be_read_asks_again_and_changes_nothing(site: Site) -> None:
     browser = site.browser("ada")
-    page = browser.post(f"/quizzes/{QUIZ}/take", data={"csrf_token": csrf(browser, "/quizzes")})
-    sitting = re.search(r"/quizzes/sittings/(\d+)", str(page.url)).group(1)  # type: ignore[union-attr]
+    page, sitting = start_sitting(browser)
     empty = browser.post(
         f"/quizzes/sittings/{sitting}/answer", data={"csrf_token": csrf(browser, "/login"), "position": "0"}
     )
@@ -147,8 +149,7 @@ def test_stopping_keeps_the_answers_given_and_stopping_at_once_stores_nothing(si
     from grader.service.quizzes import quiz_progress
 
     browser = site.browser("ada")
-    page = browser.post(f"/quizzes/{QUIZ}/take", data={"csrf_token": csrf(browser, "/quizzes")})
-    sitting = re.search(r"/quizzes/sittings/(\d+)", str(page.url)).group(1)  # type: ignore[union-attr]
+    page, sitting = start_sitting(browser)
     browser.post(
         f"/quizzes/sittings/{sitting}/answer",
         data={"csrf_token": csrf(browser, "/login"), "position": "0", "choice": "1"},
@@ -158,8 +159,7 @@ def test_stopping_keeps_the_answers_given_and_stopping_at_once_stores_nothing(si
     [attempt] = quiz_progress(site.store, "ada").attempts
     assert (attempt.complete, attempt.answered) == (False, 1)
 
-    again = browser.post(f"/quizzes/{QUIZ}/take", data={"csrf_token": csrf(browser, "/quizzes")})
-    other = re.search(r"/quizzes/sittings/(\d+)", str(again.url)).group(1)  # type: ignore[union-attr]
+    again, other = start_sitting(browser)
     nothing = browser.post(f"/quizzes/sittings/{other}/stop", data={"csrf_token": csrf(browser, "/login")})
     assert "You stopped before answering anything: nothing was recorded." in nothing.text
     assert len(quiz_progress(site.store, "ada").attempts) == 1
@@ -167,8 +167,7 @@ def test_stopping_keeps_the_answers_given_and_stopping_at_once_stores_nothing(si
 
 def test_a_sitting_left_midway_is_offered_again_on_the_quiz_list(site: Site) -> None:
     browser = site.browser("ada")
-    page = browser.post(f"/quizzes/{QUIZ}/take", data={"csrf_token": csrf(browser, "/quizzes")})
-    sitting = re.search(r"/quizzes/sittings/(\d+)", str(page.url)).group(1)  # type: ignore[union-attr]
+    page, sitting = start_sitting(browser)
     browser.post(
         f"/quizzes/sittings/{sitting}/answer",
         data={"csrf_token": csrf(browser, "/login"), "position": "0", "choice": "2"},

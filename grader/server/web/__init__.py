@@ -6,6 +6,7 @@ their standing against the course's rules, and take quizzes and practise; TAs an
 instructors watch the class's gradebook update as students submit, read any student's
 attempts and code, and instructors regrade, override, extend deadlines and export.
 
+    pages       what the application takes from here: the routes and the shared state
     routes      every page's URL, in one list
     sessions    signing in: the signed session cookie, and one-time notices
     csrf        a signed double-submit token on every form, checked before any handler runs

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -97,6 +97,8 @@ class PracticeView:
     problem: str | None = None
     stale: bool = False
     """The page answered a question that was answered already, in another page."""
+    titles: dict[str, str] = field(default_factory=dict)
+    """Quiz id -> title, to say which quiz a question is from."""
 
 
 def _next(course: Course, student: str, scope: str) -> tuple[Shown | None, PracticeSession]:
@@ -113,9 +115,11 @@ def _view(course: Course, tally: Tally, shown: Shown | None, session: PracticeSe
     from grader.quiz.bank import find_quiz, load_bank
     from grader.server.web.quizzes import bank_of
 
-    title = find_quiz(load_bank(bank_of(course)), tally.scope).title if tally.scope else ""
+    quizzes = load_bank(bank_of(course))
+    title = find_quiz(quizzes, tally.scope).title if tally.scope else ""
     summary = None if shown else session.summary()
-    return PracticeView(tally, title, shown, session.opening, summary, **more)
+    titles = {q.id: q.title for q in quizzes}
+    return PracticeView(tally, title, shown, session.opening, summary, titles=titles, **more)
 
 
 def _due(moment: datetime | None) -> str:

@@ -99,14 +99,22 @@ async def take(request: Request) -> Response:
     return RedirectResponse(f"/quizzes/sittings/{sitting_id}", status_code=303)
 
 
-@page
-async def sitting_page(request: Request) -> Response:
+async def _my_sitting(request: Request) -> tuple[Principal, ResumedSitting]:
+    """The signed-in student and their sitting named in the path (anyone else's: not found)."""
     from grader.service import saved_sittings
 
     who = await viewer(request)
     course = course_of(request)
     sitting_id = _int(request.path_params["sitting_id"], "sitting id")
-    saved = await blocking(saved_sittings.load, course.store, bank_of(course), sitting_id, who.student)
+    return who, await blocking(saved_sittings.load, course.store, bank_of(course), sitting_id, who.student)
+
+
+@page
+async def sitting_page(request: Request) -> Response:
+    from grader.service import saved_sittings
+
+    who, saved = await _my_sitting(request)
+    course = course_of(request)
     if saved.finished:
         result = await blocking(saved_sittings.result, course.store, saved)
         return render(request, "quiz_result.html", who=who, quiz=saved.quiz, result=result)
@@ -117,12 +125,10 @@ async def sitting_page(request: Request) -> Response:
 async def answer(request: Request) -> Response:
     from grader.service import saved_sittings
 
-    who = await viewer(request)
+    who, saved = await _my_sitting(request)
     course = course_of(request)
-    sitting_id = _int(request.path_params["sitting_id"], "sitting id")
-    saved = await blocking(saved_sittings.load, course.store, bank_of(course), sitting_id, who.student)
     form = await form_of(request)
-    here = f"/quizzes/sittings/{sitting_id}"
+    here = f"/quizzes/sittings/{saved.id}"
     asked = saved.sitting.next_question()
     if saved.finished or asked is None or str(form.get("position", "")) != str(saved.answered):
         return RedirectResponse(here, status_code=303)  # answered already, in another page
@@ -138,13 +144,10 @@ async def answer(request: Request) -> Response:
 async def stop(request: Request) -> Response:
     from grader.service import saved_sittings
 
-    who = await viewer(request)
-    course = course_of(request)
-    sitting_id = _int(request.path_params["sitting_id"], "sitting id")
-    saved = await blocking(saved_sittings.load, course.store, bank_of(course), sitting_id, who.student)
+    _, saved = await _my_sitting(request)
     if not saved.finished:
-        await blocking(saved_sittings.stop, course.store, saved)
-    return RedirectResponse(f"/quizzes/sittings/{sitting_id}", status_code=303)
+        await blocking(saved_sittings.stop, course_of(request).store, saved)
+    return RedirectResponse(f"/quizzes/sittings/{saved.id}", status_code=303)
 
 
 def _question_page(request: Request, who: Principal, saved: ResumedSitting, problem: str | None = None) -> Response:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -211,10 +212,7 @@ async def regrade(request: Request) -> Response:
 async def override(request: Request) -> Response:
     from grader.service.overrides import override_score
 
-    who = await viewer(request)
-    need_instructor(who)
-    course = course_of(request)
-    form = await form_of(request)
+    course, form = await _instructors_form(request)
     name = request.path_params["student"]
     score = _score(str(form.get("score", "")))
     kept = await blocking(
@@ -240,9 +238,7 @@ async def extend(request: Request) -> Response:
     from grader.service.extensions import extend_deadline
 
     who = await viewer(request)
-    need_instructor(who)
-    course = course_of(request)
-    form = await form_of(request)
+    course, form = await _instructors_form(request)
     exercise = str(form.get("exercise", ""))
     deadline = _deadline(str(form.get("deadline", "")), course.settings.deadlines.get(exercise))
     kept = await blocking(
@@ -262,6 +258,12 @@ async def extend(request: Request) -> Response:
         "it counts for attempts graded from now on (regrade earlier attempts to apply it to them).",
         "extensions",
     )
+
+
+async def _instructors_form(request: Request) -> tuple[Course, FormData]:
+    """The course and the form sent, once the sender is known to be an instructor."""
+    need_instructor(await viewer(request))
+    return course_of(request), await form_of(request)
 
 
 def _back(request: Request, student: str, notice: str, anchor: str) -> Response:
