@@ -35,7 +35,8 @@ def serve(course_dir: Path, db_url: str | None, host: str, port: int, jobs: int 
     """Serve a course: students submit from their terminal, the hidden tests stay here.
 
     With no --db the course folder's grader.db is used, and grading runs in this process's own
-    pool of sandboxed workers. Stops with Ctrl-C.
+    pool of sandboxed workers. Students and staff also use the course in a browser: send each
+    person the link URL/login?token=TOKEN. Stops with Ctrl-C.
 
     Exit status: 0, or 2 for bad input.
     """

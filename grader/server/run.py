@@ -23,7 +23,12 @@ def open_course(course_dir: Path, *, db_url: str | None = None, jobs: int | None
     grading = EmbeddedGrading(store, settings, jobs=jobs or os.cpu_count() or 1)
     files = {e.name: e.filename for e in resolve(None)}
     return Course(
-        store=store, settings=settings, grading=grading, files_by_exercise=files, quizzes_dir=pack.quizzes_dir
+        store=store,
+        settings=settings,
+        grading=grading,
+        files_by_exercise=files,
+        quizzes_dir=pack.quizzes_dir,
+        folder=pack.root,
     )
 
 
@@ -33,6 +38,9 @@ def run_server(course_dir: Path, *, db_url: str | None, host: str, port: int, jo
     course = open_course(course_dir, db_url=db_url, jobs=jobs)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
-        uvicorn.run(create_app(course), host=host, port=port, log_level="info", access_log=True)
+        # live pages keep a stream open: on shutdown, wait a few seconds for them, not for ever
+        uvicorn.run(
+            create_app(course), host=host, port=port, log_level="info", access_log=True, timeout_graceful_shutdown=5
+        )
     finally:
         course.store.close()

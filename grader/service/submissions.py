@@ -147,6 +147,7 @@ def record_graded(
     attempt may have landed meanwhile), late penalties taken off (none when `submitted_at` is
     None: the hand-in time is not known), and what was applied noted in the submission.
     Returns the attempt as recorded."""
+    from grader.service.extensions import with_stored_extensions
     from grader.store.base import utcnow
     from grader.store.reports import attempts_so_far
     from grader.store.submissions import record_submission
@@ -155,7 +156,8 @@ def record_graded(
     if course.source:
         attempts, last = attempts_so_far(session, student)
         check_attempt(course, student, attempts, last, now or submitted_at or utcnow())
-    applied_result, applied = apply_course(course, result, submitted_at, attempts + 1, student)
+    rules = with_stored_extensions(session, course, student)
+    applied_result, applied = apply_course(rules, result, submitted_at, attempts + 1, student)
     submission_id, attempt = record_submission(session, student, workspace, applied_result, settings=applied)
     return SubmitOutcome(submission_id, attempt, student, applied_result)
 
