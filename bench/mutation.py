@@ -7,10 +7,12 @@ Each mutant is one small edit of one reference module, made on its syntax tree: 
 operator (+ -, * /, @ *), a moved boundary (> >=, < <=, == !=), a changed numeric constant
 (c -> c + 1, c -> 0), a flipped boolean, a dropped `.T`, a dropped right operand of + or -
 (the bias in `W @ A + b`, say), a dropped unary minus; plus the hand-written mutants below.
-The mutated module is written, with the other reference modules, into a temporary workspace
-(relative imports rewritten to sibling imports, as students write them) and graded with
-`grader.grading.grade_workspace`. A mutant is caught when its exercise scores below full
-marks. With --leaks the later exercises are graded too, to show where the points went.
+The mutated module is graded with the other reference modules, as a student's workspace has
+them (relative imports rewritten to sibling imports): in this process by default, since the
+reference is trusted code (`grader.suites.inprocess`), or with --sandbox in a temporary folder
+through `grader.grading.grade_workspace`. Either way with the attempt seed --seed (default 0),
+so that runs compare. A mutant is caught when its exercise scores below full marks. With
+--leaks the later exercises are graded too, to show where the points went.
 Prints figures only; asserts nothing.
 """
 
@@ -288,20 +290,32 @@ def mutants(exercise: str) -> list[Mutant]:
     return found
 
 
-def grade_mutant(mutant: Mutant, leaks: bool) -> tuple[Mutant, dict[str, tuple[float, float]]]:
+def grade_mutant(
+    mutant: Mutant, leaks: bool, seed: int = 0, sandbox: bool = False
+) -> tuple[Mutant, dict[str, tuple[float, float]]]:
     from grader.grading.exercises import as_workspace_module
+
+    if not mutant.source:
+        return mutant, {mutant.exercise: (0.0, 0.0)}
+    sources = {
+        name: as_workspace_module(mutant.source if name == mutant.exercise else (REFERENCE / f"{name}.py").read_text())
+        for name in EXERCISES
+    }
+    position = EXERCISES.index(mutant.exercise)
+    names = EXERCISES[position:] if leaks else (mutant.exercise,)
+    if not sandbox:
+        from grader.grading import scoring
+        from grader.suites.inprocess import grade_sources
+
+        tests = grade_sources(sources, names, seed=seed)
+        return mutant, {name: scoring.exercise_score(outcomes) for name, outcomes in tests.items()}
     from grader.grading.grade import grade_workspace
 
     workspace = Path(tempfile.mkdtemp(prefix="mutant-"))
     try:
-        for name in EXERCISES:
-            text = mutant.source if name == mutant.exercise else (REFERENCE / f"{name}.py").read_text()
-            (workspace / f"{name}.py").write_text(as_workspace_module(text))
-        position = EXERCISES.index(mutant.exercise)
-        names = EXERCISES[position:] if leaks else (mutant.exercise,)
-        if not mutant.source:
-            return mutant, {mutant.exercise: (0.0, 0.0)}
-        result = grade_workspace(workspace, names)
+        for name, text in sources.items():
+            (workspace / f"{name}.py").write_text(text)
+        result = grade_workspace(workspace, names, seed=seed)
         return mutant, {e.name: (e.score, e.max_score) for e in result.exercises}
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
@@ -312,12 +326,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("exercises", nargs="*", default=list(EXERCISES))
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--leaks", action="store_true", help="grade the later exercises too")
+    parser.add_argument("--seed", type=int, default=0, help="the attempt seed of the hidden tests' inputs")
+    parser.add_argument("--sandbox", action="store_true", help="grade in the sandbox, as `grader submit` does")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     started = time.monotonic()
     planned = [m for name in args.exercises for m in mutants(name)]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(grade_mutant, planned, [args.leaks] * len(planned)))
+        results = list(
+            pool.map(grade_mutant, planned, *zip(*[(args.leaks, args.seed, args.sandbox)] * len(planned), strict=True))
+        )
     total = caught = equivalent = 0
     for name in args.exercises:
         rows = [(m, scores) for m, scores in results if m.exercise == name]

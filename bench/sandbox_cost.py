@@ -234,7 +234,7 @@ def _tree_cpu(root: int) -> float:
 
 def in_process_submission(folder: Path) -> tuple[float, float, float]:
     """The same hidden suites, run here against the student's modules imported here."""
-    from grader import scoring
+    from grader.grading import scoring
     from grader.grading.exercises import all_exercises
     from grader.grading.runner import run_suites
 

@@ -23,6 +23,9 @@ def sigmoid(z):
     """sigma(z) = 1 / (1 + e^(-z)), in (0, 1); sigmoid(0) = 0.5.
 
     Stable for large |z|: for z < 0 use the equal form e^z / (1 + e^z).
+    Mathematically sigmoid never reaches 0 or 1, but a float64 holds only about 16 digits:
+    it rounds sigmoid(z) to exactly 1.0 for z above about 37, and to exactly 0.0 below about
+    -745, as the last example shows.
 
     >>> sigmoid(0)
     0.5

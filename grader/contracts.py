@@ -46,6 +46,7 @@ def submission(outcome: SubmitOutcome) -> JSON:
         "sandbox": result.sandbox,
         "exercises": [exercise_result(e) for e in result.exercises],
         "attempt": outcome.attempt,
+        "seed": result.seed,
     }
 
 
@@ -77,7 +78,8 @@ def submission_outcome(data: JSON) -> SubmitOutcome:
         )
         for e in data["exercises"]
     )
-    result = GradingResult(exercises, dict(data["sandbox"]), "", 0.0)
+    seed = data.get("seed")
+    result = GradingResult(exercises, dict(data["sandbox"]), "", 0.0, seed=int(seed) if seed is not None else None)
     return SubmitOutcome(int(data["submission_id"]), int(data["attempt"]), str(data["student"]), result)
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import ConfigError, InputFileError
+from grader.grading.exercises import CourseContent
 from grader.settings import bundled_quizzes_dir
 
 FOLDERS = ("exercises", "reference", "suites", "quizzes")
@@ -66,6 +67,11 @@ class CoursePack:
     @property
     def default_db_url(self) -> str:
         return f"sqlite:///{self.root / 'grader.db'}"
+
+    @property
+    def content(self) -> CourseContent:
+        """What grading with this pack reads: its suites and its reference."""
+        return CourseContent(self.suites_dir, self.reference_dir)
 
     def exercise_names(self) -> list[str]:
         """The pack's exercises: one per hidden suite, in the order the stubs list them."""

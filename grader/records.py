@@ -59,6 +59,8 @@ class GradingResult:
     duration_seconds: float
     files: dict[str, str] = field(default_factory=dict)
     """The submitted source files, path -> text, as snapshotted before grading."""
+    seed: int | None = None
+    """The seed of the hidden tests' random inputs in this attempt (None: graded before seeds were kept)."""
 
     @property
     def score(self) -> float:
@@ -257,6 +259,7 @@ def result_to_record(result: GradingResult) -> dict[str, Any]:
         "suite_version": result.suite_version,
         "duration_seconds": result.duration_seconds,
         "files": result.files,
+        "seed": result.seed,
     }
 
 
@@ -275,5 +278,10 @@ def result_from_record(record: dict[str, Any]) -> GradingResult:
         for e in record["exercises"]
     )
     return GradingResult(
-        exercises, record["sandbox"], record["suite_version"], record["duration_seconds"], dict(record["files"])
+        exercises,
+        record["sandbox"],
+        record["suite_version"],
+        record["duration_seconds"],
+        dict(record["files"]),
+        record.get("seed"),
     )

@@ -70,7 +70,7 @@ def test_json_output_is_one_object_with_the_documented_shape(runner, workspace):
     folder = workspace(reference=True)
     result = runner.invoke(main, ["submit", "perceptron", "--workspace", str(folder), "--json"])
     data = json.loads(result.output)
-    assert list(data) == ["submission_id", "student", "score", "max_score", "sandbox", "exercises", "attempt"]
+    assert list(data) == ["submission_id", "student", "score", "max_score", "sandbox", "exercises", "attempt", "seed"]
     (exercise,) = data["exercises"]
     assert list(exercise) == ["name", "score", "max_score", "status", "message", "tests"]
     assert list(exercise["tests"][0]) == ["id", "name", "outcome", "points", "max_points", "message", "unwritten"]

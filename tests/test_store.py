@@ -47,6 +47,49 @@ def test_a_submission_is_stored_with_its_tests_and_source_snapshot(db_url):
     store.close()
 
 
+def test_a_submission_keeps_the_seed_of_its_hidden_inputs(db_url):
+    from dataclasses import replace
+
+    from grader.records import result_from_record, result_to_record
+
+    result = replace(a_result(1), seed=2**62 + 7)  # any 63-bit seed fits the column, on PostgreSQL too
+    assert result_from_record(result_to_record(result)).seed == 2**62 + 7
+    store = open_store(db_url)
+    submission_id = store.write(lambda s: record_submission(s, "ada", "/w", result))
+    with store.read() as session:
+        submission = session.get(Submission, submission_id)
+        assert submission is not None and submission.seed == 2**62 + 7
+    store.close()
+
+
+def test_an_attempt_recorded_before_seeds_were_kept_reads_back_without_one(db_url):
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from grader.store.migrate import alembic_config
+
+    engine = create_engine(db_url)
+    with engine.begin() as connection:  # a database as revision 0002 left it, with one attempt
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002_quizzes")
+        connection.execute(text("INSERT INTO students (id, name, created_at) VALUES (1, 'ada', '2026-01-01')"))
+        connection.execute(
+            text(
+                "INSERT INTO submissions (id, student_id, created_at, workspace, score, max_score, suite_version,"
+                " sandbox, settings, duration_seconds) VALUES (1, 1, '2026-01-01', '/w', 1, 2, 'v', '{}', '{}', 0.1)"
+            )
+        )
+    engine.dispose()
+    store = open_store(db_url)  # migrates to 0003_attempt_seed
+    new_id = store.write(lambda s: record_submission(s, "ada", "/w", a_result(1)))
+    with store.read() as session:
+        old, new = session.get(Submission, 1), session.get(Submission, new_id)
+        assert old is not None and old.seed is None
+        assert new is not None and new.seed is None  # a_result() has none; grading always sets one
+    store.close()
+
+
 def test_progress_shows_best_and_latest_per_exercise(db_url):
     store = open_store(db_url)
     for score in (1, 2, 0):
@@ -177,7 +220,7 @@ def test_results_round_trip_through_json():
 
     data = submission(SubmitOutcome(7, 2, "ada", a_result(1)))
     assert json.loads(json.dumps(data)) == data
-    assert list(data) == ["submission_id", "student", "score", "max_score", "sandbox", "exercises", "attempt"]
+    assert list(data) == ["submission_id", "student", "score", "max_score", "sandbox", "exercises", "attempt", "seed"]
 
 
 def test_the_migrations_build_exactly_the_tables_the_models_describe(db_url):

@@ -1,26 +1,45 @@
 """What hidden suites assert with: comparisons that fail with a message a student can act on.
 
-A suite test receives two fixtures, `student` (a `grader.sandbox.student.StudentModule`: every
-call runs in the sandbox and returns plain data) and `reference` (the instructors' module),
-and marks its weight and lesson section with `@pytest.mark.points(n)` and
-`@pytest.mark.lesson("Section")`. Its failures are `Mismatch` errors whose text is the whole
-feedback, because the grader shows neither tracebacks nor the suite's source:
+A suite test receives fixtures from `grader.grading.runner` (`student`, the sandboxed module under test;
+`reference`, the instructors' module; `upstream`, the student's modules of other exercises;
+`rng`, the attempt's random inputs) and marks its weight and lesson section with
+`@pytest.mark.points(n)` and `@pytest.mark.lesson("Section")`. Its failures are `Mismatch`
+errors whose text is the whole feedback, because the grader shows neither tracebacks nor the
+suite's source:
 
     perceptron.step(0.0)
       expected: 0
       got:      1
       expected 0, got 1
     hint: at exactly the threshold the output is 0 (the lesson uses >, not >=)
+
+Every test compares with something the student does not control: the reference, or fixed
+values. A property of the student's own answers (a batch equals its samples one at a time)
+is checked on top of that, never instead of it, so that no answer earns points by agreeing
+with itself.
+
+One mistake costs points where it is: `check_downstream` calls a function that builds on
+others (train on backward_pass, forward_pass on dense_layer, dense_layer on sigmoid). When its
+answer is wrong and one of those `Helper`s is wrong as graded (in its own exercise, never as
+the later module names it), the test passes if the answer is right given what the student's
+graded helper answers (`given_upstream`, compared with `same_values`; a helper that `is_constant`
+never counts), or if a second call, with the reference's helper in its place (`_substitute`,
+where the sandbox can), passes; otherwise the message names the wrong helper.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+import inspect
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from grader.grading.feedback import abbreviate, difference
-from grader.sandbox.errors import MissingFunction, StudentCodeError, StudentRaised
+import numpy as np
+
+from grader.grading.feedback import abbreviate, common_ratio, difference
+from grader.sandbox.errors import MissingFunction, StudentCodeError, StudentDataError, StudentRaised, StudentTimeout
 
 DEFAULT_RTOL = 1e-7
 DEFAULT_ATOL = 1e-10
@@ -29,9 +48,19 @@ DEFAULT_ATOL = 1e-10
 class Mismatch(AssertionError):
     """A hidden test's verdict on a wrong answer; its message is shown to the student as is."""
 
+    def __init__(self, text: str, hint: str | None = None, note: str | None = None) -> None:
+        super().__init__(text)
+        self.text, self.hint, self.note = text, hint, note
+
+    def __str__(self) -> str:
+        return self.text + (f"\n  {self.note}" if self.note else "") + (f"\nhint: {self.hint}" if self.hint else "")
+
+    def noted(self, note: str) -> Mismatch:
+        return Mismatch(self.text, self.hint, note)
+
 
 def fail(message: str, *, hint: str | None = None) -> None:
-    raise Mismatch(message + (f"\nhint: {hint}" if hint else ""))
+    raise Mismatch(message, hint)
 
 
 def expect(condition: bool, call: object, message: str, *, hint: str | None = None) -> None:
@@ -47,19 +76,18 @@ def expect_close(
     call: object,
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
-    hint: str | None = None,
+    hint: str | None | Callable[[Any, Any, str], str | None] = None,
 ) -> None:
     """Fail unless `got` has `expected`'s type and shape and matches it within tolerance.
 
     Types and shapes are compared before values: broadcasting would let a (1, 1) answer
-    pass `allclose` against a (1,) one.
+    pass `allclose` against a (1,) one. `hint` may be a function of (got, expected, what
+    differs) that picks the hint matching the mistake.
     """
     found = difference(got, expected, rtol=rtol, atol=atol)
     if found is not None:
-        fail(
-            f"{call}\n  expected: {abbreviate(expected)}\n  got:      {abbreviate(got)}\n  {found}",
-            hint=hint,
-        )
+        chosen = hint(got, expected, found) if callable(hint) else hint
+        fail(f"{call}\n  expected: {abbreviate(expected)}\n  got:      {abbreviate(got)}\n  {found}", hint=chosen)
 
 
 def expect_equal(got: Any, expected: Any, *, call: object, hint: str | None = None) -> None:
@@ -74,7 +102,7 @@ def matches_reference(
     *args: Any,
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
-    hint: str | None = None,
+    hint: str | None | Callable[[Any, Any, str], str | None] = None,
     readonly: bool = False,
     **kwargs: Any,
 ) -> Any:
@@ -86,69 +114,229 @@ def matches_reference(
     return got
 
 
-Upstream = tuple[str, tuple[Any, ...], Any, str]
-"""An earlier function to suspect: (function, args, what the reference gives, its exercise)."""
+def ratio_hint(factors: Mapping[float, str], otherwise: str | None) -> Callable[[Any, Any, str], str | None]:
+    """A hint for `expect_close` naming the cause of a constant factor between got and expected
+    (`{2.0: "the 2 of 2 (AL - Y) / m twice?"}`), or `otherwise`."""
+
+    def choose(got: Any, expected: Any, found: str) -> str | None:
+        ratio = common_ratio(got, expected)
+        if ratio is not None:
+            for factor, hint in factors.items():
+                if abs(ratio - factor) <= 1e-6 * abs(factor):
+                    return hint
+        return otherwise
+
+    return choose
 
 
-def blame_upstream(
-    student: Any, user: str, suspects: Iterable[Upstream], *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
-) -> Callable[[], str | None]:
-    """A function naming the first of the student's earlier functions that is wrong on the given
-    inputs, called as the later module imported it; None when all agree with the reference.
+# -- functions that build on others ----------------------------------------------------------
 
-    Exercises build on one another (backprop calls forward_pass, which calls sigmoid): when a later
-    test fails, this tells the student where the real mistake is.
+
+@dataclass
+class Helper:
+    """A function that the tested one may call, graded in its own tests.
+
+    `name` is the global the tested module calls it by; `graded` the student's module in which
+    its own tests grade it (the module under test, or `upstream("activations")`), None when the
+    workspace has none; `reference` the trusted function with the right behaviour; `probes` the
+    argument tuples on which to tell whether the graded one is right.
     """
-    listed = list(suspects)
 
-    def blame() -> str | None:
-        for function, args, expected, exercise in listed:
+    name: str
+    reference: Callable[..., Any]
+    graded: Any
+    exercise: str
+    probes: Sequence[tuple[Any, ...]]
+    rtol: float = DEFAULT_RTOL
+    atol: float = DEFAULT_ATOL
+    quiet: bool = False
+    """Also wrong when numpy warns on a probe (overflow, say), for tests that require no warning."""
+    _verdict: list[bool] = field(default_factory=list, repr=False)
+
+    def is_wrong(self) -> bool:
+        """Whether the graded function differs from the reference on a probe (or raises there)."""
+        if not self._verdict:
+            self._verdict.append(self._probe())
+        return self._verdict[0]
+
+    def _probe(self) -> bool:
+        if self.graded is None:
+            return False  # nothing graded to compare: the later module's own names are its own
+        for args in self.probes:
+            expected = self.reference(*copy.deepcopy(args))
             try:
-                got = student.call(function, *args, _readonly=True)
-            except MissingFunction:
-                continue  # imported under another name: cannot tell
-            except StudentRaised as error:
-                return (
-                    f"{user} uses your {exercise}.{function}, which raised {error.type_name}: fix {exercise}.py first"
-                )
+                got = self.graded.call(self.name, *args, _readonly=True)
+            except (StudentRaised, MissingFunction, StudentDataError):
+                return True
             except StudentCodeError:
-                return None
-            if difference(got, expected, rtol=rtol, atol=atol) is not None:
-                return (
-                    f"{user} uses your {exercise}.{function}, which is wrong here "
-                    f"(see the {exercise} tests): fix {exercise}.py first"
-                )
-        return None
-
-    return blame
+                return False  # crashed or timed out: cannot tell, and not worth more of its budget
+            if difference(got, expected, rtol=self.rtol, atol=self.atol) is not None:
+                return True
+            if self.quiet and any(w.startswith("RuntimeWarning") for w in self.graded.last_warnings):
+                return True
+        return False
 
 
-def expect_close_downstream(
-    got: Any,
-    expected: Any,
-    *,
-    call: object,
-    hint: str | None = None,
-    blame: Callable[[], str | None] | None = None,
-    given_upstream: Callable[[], Any] | None = None,
-    rtol: float = DEFAULT_RTOL,
-    atol: float = DEFAULT_ATOL,
-) -> None:
-    """`expect_close` for a function that builds on earlier ones, so one bug costs points where it is.
+def check_downstream(
+    student: Any,
+    function: str,
+    *args: Any,
+    judge: Callable[[Any], None],
+    helpers: Iterable[Helper] | Callable[[], Iterable[Helper]] = (),
+    given_upstream: Callable[[Any], bool] | None = None,
+    readonly: bool = True,
+    timeout: float | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Call `function` and `judge` its answer (judge raises `Mismatch`); return the answer.
 
-    On a mismatch: pass if `given_upstream()` (the expected value recomputed with the student's
-    own, wrong, earlier functions) matches, since that bug is charged in its own exercise;
-    otherwise fail, adding the `cause:` that `blame()` finds, if any.
+    When the answer is wrong, or the call raises, and some of `helpers` are wrong as graded,
+    call it again with the reference's helpers in their place (the sandbox answers those calls
+    with the trusted functions): if that answer passes, so does the test, because the mistake
+    is charged in the helper's own tests. If it fails too, the test fails with that answer
+    (what this function itself gets wrong) and a note naming the wrong helpers.
+
+    Code that reaches a helper other than by its global name (a dict of functions built at
+    import) escapes the substitution: `given_upstream(answer)`, when given, says whether the
+    first answer (or the `StudentRaised` error the call raised) is right given what the
+    student's graded upstream functions answer (or raise, at the same line of their file).
     """
-    found = difference(got, expected, rtol=rtol, atol=atol)
-    if found is None:
-        return
-    alternative = given_upstream() if given_upstream is not None else None
-    if alternative is not None and difference(got, alternative, rtol=rtol, atol=atol) is None:
-        return
-    cause = blame() if blame is not None else None
-    fail(
-        f"{call}\n  expected: {abbreviate(expected)}\n  got:      {abbreviate(got)}\n  {found}"
-        + (f"\n  cause: {cause}" if cause else ""),
-        hint=hint,
+    answer: list[Any] = []
+    try:
+        return _judged(student, function, args, kwargs, judge, readonly, timeout, None, answer)
+    except (Mismatch, StudentRaised) as error:
+        first = error
+    if given_upstream is not None:
+        outcome = answer[0] if answer else first
+        if given_upstream(outcome):
+            return outcome
+    listed = helpers() if callable(helpers) else helpers
+    wrong = [h for h in listed if h.name != function and h.is_wrong()]
+    if not wrong:
+        raise first
+    names = ", ".join(dict.fromkeys(f"{h.exercise}.{h.name}" for h in wrong))
+    one = len(wrong) == 1
+    wrong_too = (
+        f"note: your {names} {'is' if one else 'are'} wrong here too (see {'its' if one else 'their'} own tests)"
     )
+    if not can_substitute(student):
+        raise _noted(first, f"{wrong_too}: fix {'it' if one else 'them'} first") from None
+    substitute = {h.name: h.reference for h in wrong}
+    try:
+        return _judged(student, function, args, kwargs, judge, readonly, timeout, substitute, [])
+    except (Mismatch, StudentRaised) as error:
+        raise _noted(
+            error,
+            f"{wrong_too}, which charge for {'it' if one else 'them'}; this is what your "
+            f"{student.exercise}.{function} does with the reference's in {'its' if one else 'their'} place",
+        ) from None
+    except StudentTimeout:
+        raise first from None
+
+
+def _noted(error: Mismatch | StudentRaised, note: str) -> Mismatch | StudentRaised:
+    if isinstance(error, Mismatch):
+        return error.noted(note)
+    return StudentRaised(f"{error.feedback}\n  {note}", error.type_name, error.message, error.where, error.function)
+
+
+def same_raise(graded: Any, function: str, args: tuple[Any, ...], error: StudentRaised) -> bool:
+    """Whether the student's graded `function(*args)` raises just as `error` was raised, at the
+    same line of the same file: the later function met its helper's error, not one of its own."""
+    try:
+        graded.call(function, *args, _readonly=True)
+    except StudentRaised as raised:
+        return bool(error.where) and (raised.type_name, raised.message, raised.where) == (
+            error.type_name,
+            error.message,
+            error.where,
+        )
+    except StudentCodeError:
+        return False
+    return False
+
+
+def same_values(got: Any, expected: Any, *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> bool:
+    """Whether `got` matches `expected` once every floating or integer array of both is float64:
+    for answers that follow a student's earlier function, whose dtype (float32, int) is charged in
+    that function's own tests, not again in the later one's."""
+    return difference(_float64(got), _float64(expected), rtol=rtol, atol=atol) is None
+
+
+def _float64(value: Any) -> Any:
+    if isinstance(value, np.ndarray) and (
+        np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer)
+    ):
+        return value.astype(np.float64)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_float64(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _float64(item) for key, item in value.items()}
+    return value
+
+
+_CONSTANT: weakref.WeakKeyDictionary[Any, dict[str, bool]] = weakref.WeakKeyDictionary()
+WIDE_RANGE = np.linspace(-6.0, 6.0, 49)
+
+
+def is_constant(graded: Any, function: str) -> bool:
+    """Whether the student's graded element-wise `function` gives one value on all of WIDE_RANGE
+    (an activation or derivative that answers zeros, say): such an answer makes a later answer
+    built on it degenerate, so it never stands in for the reference's. Asked once per module."""
+    known = _CONSTANT.setdefault(graded, {})
+    if function not in known:
+        try:
+            answer = graded.call(function, WIDE_RANGE, _readonly=True)
+        except StudentCodeError:
+            answer = None
+        known[function] = not (isinstance(answer, np.ndarray) and answer.size > 1 and np.ptp(answer) > 0)
+    return known[function]
+
+
+def graded_answer(
+    graded: Any, function: str, z: Any, expected: Any, *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
+) -> Any:
+    """What the student's graded element-wise `function` answers on the array `z`, as float64,
+    when that differs from the reference's `expected`; None when it agrees, when it cannot be
+    read as an array of z's shape, or when the function `is_constant`. The value a later answer
+    built on it is compared with (its dtype is charged in the function's own tests)."""
+    if graded is None:
+        return None
+    try:
+        answer = graded.call(function, z, _readonly=True)
+    except StudentCodeError:
+        return None
+    if not isinstance(answer, np.ndarray) or answer.shape != np.shape(z) or not np.issubdtype(answer.dtype, np.number):
+        return None
+    answer = answer.astype(np.float64)
+    if is_constant(graded, function) or difference(answer, expected, rtol=rtol, atol=atol) is None:
+        return None
+    return answer
+
+
+def can_substitute(student: Any) -> bool:
+    """Whether calls into `student` can have globals replaced by trusted functions (`_substitute`)."""
+    call = getattr(student, "call", None)
+    return call is not None and "_substitute" in inspect.signature(call).parameters
+
+
+def _judged(
+    student: Any,
+    function: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    judge: Callable[[Any], None],
+    readonly: bool,
+    timeout: float | None,
+    substitute: dict[str, Callable[..., Any]] | None,
+    answer: list[Any],
+) -> Any:
+    options: dict[str, Any] = {"_readonly": readonly}
+    if timeout is not None:
+        options["_timeout"] = timeout
+    if substitute:
+        options["_substitute"] = substitute
+    got = student.call(function, *args, **options, **kwargs)
+    answer.append(got)
+    judge(got)
+    return got

@@ -1,8 +1,10 @@
-"""The exercises the grader knows: one hidden suite each, found in `grader/suites/`.
+"""The exercises the grader knows: one hidden suite each, found in `grader/suites/`, or in a
+course pack's `suites/` once a grading process has called `use_course_content`.
 
 Adding an exercise is adding three files with one name: the stub `exercises/NAME.py`, the
-solution `reference/NAME.py` and the suite `grader/suites/test_NAME.py`. `COURSE_ORDER`
-only says in which order known exercises are listed.
+solution `reference/NAME.py` and the suite `grader/suites/test_NAME.py` (in a course pack:
+`exercises/`, `reference/` and `suites/`). `COURSE_ORDER` only says in which order known
+exercises are listed.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -18,7 +21,44 @@ from pathlib import Path
 from grader.errors import UnknownExerciseError
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
+"""The built-in hidden suites (and their pytest.ini, which every run uses)."""
 REFERENCE_PACKAGE = "grader.reference"
+_suites_dir = SUITES_DIR
+"""Where this process finds the hidden suites: the built-in ones unless a course pack's."""
+
+
+def suites_dir() -> Path:
+    return _suites_dir
+
+
+@dataclass(frozen=True)
+class CourseContent:
+    """A course pack's hidden suites and reference solutions (folders of trusted files)."""
+
+    suites: Path
+    reference: Path
+
+
+def use_course_content(content: CourseContent) -> None:
+    """Grade, in this process, with a course pack's hidden suites and reference solutions
+    instead of the installed package's (call it before grading anything).
+
+    A grading process serves one course, so this is process-wide: the pack's `reference/`
+    becomes the `grader.reference` package, which is what the suites import (`from
+    grader.reference import forward`) and what the `reference` fixture loads, and the suites
+    are collected from `suites`. Only trusted, instructor-written code is imported from them.
+    """
+    global _suites_dir
+    package = importlib.import_module(REFERENCE_PACKAGE)
+    for name in [m for m in sys.modules if m.startswith(f"{REFERENCE_PACKAGE}.")]:
+        del sys.modules[name]
+    package.__path__[:] = [str(content.reference)]
+    _suites_dir = content.suites
+    importlib.invalidate_caches()
+    _version.cache_clear()
+    all_exercises.cache_clear()
+
+
 COURSE_ORDER = ("perceptron", "activations", "forward", "backprop")
 
 
@@ -65,7 +105,7 @@ def write_reference_workspace(folder: Path, names: Iterable[str] | None = None) 
 def _version(name: str) -> str:
     digest = hashlib.sha256()
     paths = [
-        SUITES_DIR / f"test_{name}.py",
+        suites_dir() / f"test_{name}.py",
         Path(__file__).with_name("checks.py"),
         Path(__file__).with_name("feedback.py"),
     ]
@@ -80,7 +120,7 @@ def _version(name: str) -> str:
 
 @cache
 def all_exercises() -> tuple[Exercise, ...]:
-    found = {p.stem.removeprefix("test_"): p for p in SUITES_DIR.glob("test_*.py")}
+    found = {p.stem.removeprefix("test_"): p for p in suites_dir().glob("test_*.py")}
     order = [n for n in COURSE_ORDER if n in found] + sorted(n for n in found if n not in COURSE_ORDER)
     return tuple(Exercise(name, found[name]) for name in order)
 

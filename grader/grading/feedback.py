@@ -1,4 +1,5 @@
-"""Words for feedback: short descriptions of values, and what differs between two of them.
+"""Words for feedback: what differs between two values, and hints at why (the short
+descriptions of values and calls themselves are `grader.descriptions`, which the sandbox uses too).
 
 Pure functions over plain data (numbers, strings, lists, tuples, dicts, numeric arrays); the
 hidden suites' helpers in `grader.grading.checks` build their messages from these, so every failed
@@ -8,80 +9,24 @@ difference itself suggests one (a transposed shape, a factor of two, a flipped s
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 
-TEXT_CAP = 200
+from grader.descriptions import TEXT_CAP, CallDescription, _number, abbreviate, describe_call
 
-
-def abbreviate(value: Any, limit: int = 90) -> str:
-    """A one-line description of `value`, at most about `limit` characters."""
-    if isinstance(value, np.ndarray):
-        with np.printoptions(precision=6, threshold=8, edgeitems=2, linewidth=10_000):
-            body = np.array2string(value, separator=", ").replace("\n", "")
-        if len(body) > limit:
-            body = body[: limit - 4] + " ...]"
-        return f"array({body}, shape={value.shape}, dtype={value.dtype})"
-    if isinstance(value, str):
-        text = value if len(value) <= TEXT_CAP else value[:TEXT_CAP] + "…"
-        return repr(text)
-    if isinstance(value, (list, tuple)):
-        inner = ", ".join(abbreviate(item, max(limit // 2, 20)) for item in value[:4])
-        if len(value) > 4:
-            inner += f", … ({len(value)} items)"
-        text = f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
-        return text if len(text) <= 2 * limit else text[: 2 * limit] + "…"
-    if isinstance(value, dict):
-        inner = ", ".join(f"{k!r}: {abbreviate(v, max(limit // 3, 20))}" for k, v in list(value.items())[:4])
-        return "{" + inner + (", …" if len(value) > 4 else "") + "}"
-    if isinstance(value, (float, np.floating)):
-        return repr(float(value)) if isinstance(value, float) else f"{float(value)!r} ({type(value).__name__})"
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def describe_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    """`name(arg, …, key=value)` with every argument abbreviated."""
-    parts = [abbreviate(a, 60) for a in args] + [f"{k}={abbreviate(v, 60)}" for k, v in kwargs.items()]
-    return f"{name}({', '.join(parts)})"
-
-
-class CallDescription:
-    """`module.function(args…)` for a message, formatted only when it is shown.
-
-    Suites name the call in every check (`call=student.last_call`), but only failed checks
-    print it, and describing numpy arrays costs more than most calls into the sandbox.
-    Behaves as the string it stands for in f-strings, `str()`, `+` and `==`.
-    """
-
-    __slots__ = ("_call", "_suffix", "_text")
-
-    def __init__(self, call: tuple[str, tuple[Any, ...], dict[str, Any]] | str, suffix: str = "") -> None:
-        self._call = call
-        self._suffix = suffix
-        self._text: str | None = None
-
-    def __str__(self) -> str:
-        if self._text is None:
-            head = self._call if isinstance(self._call, str) else describe_call(*self._call)
-            self._text = head + self._suffix
-        return self._text
-
-    def __add__(self, other: str) -> CallDescription:
-        return CallDescription(self._call, self._suffix + other)
-
-    def __eq__(self, other: object) -> bool:
-        return str(self) == str(other)
-
-    def __bool__(self) -> bool:
-        return bool(self._suffix) or not isinstance(self._call, str) or bool(self._call)
-
-    def __hash__(self) -> int:
-        return hash(str(self))
-
-    def __repr__(self) -> str:
-        return repr(str(self))
+__all__ = [
+    "TEXT_CAP",
+    "CallDescription",
+    "abbreviate",
+    "common_ratio",
+    "describe_call",
+    "difference",
+    "explain_raised",
+    "kind",
+    "shape_hint",
+]
 
 
 def kind(value: Any) -> str:
@@ -111,13 +56,16 @@ def difference(got: Any, expected: Any, *, rtol: float, atol: float, path: str =
     if isinstance(expected, (int, np.integer)):
         if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
             return f"expected the int {int(expected)}{where}, got {kind(got)} {abbreviate(got, 40)}"
-        return None if int(got) == int(expected) else f"expected {int(expected)}{where}, got {int(got)}"
+        return None if int(got) == int(expected) else f"expected {int(expected)}{where}, got {abbreviate(got, 40)}"
     if isinstance(expected, (float, np.floating)):
         if isinstance(got, np.ndarray) and got.size == 1 and got.ndim > 0:
             return f"expected a single number{where}, got an array of shape {got.shape} (use float(...) or .item())"
         if not _is_real(got) and not (isinstance(got, np.ndarray) and got.ndim == 0):
             return f"expected a float{where}, got {kind(got)} {abbreviate(got, 40)}"
-        g, e = float(got), float(expected)
+        try:
+            g, e = float(got), float(expected)
+        except OverflowError:
+            return f"expected {float(expected)!r}{where}, got {abbreviate(got, 40)}, too large for a float"
         if np.isnan(e) and np.isnan(g):
             return None
         if np.isclose(g, e, rtol=rtol, atol=atol):
@@ -162,7 +110,13 @@ def _array_difference(got: Any, expected: np.ndarray, *, rtol: float, atol: floa
     if got.shape != expected.shape:
         return f"expected shape {expected.shape}{where}, got {got.shape}" + shape_hint(got.shape, expected.shape)
     if np.issubdtype(expected.dtype, np.floating) and not np.issubdtype(got.dtype, np.floating):
-        return f"expected a floating-point array{where}, got dtype {got.dtype} (integer arithmetic or astype(int)?)"
+        why = " (integer arithmetic or astype(int)?)" if np.issubdtype(got.dtype, np.integer) else ""
+        return f"expected a floating-point array{where}, got dtype {got.dtype}{why}"
+    if np.issubdtype(expected.dtype, np.floating) and got.dtype.itemsize < expected.dtype.itemsize:
+        return (
+            f"expected dtype {expected.dtype}{where}, got {got.dtype}, which keeps only about "
+            f"{np.finfo(got.dtype).precision} digits: compute in float64 (np.asarray(x, dtype=float))"
+        )
     if np.issubdtype(expected.dtype, np.integer) and not np.issubdtype(got.dtype, np.integer):
         return f"expected an integer array{where}, got dtype {got.dtype}"
     if expected.dtype == np.bool_ and got.dtype != np.bool_:
@@ -191,21 +145,10 @@ def _array_difference(got: Any, expected: np.ndarray, *, rtol: float, atol: floa
     return text + _ratio_hint(g, e)
 
 
-def _number(value: Any) -> str:
-    """An array element as a student writes it: 1, 0.25, True, nan."""
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (complex, np.complexfloating)):
-        return repr(complex(value))
-    return repr(float(value))
-
-
 def shape_hint(got: tuple[int, ...], expected: tuple[int, ...]) -> str:
     """A guess at the cause of a shape mismatch, or ''."""
     if len(got) == 2 and got == expected[::-1]:
-        return " (transposed: W or W.T?)"
+        return " (transposed: samples are columns and W is (n_out, n_in); W or W.T?)"
     if len(got) == 2 and len(expected) == 2 and got[0] == got[1] == expected[0] and expected[1] == 1:
         return " (a bias of shape (n,) broadcast against (n, 1)? keep b as a column)"
     if len(got) == 1 and len(expected) == 2 and expected[1] == 1 and got[0] == expected[0]:
@@ -221,10 +164,79 @@ def _ratio_hint(got: np.ndarray, expected: np.ndarray) -> str:
         return ""
     ratio = got[mask] / expected[mask]
     for factor, hint in (
-        (2.0, "twice the expected: a factor of 2?"),
-        (0.5, "half the expected: a factor of 1/2?"),
+        (2.0, "each is twice the expected"),
+        (0.5, "each is half the expected"),
         (-1.0, "the sign is flipped"),
     ):
         if np.allclose(ratio, factor, rtol=1e-6):
             return f" ({hint})"
     return ""
+
+
+def common_ratio(got: Any, expected: Any) -> float | None:
+    """got / expected when it is the same for every non-zero element (a missing or extra factor),
+    else None. For hints that name the factor's cause, which only the suite knows."""
+    try:
+        g = np.asarray(got, dtype=np.float64)
+        e = np.asarray(expected, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if g.shape != e.shape:
+        return None
+    mask = np.isfinite(g) & np.isfinite(e) & (np.abs(e) > 1e-12)
+    if not mask.any() or (g[~mask & np.isfinite(e)] != 0).any():
+        return None
+    ratio = g[mask] / e[mask]
+    return float(ratio[0]) if np.allclose(ratio, ratio[0], rtol=1e-6, atol=0) else None
+
+
+SHAPES_SECTION = "Forward Propagation (h = f(W · x + b), with samples as columns)"
+_MATMUL = re.compile(r"matmul: Input operand \d has a mismatch in its core dimension")
+_NOT_ALIGNED = re.compile(r"shapes \(([\d, ]*)\) and \(([\d, ]*)\) not aligned")
+_BROADCAST = re.compile(r"operands could not be broadcast together with shapes ((?:\([\d,]*\) ?)+)")
+
+
+def explain_raised(message: str) -> tuple[str, str] | None:
+    """(hint, lesson section or "") for an error a student's numpy code raised, naming the course
+    convention it breaks; None when the message matches none of them.
+
+    The raw numpy text ("matmul: Input operand 1 has a mismatch in its core dimension 0 ...")
+    says what numpy could not do, not which of the course's conventions the code broke.
+    """
+    if "read-only" in message:
+        return (
+            "the grader passes inputs read-only, and a function must not change what it is given: "
+            "compute into a new array (x = x + 1, np.where(...), x.astype(float)) instead of writing "
+            "into an input (x += 1, x[...] = ..., out=x)",
+            "",
+        )
+    if "Cannot cast ufunc" in message and "output from dtype" in message:
+        return (
+            "an integer array cannot hold a float result in place: convert inputs first with "
+            "np.asarray(x, dtype=float), or write x = x - ... instead of x -= ...",
+            "",
+        )
+    if _MATMUL.search(message) or _NOT_ALIGNED.search(message):
+        return (
+            "the shapes do not fit a matrix product: samples are columns (X and A_prev are (n_in, m)) and "
+            "W is (n_out, n_in), so Z = W @ A_prev (not W.T @ A_prev or A_prev @ W) and z = weights @ X in "
+            "the perceptron; each layer takes the previous layer's output A, not X; backward, "
+            "dW = dZ @ A_prev.T and dA_prev = W.T @ dZ",
+            SHAPES_SECTION,
+        )
+    found = _BROADCAST.search(message)
+    if found:
+        shapes = re.findall(r"\(([\d,]*)\)", found.group(1))
+        flat = [s for s in shapes if s.count(",") == 0 or s.endswith(",")]
+        column = (
+            " A flat bias of shape (n,) is the usual cause: b is a column (n_out, 1), "
+            "and db must keep that shape (np.sum(dZ, axis=1, keepdims=True))."
+            if flat
+            else ""
+        )
+        return (
+            "these shapes cannot be combined element-wise. Samples are columns: Z and A are (n_out, m), "
+            "b is a column (n_out, 1) that broadcasts across the m columns." + column,
+            SHAPES_SECTION,
+        )
+    return None

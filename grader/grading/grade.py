@@ -8,6 +8,7 @@ the sandboxes imported.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -58,6 +59,7 @@ def grade_workspace(
     protected: tuple[Path, ...] = (),
     layers: Layers = Layers(),
     pool: WorkerPool | None = None,
+    seed: int | None = None,
 ) -> GradingResult:
     """Grade the exercises of `workspace` (all of them when none is named), from one snapshot of it.
 
@@ -65,10 +67,12 @@ def grade_workspace(
     that are always fenced off: the grader package, the reference and site-packages.
     A `pool` of warm workers (see `grader.sandbox.pool`) saves their start-up when grading
     many workspaces in a row; its limits and layers then apply.
+    `seed` decides the hidden tests' random inputs; None chooses a new one, which the result
+    keeps, so that grading the snapshot again with it repeats exactly the same inputs.
     """
     started = time.monotonic()
     taken = snapshot(check_workspace(workspace))
-    return _grade(taken, exercise_names, limits, protected, layers, pool, started)
+    return _grade(taken, exercise_names, limits, protected, layers, pool, started, seed)
 
 
 def grade_files(
@@ -79,11 +83,13 @@ def grade_files(
     protected: tuple[Path, ...] = (),
     layers: Layers = Layers(),
     pool: WorkerPool | None = None,
+    seed: int | None = None,
 ) -> GradingResult:
     """Grade files given in memory (file name -> text, as `perceptron.py`), under the same rules
-    as a workspace's files: names must be module names, sizes within the snapshot's caps."""
+    as a workspace's files: names must be module names, sizes within the snapshot's caps.
+    `seed` as for `grade_workspace`."""
     started = time.monotonic()
-    return _grade(snapshot_of(files), exercise_names, limits, protected, layers, pool, started)
+    return _grade(snapshot_of(files), exercise_names, limits, protected, layers, pool, started, seed)
 
 
 def _grade(
@@ -94,14 +100,17 @@ def _grade(
     layers: Layers,
     pool: WorkerPool | None,
     started: float,
+    seed: int | None,
 ) -> GradingResult:
     from grader.grading.runner import run_suites
 
     exercises = resolve(exercise_names)
     limits = pool.limits if pool is not None else limits or SandboxLimits()
+    seed = choose_seed() if seed is None else seed
     students: dict[str, StudentModule | MissingExercise] = {}
-    try:
-        for exercise in exercises:
+
+    def open_module(exercise: Exercise) -> StudentModule | MissingExercise:
+        if exercise.name not in students:
             if exercise.filename in taken.files:
                 students[exercise.name] = StudentModule(
                     exercise.name,
@@ -114,7 +123,17 @@ def _grade(
                 )
             else:
                 students[exercise.name] = MissingExercise(exercise, taken.skipped.get(exercise.filename))
-        tests = run_suites(exercises, students)
+        return students[exercise.name]
+
+    def upstream(name: str) -> StudentModule | None:
+        """Another exercise's module, opened on first use (a later suite compares with it)."""
+        (exercise,) = resolve([name])
+        module = open_module(exercise)
+        return module if isinstance(module, StudentModule) else None
+
+    try:
+        graded = {exercise.name: open_module(exercise) for exercise in exercises}
+        tests = run_suites(exercises, graded, seed=seed, upstream=upstream)
     finally:
         for module in students.values():
             module.close()
@@ -126,7 +145,13 @@ def _grade(
         suite_version=suite_version(exercises),
         duration_seconds=time.monotonic() - started,
         files=taken.files,
+        seed=seed,
     )
+
+
+def choose_seed() -> int:
+    """A new attempt's seed: unpredictable, so that no student can know the inputs in advance."""
+    return secrets.randbits(63)
 
 
 def _exercise_outcome(

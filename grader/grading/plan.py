@@ -13,7 +13,7 @@ from functools import cache
 import pytest
 
 from grader.grading.exercises import resolve
-from grader.grading.runner import PYTEST_ARGS, _pytest_environment, _SuitePlugin
+from grader.grading.runner import _pytest_environment, _SuitePlugin, pytest_args
 
 
 def max_points(names: Iterable[str] | None = None) -> dict[str, float]:
@@ -25,9 +25,9 @@ def max_points(names: Iterable[str] | None = None) -> dict[str, float]:
 def _points(versions: tuple[tuple[str, str], ...]) -> tuple[tuple[str, float], ...]:
     """Collected once per set of exercise versions: a changed suite is collected again."""
     exercises = resolve([name for name, _ in versions])
-    plugin = _SuitePlugin({})
+    plugin = _SuitePlugin({}, seed=0)  # collecting draws no inputs
     with _pytest_environment():
-        code = pytest.main([*PYTEST_ARGS, "--collect-only", *(str(e.suite) for e in exercises)], plugins=[plugin])
+        code = pytest.main([*pytest_args(), "--collect-only", *(str(e.suite) for e in exercises)], plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise RuntimeError(f"the hidden suites could not be collected (pytest exit code {int(code)})")
     totals = {e.name: 0.0 for e in exercises}

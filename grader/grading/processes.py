@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import GraderFault
+from grader.grading.exercises import CourseContent
 from grader.records import GradingResult, result_from_record
 from grader.sandbox.policy import SandboxLimits
 
@@ -25,10 +26,17 @@ from grader.sandbox.policy import SandboxLimits
 class GradingProcesses:
     """`jobs` trusted processes that grade files; `grade` blocks until its result is back."""
 
-    def __init__(self, jobs: int, limits: SandboxLimits | None = None, protected: tuple[Path, ...] = ()) -> None:
+    def __init__(
+        self,
+        jobs: int,
+        limits: SandboxLimits | None = None,
+        protected: tuple[Path, ...] = (),
+        content: CourseContent | None = None,
+    ) -> None:
         self.jobs = jobs
         self._limits = limits or SandboxLimits()
         self._protected = protected
+        self._content = content
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
 
@@ -56,7 +64,7 @@ class GradingProcesses:
                     self.jobs,
                     mp_context=multiprocessing.get_context("forkserver"),
                     initializer=_start_sandboxes,
-                    initargs=(self._limits, self._protected, os.getpid()),
+                    initargs=(self._limits, self._protected, os.getpid(), self._content),
                 )
             return self._executor
 
@@ -93,8 +101,14 @@ _SANDBOXES: dict[str, Any] = {}
 """In each grading process: its zygote, its warm worker pool, and what to fence off."""
 
 
-def _start_sandboxes(limits: SandboxLimits, protected: tuple[Path, ...], grader: int) -> None:
+def _start_sandboxes(
+    limits: SandboxLimits, protected: tuple[Path, ...], grader: int, content: CourseContent | None
+) -> None:
     end_with(grader)
+    if content is not None:
+        from grader.grading.exercises import use_course_content
+
+        use_course_content(content)
     from grader.grading.exercises import all_exercises
     from grader.sandbox.pool import WorkerPool
     from grader.sandbox.zygote import start_zygote

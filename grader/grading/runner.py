@@ -4,31 +4,46 @@ pytest runs here, never in a sandbox: a suite's `student` fixture is a `StudentM
 calls cross into the exercise's worker and come back as plain data. A plugin object collects
 the outcome of every test; the list of tests comes from collection, which is trusted, so a
 test that never reports counts as failed.
+
+Fixtures a suite can ask for:
+
+    student    the exercise's module under test (sandboxed)
+    reference  the instructors' module of the exercise (trusted, in this process)
+    upstream   `upstream("activations")`: the student's module of another exercise, the one that
+               exercise's own suite grades, or None when the workspace has no such file; what a
+               later exercise's suite compares against, never the names the later module holds
+    seed       the attempt's seed (an int, kept with the attempt)
+    rng        a numpy Generator drawn from the attempt's seed and the test's id: every randomised
+               input of a test comes from it, so each attempt sees new inputs and a regrade with
+               the same seed sees the same ones
+
+Messages are capped at MESSAGE_CAP characters, whatever a test or the student's code put in them.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
+import numpy as np
 import pytest
 
 from grader.grading.checks import Mismatch
-from grader.grading.exercises import REFERENCE_PACKAGE, SUITES_DIR, Exercise
+from grader.grading.exercises import REFERENCE_PACKAGE, SUITES_DIR, Exercise, suites_dir
+from grader.grading.feedback import explain_raised
 from grader.records import Outcome, TestOutcome
 from grader.sandbox.errors import StudentCodeError, StudentRaised
 
 PYTEST_ARGS = (
     "-c",
     str(SUITES_DIR / "pytest.ini"),
-    "--rootdir",
-    str(SUITES_DIR),
     "-p",
     "no:cacheprovider",
     "-p",
@@ -73,6 +88,16 @@ PYTEST_ARGS = (
 )
 
 
+def pytest_args() -> list[str]:
+    """The arguments of every run of the suites: the built-in pytest.ini, and the folder of
+    this process's suites as the root (test ids are relative to it, whichever course's)."""
+    return [*PYTEST_ARGS, "--rootdir", str(suites_dir())]
+
+
+MESSAGE_CAP = 4000
+"""The most characters of one test's message that are kept (stored, printed, sent as JSON)."""
+
+
 @dataclass
 class _Planned:
     test_id: str
@@ -88,14 +113,30 @@ class _Planned:
 class _SuitePlugin:
     """Hands each suite its exercise's sandboxed module and records what every test did."""
 
-    def __init__(self, students: Mapping[str, Any]) -> None:
+    def __init__(
+        self, students: Mapping[str, Any], seed: int, upstream: Callable[[str], Any | None] | None = None
+    ) -> None:
         self._students = students
+        self._seed = seed
+        self._upstream = upstream if upstream is not None else students.get
         self._references: dict[str, ModuleType] = {}
         self.planned: dict[str, _Planned] = {}
 
     @pytest.fixture
     def student(self, request: pytest.FixtureRequest) -> Any:
         return self._students[_exercise_of(request.node)]
+
+    @pytest.fixture
+    def upstream(self) -> Callable[[str], Any | None]:
+        return self._upstream
+
+    @pytest.fixture
+    def seed(self) -> int:
+        return self._seed
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
+        return attempt_rng(self._seed, f"{_exercise_of(request.node)}::{request.node.name}")
 
     @pytest.fixture
     def reference(self, request: pytest.FixtureRequest) -> ModuleType:
@@ -133,6 +174,7 @@ class _SuitePlugin:
             else:
                 error = call.excinfo.value
                 planned.outcome, planned.message = _classify(error, planned, self._students)
+                planned.message = cap_message(planned.message)
                 if isinstance(error, StudentRaised) and error.not_written:
                     planned.unwritten = error.function
         outcome: Literal["passed", "failed", "skipped"] = "passed" if call.excinfo is None else "failed"
@@ -151,6 +193,11 @@ class _SuitePlugin:
 
 def _classify(error: BaseException, planned: _Planned, students: Mapping[str, Any]) -> tuple[Outcome, str]:
     lesson = f"\nlesson: {planned.lesson}" if planned.lesson else ""
+    if isinstance(error, StudentRaised):
+        explained = explain_raised(error.message)
+        if explained is not None:
+            hint, section = explained
+            return "error", f"{error.feedback}\nhint: {hint}\nlesson: {section or planned.lesson}"
     if isinstance(error, StudentCodeError):
         outcome: Outcome = "timeout" if error.outcome == "timeout" else "error"
         return outcome, error.feedback + lesson
@@ -163,6 +210,19 @@ def _classify(error: BaseException, planned: _Planned, students: Mapping[str, An
     student = students.get(planned.exercise)
     last = getattr(student, "last_call", "") or "your function"
     return "error", f"the grader could not check what {last} returned ({type(error).__name__})" + lesson
+
+
+def attempt_rng(seed: int, test_id: str) -> np.random.Generator:
+    """The random inputs of test `test_id` in the attempt with `seed`: independent of the order
+    in which tests run and of which other tests exist."""
+    return np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, zlib.crc32(test_id.encode())])
+
+
+def cap_message(message: str) -> str:
+    """`message` cut to MESSAGE_CAP characters, saying that it was cut."""
+    if len(message) <= MESSAGE_CAP:
+        return message
+    return message[: MESSAGE_CAP - 40] + f"\n… (cut: {len(message)} characters in all)"
 
 
 def _exercise_of(node: pytest.Item | pytest.Collector | Any) -> str:
@@ -198,11 +258,20 @@ def _pytest_environment() -> Iterator[None]:
                 os.environ[key] = value
 
 
-def run_suites(exercises: Sequence[Exercise], students: Mapping[str, Any]) -> dict[str, list[TestOutcome]]:
-    """Run the suites of `exercises`; `students` maps each exercise name to its student module."""
-    plugin = _SuitePlugin(students)
+def run_suites(
+    exercises: Sequence[Exercise],
+    students: Mapping[str, Any],
+    *,
+    seed: int,
+    upstream: Callable[[str], Any | None] | None = None,
+    plugins: Sequence[object] = (),
+) -> dict[str, list[TestOutcome]]:
+    """Run the suites of `exercises` with the attempt's `seed`; `students` maps each exercise name
+    to its student module, and `upstream(name)` opens the module of any exercise a suite asks for
+    (by default, those in `students`). `plugins` are more pytest plugins (a course test's probe)."""
+    plugin = _SuitePlugin(students, seed, upstream)
     with _pytest_environment():
-        code = pytest.main([*PYTEST_ARGS, *(str(e.suite) for e in exercises)], plugins=[plugin])
+        code = pytest.main([*pytest_args(), *(str(e.suite) for e in exercises)], plugins=[plugin, *plugins])
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise RuntimeError(f"the hidden suites could not be run (pytest exit code {int(code)})")
     results: dict[str, list[TestOutcome]] = {e.name: [] for e in exercises}

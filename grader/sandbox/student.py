@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from grader.grading.feedback import CallDescription
+from grader.descriptions import CallDescription
 from grader.sandbox import protocol
 from grader.sandbox.budget import ExerciseBudget, Limit, OverBudget
 from grader.sandbox.errors import (

@@ -16,8 +16,10 @@ import logging
 import threading
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from grader.course import NO_COURSE, CourseSettings
+from grader.grading.exercises import CourseContent
 from grader.grading.processes import GradingProcesses
 from grader.sandbox.policy import SandboxLimits
 from grader.store import Store
@@ -78,6 +80,10 @@ class EmbeddedGrading:
     course: CourseSettings = NO_COURSE
     jobs: int = 2
     limits: SandboxLimits | None = None
+    content: CourseContent | None = None
+    """The course pack's suites and reference to grade with (None: the installed ones)."""
+    protected: tuple[Path, ...] = ()
+    """More paths no sandbox may read (the course folder)."""
     queue: FairQueue = field(default_factory=FairQueue)
     _threads: list[threading.Thread] = field(default_factory=list)
     _processes: GradingProcesses | None = None
@@ -86,7 +92,8 @@ class EmbeddedGrading:
         from grader.store import submissions
         from grader.store.files import database_files
 
-        self._processes = GradingProcesses(self.jobs, self.limits, database_files(self.store.url))
+        protected = (*database_files(self.store.url), *self.protected)
+        self._processes = GradingProcesses(self.jobs, self.limits, protected, self.content)
         with self.store.read() as session:
             waiting = [(i, submissions.received(session, i)) for i in submissions.waiting_submissions(session)]
         for submission_id, found in waiting:

@@ -34,11 +34,13 @@ class GradingTask:
     key: str
     """Unique among the tasks of a run: a student's name, or a submission's id."""
     folder: str
+    """The workspace folder to grade; unused when `files` are given."""
     exercises: tuple[str, ...] = ()
     """The exercises to grade (all when empty)."""
     seed: int | None = None
-    """The grading seed to reuse (a regrade's attempt's), once grading takes one: see
-    `grader.service.regrade`. Not passed on yet."""
+    """The hidden inputs' seed to reuse (a regrade's attempt's); None draws a new one."""
+    files: dict[str, str] | None = None
+    """Files to grade from memory (a stored snapshot) instead of the folder."""
 
 
 def run_tasks(
@@ -117,7 +119,7 @@ def _work(
 
     end_with(grader)
     from grader.grading.exercises import resolve
-    from grader.grading.grade import grade_workspace
+    from grader.grading.grade import grade_files, grade_workspace
     from grader.sandbox.pool import WorkerPool
     from grader.sandbox.zygote import start_zygote
 
@@ -126,7 +128,11 @@ def _work(
         while (task := todo.get()) is not None:
             answers.put(("start", number, task.key, None))
             try:
-                result = grade_workspace(Path(task.folder), task.exercises or names, pool=pool, protected=protected)
+                wanted = task.exercises or names
+                if task.files is not None:
+                    result = grade_files(task.files, wanted, pool=pool, protected=protected, seed=task.seed)
+                else:
+                    result = grade_workspace(Path(task.folder), wanted, pool=pool, protected=protected, seed=task.seed)
             except GraderError as error:
                 answers.put(("failed", number, task.key, str(error)))
             except Exception as error:  # a fault of the grader, reported for this task only

@@ -12,21 +12,17 @@ gets none.
 attempt. `regrade_attempts` regrades many in parallel for `grader regrade`, with the same
 trusted worker processes as `grader grade`.
 
-The grading seed: once submissions store the seed their suites ran with, a regrade must
-reuse it, so that randomised tests ask the same questions. `Snapshot.seed` carries it here
-and `GradingTask.seed` / `_grade_snapshot(seed=...)` are where it is to be passed to grading.
+A regrade grades the stored files from memory with the attempt's seed, so that randomised
+tests ask exactly the questions the attempt was asked (attempts recorded before seeds were
+kept draw a new one).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.course import NO_COURSE, CourseSettings, apply_course
@@ -90,11 +86,12 @@ def regrade_submission(
 ) -> RegradeOutcome:
     """Grade attempt `submission_id`'s snapshot again (only `exercises` of it, when named) and
     record the regrade in one transaction; a GraderError when there is nothing to regrade."""
+    from grader.service.submissions import grade_folder
     from grader.store.files import database_files
 
     plan = _plan(store, submission_id, _names(exercises))
-    with _materialised(plan.snapshot) as folder:
-        result = _grade_snapshot(folder, plan.exercises, limits, database_files(store.url), seed=plan.snapshot.seed)
+    snapshot = plan.snapshot
+    result = grade_folder(snapshot.files, list(plan.exercises), limits, database_files(store.url), seed=snapshot.seed)
     return store.write(lambda session: record_regrade(session, plan, result, course))
 
 
@@ -153,14 +150,13 @@ def regrade_attempts(
         plan = plans[task.key]
         finish(FailedRegrade(plan.snapshot.submission_id, plan.snapshot.student, one_line(reason)))
 
-    with tempfile.TemporaryDirectory(prefix="grader-regrade-") as root:
-        tasks = [
-            GradingTask(key, str(_write_snapshot(plan.snapshot, Path(root) / key)), plan.exercises, plan.snapshot.seed)
-            for key, plan in plans.items()
-        ]
-        workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-        if tasks:
-            run_tasks(tasks, workers, limits or SandboxLimits(), database_files(store.url), record, fail)
+    tasks = [
+        GradingTask(key, "", plan.exercises, plan.snapshot.seed, files=plan.snapshot.files)
+        for key, plan in plans.items()
+    ]
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    if tasks:
+        run_tasks(tasks, workers, limits or SandboxLimits(), database_files(store.url), record, fail)
     return RegradeBatch(
         regraded=tuple(regraded[i] for i in ids if i in regraded),
         failed=tuple(failed[i] for i in ids if i in failed),
@@ -222,42 +218,3 @@ def _plan(store: Store, submission_id: int, wanted: Sequence[str]) -> _Plan:
         raise NotFoundError(f"submission #{found.submission_id} stored no files to grade again")
     old = round(sum(row.score for row in current if row.exercise in names), 6)
     return _Plan(found, names, old)
-
-
-def _write_snapshot(snapshot: Snapshot, folder: Path) -> Path:
-    """Write the snapshot's files into `folder` (made here): plain Python file names only."""
-    folder.mkdir(mode=0o700)
-    for path, text in snapshot.files.items():
-        if path != Path(path).name or path.startswith(".") or not path.endswith(".py"):
-            continue  # a name the snapshot never takes; nothing outside the folder is written
-        with open(folder / path, "x", encoding="utf-8") as handle:
-            handle.write(text)
-    return folder
-
-
-@contextmanager
-def _materialised(snapshot: Snapshot) -> Iterator[Path]:
-    root = tempfile.mkdtemp(prefix="grader-regrade-")
-    try:
-        yield _write_snapshot(snapshot, Path(root) / "workspace")
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def _grade_snapshot(
-    folder: Path,
-    exercises: Sequence[str],
-    limits: SandboxLimits | None,
-    protected: tuple[Path, ...],
-    *,
-    seed: int | None,
-) -> GradingResult:
-    """Grade the written snapshot in warm sandboxes, as `grader submit` grades.
-
-    `seed` is the attempt's grading seed, to be passed to grading once grading takes one, so
-    that a regrade asks the same randomised questions as the attempt did.
-    """
-    from grader.service.submissions import grade_folder
-
-    del seed  # not taken by grading yet: see the module docstring
-    return grade_folder(folder, list(exercises), limits, protected)

@@ -9,7 +9,7 @@ so that the two halves of the work use two cores (see `grader.store.forked`). It
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,18 +108,27 @@ def _checked(student: str, workspace: Path, exercises: Iterable[str]) -> tuple[s
 
 
 def grade_folder(
-    folder: Path, names: list[str], limits: SandboxLimits | None, protected: tuple[Path, ...]
+    folder: Path | Mapping[str, str],
+    names: list[str],
+    limits: SandboxLimits | None,
+    protected: tuple[Path, ...],
+    *,
+    seed: int | None = None,
 ) -> GradingResult:
-    """Grade with warm sandboxes forked from a zygote: one per exercise, started before grading."""
+    """Grade a workspace folder, or files given in memory (a stored snapshot), with warm
+    sandboxes forked from a zygote: one per exercise, started before grading. `seed` repeats
+    an attempt's hidden inputs (None: new ones)."""
     from grader.sandbox.zygote import start_zygote
 
     with start_zygote() as zygote:  # first: it imports numpy while this process imports the suites
-        from grader.grading.grade import grade_workspace
+        from grader.grading.grade import grade_files, grade_workspace
         from grader.sandbox.policy import SandboxLimits
         from grader.sandbox.pool import WorkerPool
 
         with WorkerPool(limits or SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool:
-            return grade_workspace(folder, names, pool=pool, protected=protected)
+            if isinstance(folder, Path):
+                return grade_workspace(folder, names, pool=pool, protected=protected, seed=seed)
+            return grade_files(folder, names, pool=pool, protected=protected, seed=seed)
 
 
 def check_attempt_allowed(store: Store, course: CourseSettings, students: Iterable[str], now: datetime) -> None:

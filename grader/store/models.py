@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grader.store.base import Base, UTCDateTime, utcnow
@@ -68,6 +68,9 @@ class Submission(Base):
         ForeignKey("submissions.id", ondelete="CASCADE"), index=True, default=None
     )
     """The attempt whose snapshot this row graded again; None for an attempt."""
+    seed: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=None)
+    """The seed of the hidden tests' random inputs: grading the snapshot again with it repeats
+    the attempt exactly. None for attempts recorded before seeds were kept."""
 
     student: Mapped[Student] = relationship(back_populates="submissions")
     exercises: Mapped[list[ExerciseResult]] = relationship(

@@ -138,6 +138,7 @@ def graded_outcome(session: Session, submission_id: int) -> SubmitOutcome | None
         suite_version=submission.suite_version or "",
         duration_seconds=submission.duration_seconds,
         files={f.path: f.content for f in submission.files},
+        seed=submission.seed,
     )
     attempt = attempt_number(session, submission.student_id, submission.id)
     return SubmitOutcome(submission.id, attempt, submission.student.name, result)
@@ -173,6 +174,7 @@ def _result_values(result: GradingResult, settings: dict[str, Any] | None) -> di
         "sandbox": result.sandbox,
         "settings": settings or {},
         "duration_seconds": round(result.duration_seconds, 4),
+        "seed": result.seed,
     }
 
 
@@ -288,13 +290,15 @@ def waiting_submissions(session: Session) -> list[int]:
 
 
 def attempt_number(session: Session, student_id: int, submission_id: int) -> int:
-    """The position of an attempt among its student's, counting from 1 (regrades do not count)."""
+    """The position of an attempt among its student's, counting from 1 (regrades, and uploads
+    the grader could not grade by its own fault, do not count)."""
     return int(
         session.scalar(
             select(func.count(Submission.id)).where(
                 Submission.student_id == student_id,
                 Submission.id <= submission_id,
                 Submission.regrade_of.is_(None),
+                Submission.status != "not_gradable",
             )
         )
         or 0
@@ -429,7 +433,7 @@ class Snapshot:
     settings: dict[str, Any]
     files: dict[str, str]
     seed: int | None = None
-    """The attempt's grading seed, for a regrade to reuse; None until submissions store one."""
+    """The attempt's seed of hidden inputs, for a regrade to reuse (None: recorded before seeds were kept)."""
 
 
 def snapshot(session: Session, submission_id: int) -> Snapshot | None:
@@ -454,6 +458,7 @@ def snapshot(session: Session, submission_id: int) -> Snapshot | None:
         exercises=tuple(e.exercise for e in submission.exercises),
         settings=dict(submission.settings or {}),
         files={path: content for path, content in files},
+        seed=submission.seed,
     )
 
 

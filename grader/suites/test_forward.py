@@ -2,18 +2,31 @@
 
 Conventions under test: W (n_out, n_in), b (n_out, 1), samples as columns (X (n_in, m));
 parameters a list of {"W", "b"}; a layer cache {"A_prev", "Z", "W", "b", "activation"}.
-Values are compared in float64 within RTOL/ATOL. Layers that apply sigmoid, relu or tanh use
-the student's activations.py: when such a test fails and the student's activation function
-(as imported into forward.py) is itself wrong, the message names it as the cause.
+Values are compared in float64 within RTOL/ATOL. Inputs come from the attempt's `rng`, except
+in the test marked `lesson_example` (the lesson's AND gate as a layer).
+
+One mistake costs points where it is: a test of dense_layer or forward_pass whose answer is
+wrong runs again with the reference's activation functions, activate and dense_layer in place
+of the student's, for those that are wrong as graded (the activations in the student's
+activations.py, through the `upstream` fixture; never the names forward.py holds).
 """
 
 import numpy as np
 import pytest
 
-from grader.grading.checks import blame_upstream, expect, expect_close, expect_close_downstream, fail
+from grader.grading.checks import (
+    Helper,
+    check_downstream,
+    expect,
+    expect_close,
+    fail,
+    graded_answer,
+    same_raise,
+    same_values,
+)
 from grader.grading.feedback import abbreviate, difference
 from grader.reference import activations as reference_activations
-from grader.sandbox.errors import StudentCodeError, StudentRaised
+from grader.sandbox.errors import StudentRaised
 
 EXERCISE = "forward"
 RTOL, ATOL = 1e-9, 1e-12
@@ -30,45 +43,12 @@ INIT_HINT = (
     "b = np.zeros((n_out, 1)), with one rng = np.random.default_rng(seed)"
 )
 PASS_HINT = "feed each layer's output A to the next layer as its A_prev, with that layer's own W, b and activation name"
+FLOAT64_HINT = "compute in float64: np.asarray(X, dtype=float) (not float32, which keeps only about 7 digits)"
 
 
-def _activation_blame(student, pairs, user):
-    """A blame function naming the student's activation function that is wrong on these Z."""
-    return blame_upstream(
-        student,
-        user,
-        [(name, (Z,), getattr(reference_activations, name)(Z), "activations") for name, Z in pairs if name != "linear"],
-        rtol=RTOL,
-        atol=ATOL,
-    )
-
-
-def _student_activation(student, name, Z):
-    """The student's activations.<name>(Z) as forward.py imported it, when reachable and unlike the
-    reference; None otherwise (then the reference is the only expectation)."""
-    if name == "linear":
-        return None
-    try:
-        got = student.call(name, Z, _readonly=True)
-    except StudentCodeError:
-        return None
-    if not isinstance(got, np.ndarray) or got.shape != np.shape(Z):
-        return None
-    if difference(got, getattr(reference_activations, name)(Z), rtol=RTOL, atol=ATOL) is None:
-        return None
-    return got
-
-
-def _pass_given_upstream(student, reference, X, parameters, names):
-    """(AL, caches) of forward_pass computed with the student's activation functions, or None."""
-    A, caches, changed = X, [], False
-    for layer, name in zip(parameters, names, strict=True):
-        A_next, cache = reference.dense_layer(A, layer["W"], layer["b"], name)
-        student_A = _student_activation(student, name, cache["Z"])
-        changed = changed or student_A is not None
-        A = A_next if student_A is None else student_A
-        caches.append(cache)
-    return (A, caches) if changed else None
+def _sizes(rng, layers=None):
+    layers = layers or int(rng.integers(1, 4))
+    return [int(n) for n in rng.integers(1, 6, size=layers + 1)]
 
 
 def _network(rng, sizes):
@@ -78,35 +58,129 @@ def _network(rng, sizes):
     ]
 
 
-def _given(student, reference, X, parameters, names):
-    """A memoised _pass_given_upstream, as (AL or None, caches or None)."""
-    memo = []
-
-    def get():
-        if not memo:
-            memo.append(_pass_given_upstream(student, reference, X, parameters, names) or (None, None))
-        return memo[0]
-
-    return get
+def _names(rng, count):
+    return [str(name) for name in rng.choice(NAMES, size=count)]
 
 
-def _pairs_of(caches):
-    return [(c["activation"], c["Z"]) for c in caches]
+# -- what forward.py builds on --------------------------------------------------------------
+
+
+def _activation_helpers(upstream, pairs):
+    """The student's activation functions as activations.py has them (graded there), on these Z."""
+    activations = upstream("activations")
+    by_name = {}
+    for name, Z in pairs:
+        if name != "linear":
+            by_name.setdefault(name, []).append((Z,))
+    return [
+        Helper(name, getattr(reference_activations, name), activations, "activations", probes, RTOL, ATOL)
+        for name, probes in by_name.items()
+    ]
+
+
+def _graded_activation(upstream, name, Z):
+    """What the student's activations.<name> (as graded there) gives on Z, when it differs from
+    the reference's; None otherwise (see `graded_answer`), and for linear."""
+    if name == "linear":
+        return None
+    expected = getattr(reference_activations, name)(Z)
+    return graded_answer(upstream("activations"), name, Z, expected, rtol=RTOL, atol=ATOL)
+
+
+def _given_activation(upstream, name, Z):
+    """Whether activate(Z, name) answered (or raised) as the student's graded activation does."""
+
+    def check(got):
+        if isinstance(got, StudentRaised):
+            activations = upstream("activations")
+            return name != "linear" and activations is not None and same_raise(activations, name, (Z,), got)
+        graded = _graded_activation(upstream, name, Z)
+        return graded is not None and same_values(got, graded, rtol=RTOL, atol=ATOL)
+
+    return check
+
+
+def _given_layers(upstream, reference, X, parameters, names, *, caches=True):
+    """Whether a forward_pass (or, with one layer, dense_layer) answer is what the reference gives
+    with the student's graded activation functions in place of its own: the expected value when
+    those are wrong, for code that reaches them other than by name (a dict built at import)."""
+
+    def check(got):
+        if isinstance(got, StudentRaised) or not (isinstance(got, tuple) and len(got) == 2):
+            return False
+        A, alternative, changed = np.asarray(X, dtype=float), [], False
+        for layer, name in zip(parameters, names, strict=True):
+            A, cache = reference.dense_layer(A, layer["W"], layer["b"], name)
+            graded = _graded_activation(upstream, name, cache["Z"])
+            if graded is not None:
+                A, changed = graded, True
+            alternative.append(cache)
+        if not changed or not same_values(got[0], A, rtol=RTOL, atol=ATOL):
+            return False
+        return not caches or same_values(got[1], alternative, rtol=RTOL, atol=ATOL)
+
+    return check
+
+
+def _layer_helpers(student, reference, upstream, layers):
+    """What dense_layer and forward_pass build on, probed on `layers` [(A_prev, W, b, name)]:
+    the activation functions, activate and dense_layer."""
+    pairs = [(name, reference.dense_layer(A_prev, W, b, name)[1]["Z"]) for A_prev, W, b, name in layers]
+    return [
+        *_activation_helpers(upstream, pairs),
+        Helper("activate", reference.activate, student, EXERCISE, [(Z, name) for name, Z in pairs], RTOL, ATOL),
+        Helper("dense_layer", reference.dense_layer, student, EXERCISE, list(layers), RTOL, ATOL),
+    ]
+
+
+def _pass_helpers(student, reference, upstream, X, parameters, names):
+    layers, A = [], np.asarray(X, dtype=float)
+    for layer, name in zip(parameters, names, strict=True):
+        layers.append((A, layer["W"], layer["b"], name))
+        A = reference.dense_layer(A, layer["W"], layer["b"], name)[0]
+    return _layer_helpers(student, reference, upstream, layers)
+
+
+def _expect_pair(student, got, what, hint):
+    expect(
+        isinstance(got, tuple) and len(got) == 2,
+        student.last_call,
+        f"expected a tuple {what}, got {abbreviate(got)}",
+        hint=hint,
+    )
+
+
+def _float64_hint(hint):
+    """`hint`, or the float64 one when the answer is in float32, or right to about 7 digits only."""
+
+    def choose(got, expected, found):
+        if "float32" in found or "float16" in found or "floating-point" in found:
+            return FLOAT64_HINT
+        if isinstance(got, np.ndarray) and difference(got, expected, rtol=1e-5, atol=1e-7) is None:
+            return "right to about 7 digits only: a float32 somewhere? " + FLOAT64_HINT
+        return hint
+
+    return choose
+
+
+# -- init_parameters ------------------------------------------------------------------------
 
 
 @pytest.mark.points(1)
 @pytest.mark.lesson("Multi-Layer Neural Network: Architecture")
-def test_init_parameters_shapes_for_the_lesson_network(student):
-    """init_parameters gives W (n_out, n_in) and zero b (n_out, 1) for the lesson's 3 -> 3 -> 3 -> 2 network"""
-    got = student.init_parameters([3, 4, 5, 2], 0)
+def test_init_parameters_shapes(student, rng):
+    """init_parameters gives W (n_out, n_in) and zero b (n_out, 1) for every layer of a random network"""
+    sizes = _sizes(rng, int(rng.integers(2, 5)))
+    got = student.init_parameters(sizes, int(rng.integers(0, 1000)))
     call = student.last_call
+    layers = len(sizes) - 1
     expect(
-        isinstance(got, list) and len(got) == 3,
+        isinstance(got, list) and len(got) == layers,
         call,
-        f"expected a list of 3 layer dicts, got {abbreviate(got)}",
+        f"expected a list of {layers} layer dicts, got {abbreviate(got)}",
         hint=INIT_HINT,
     )
-    for index, (n_in, n_out) in enumerate([(3, 4), (4, 5), (5, 2)]):
+    for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layer = got[index]
         expect(
             isinstance(layer, dict) and {"W", "b"} <= set(layer),
@@ -122,65 +196,93 @@ def test_init_parameters_shapes_for_the_lesson_network(student):
                 f"layer {index} {key}: expected a float array, got {abbreviate(value)}",
                 hint=INIT_HINT,
             )
-            expect_close_downstream(value.shape, shape, call=f"{call}[{index}][{key!r}].shape", hint=INIT_HINT)
+            expect_close(value.shape, shape, call=f"{call}[{index}][{key!r}].shape", hint=INIT_HINT)
         expect(not np.any(layer["b"]), call, f"layer {index}: the biases should start at zero", hint=INIT_HINT)
+        expect(
+            layer["W"].size == 1 or np.unique(layer["W"]).size > 1,
+            call,
+            f"layer {index}: the weights are all equal ({abbreviate(layer['W'])}): neurons alike learn alike",
+            hint=INIT_HINT,
+        )
 
 
 @pytest.mark.points(2)
 @pytest.mark.lesson("Multi-Layer Neural Network: Architecture")
-def test_init_parameters_matches_reference_draws(student, reference):
+def test_init_parameters_matches_reference_draws(student, reference, rng):
     """init_parameters draws exactly the reference's weights for a seed, and other weights for another seed"""
-    for sizes, seed in ((LESSON_SIZES, 0), ([4, 2, 5, 1], 7), ([2, 3, 1], 1)):
+    for _ in range(3):
+        sizes, seed = _sizes(rng), int(rng.integers(0, 2**31))
         got = student.init_parameters(sizes, seed)
-        expect_close_downstream(got, reference.init_parameters(sizes, seed), call=student.last_call, hint=INIT_HINT)
-    got = student.init_parameters([2, 3, 1])
-    expect_close_downstream(
+        expect_close(got, reference.init_parameters(sizes, seed), call=student.last_call, hint=INIT_HINT)
+    sizes = _sizes(rng)
+    got = student.init_parameters(sizes)
+    expect_close(
         got,
-        reference.init_parameters([2, 3, 1], 0),
+        reference.init_parameters(sizes, 0),
         call=student.last_call,
         hint="the seed defaults to 0: def init_parameters(layer_sizes, seed=0)",
     )
-    other = student.init_parameters(LESSON_SIZES, 1)
+    seed = int(rng.integers(1, 2**31))
+    other = student.init_parameters(LESSON_SIZES, seed)
     expect(
         not np.allclose(other[0]["W"], reference.init_parameters(LESSON_SIZES, 0)[0]["W"]),
         student.last_call,
-        "seed 1 gave the same weights as seed 0: use the seed argument",
+        f"seed {seed} gave the same weights as seed 0: use the seed argument",
         hint=INIT_HINT,
     )
 
 
+# -- activate and dense_layer ---------------------------------------------------------------
+
+
 @pytest.mark.points(1)
 @pytest.mark.lesson("Activation Functions")
-def test_activate_chooses_the_function_by_name(student, reference):
+def test_activate_chooses_the_function_by_name(student, reference, upstream, rng):
     """activate applies sigmoid, relu, tanh or linear, chosen by name, to an array read-only"""
-    rng = np.random.default_rng(40)
-    for name in NAMES:
-        Z = rng.normal(scale=2.0, size=(3, 4))
-        got = student.call("activate", Z, name, _readonly=True)
-        expect_close_downstream(
-            got,
-            reference.activate(Z, name),
-            call=student.last_call,
-            hint=f"activate(Z, {name!r}) should apply {name} to every element"
-            + (" (linear: f(z) = z, a float copy of Z)" if name == "linear" else ""),
-            blame=_activation_blame(student, [(name, Z)], "forward.activate"),
-            given_upstream=lambda name=name, Z=Z: _student_activation(student, name, Z),
+    for name in rng.permutation(NAMES):
+        name = str(name)
+        Z = rng.normal(scale=2.0, size=tuple(rng.integers(1, 5, size=2)))
+        expected = reference.activate(Z, name)
+        check_downstream(
+            student,
+            "activate",
+            Z,
+            name,
+            judge=lambda got, expected=expected, name=name: expect_close(
+                got,
+                expected,
+                call=student.last_call,
+                hint=_float64_hint(
+                    f"activate(Z, {name!r}) should apply {name} to every element"
+                    + (" (linear: f(z) = z, a float copy of Z)" if name == "linear" else "")
+                ),
+            ),
+            helpers=lambda name=name, Z=Z: _activation_helpers(upstream, [(name, Z)]),
+            given_upstream=_given_activation(upstream, name, Z),
         )
-    Z = np.array([[-2, 0, 3]])
-    expect_close_downstream(
-        student.call("activate", Z, "linear", _readonly=True),
-        np.array([[-2.0, 0.0, 3.0]]),
-        call=student.last_call,
-        hint="return floats: np.asarray(Z, dtype=float)",
-    )
+    Z = rng.integers(-3, 4, size=(1, int(rng.integers(2, 5))))
+    got = student.call("activate", Z, "linear", _readonly=True)
+    expect_close(got, Z.astype(float), call=student.last_call, hint="return floats: np.asarray(Z, dtype=float)")
 
 
 @pytest.mark.points(1)
 @pytest.mark.lesson("Activation Functions")
-def test_activate_rejects_an_unknown_name(student):
-    """activate raises ValueError for a name it does not know"""
+def test_activate_rejects_an_unknown_name(student, reference, upstream, rng):
+    """activate raises ValueError for a name it does not know (and works for one it knows)"""
+    Z, name = rng.normal(size=(2, 3)), str(rng.choice(NAMES))
+    expected = reference.activate(Z, name)
+    check_downstream(  # a function that raises ValueError for every name earns nothing here
+        student,
+        "activate",
+        Z,
+        name,
+        judge=lambda got: expect_close(got, expected, call=student.last_call, hint=f"apply {name} to every element"),
+        helpers=lambda: _activation_helpers(upstream, [(name, Z)]),
+        given_upstream=_given_activation(upstream, name, Z),
+    )
+    unknown = str(rng.choice(["softplus", "elu", "gelu", "swish", "Sigmoid", "step"]))
     try:
-        got = student.activate(np.zeros((2, 2)), "softplus")
+        got = student.activate(rng.normal(size=(2, 2)), unknown)
     except StudentRaised as error:
         expect(
             error.type_name == "ValueError",
@@ -196,212 +298,232 @@ def test_activate_rejects_an_unknown_name(student):
 
 
 @pytest.mark.points(1)
+@pytest.mark.lesson_example
 @pytest.mark.lesson("Perceptron: Example: AND Gate (Verification)")
-def test_dense_layer_reproduces_the_and_gate_verification(student):
+def test_dense_layer_reproduces_the_and_gate_verification(student, reference, upstream):
     """dense_layer on the lesson's AND-gate perceptron gives its z for the four inputs, and sigmoid(z)"""
-    got = student.call("dense_layer", AND_X, AND_W, AND_B, "linear", _readonly=True)
-    call = student.last_call
-    expect(
-        isinstance(got, tuple) and len(got) == 2,
-        call,
-        f"expected a tuple (A, cache), got {abbreviate(got)}",
-        hint="return A, cache",
-    )
-    expect_close_downstream(got[0], AND_Z, call=call, hint=LAYER_HINT)
-    got = student.call("dense_layer", AND_X, AND_W, AND_B, "sigmoid", _readonly=True)
-    expect_close_downstream(
-        got[0],
-        AND_SIGMOID,
-        call=student.last_call,
-        hint=LAYER_HINT,
-        blame=_activation_blame(student, [("sigmoid", AND_Z)], "forward.dense_layer"),
-        given_upstream=lambda: _student_activation(student, "sigmoid", AND_Z),
-    )
+    for name, expected in (("linear", AND_Z), ("sigmoid", AND_SIGMOID)):
+
+        def judge(got, expected=expected):
+            _expect_pair(student, got, "(A, cache)", "return A, cache")
+            expect_close(got[0], expected, call=student.last_call, hint=_float64_hint(LAYER_HINT))
+
+        check_downstream(
+            student,
+            "dense_layer",
+            AND_X,
+            AND_W,
+            AND_B,
+            name,
+            judge=judge,
+            helpers=lambda name=name: _layer_helpers(student, reference, upstream, [(AND_X, AND_W, AND_B, name)]),
+            given_upstream=_given_layers(upstream, reference, AND_X, [{"W": AND_W, "b": AND_B}], [name], caches=False),
+        )
 
 
 @pytest.mark.points(3)
 @pytest.mark.lesson("Forward Propagation")
-def test_dense_layer_matches_reference_on_random_layers(student, reference):
+def test_dense_layer_matches_reference_on_random_layers(student, reference, upstream, rng):
     """dense_layer matches the reference for non-square W, non-zero b, one sample and a batch, every activation"""
-    rng = np.random.default_rng(41)
-    for (n_in, n_out, m), name in zip([(3, 2, 1), (4, 3, 5), (2, 5, 7), (5, 4, 1)], NAMES, strict=True):
-        A_prev, W, b = rng.normal(size=(n_in, m)), rng.normal(size=(n_out, n_in)), rng.normal(size=(n_out, 1))
-        expected, cache = reference.dense_layer(A_prev, W, b, name)
-        got = student.call("dense_layer", A_prev, W, b, name, _readonly=True)
-        call = student.last_call
-        expect(
-            isinstance(got, tuple) and len(got) == 2,
-            call,
-            f"expected a tuple (A, cache), got {abbreviate(got)}",
-            hint="return A, cache",
-        )
-        expect_close_downstream(
-            got[0],
-            expected,
-            call=call,
-            hint=LAYER_HINT,
-            blame=_activation_blame(student, [(name, cache["Z"])], "forward.dense_layer"),
-            given_upstream=lambda name=name, Z=cache["Z"]: _student_activation(student, name, Z),
+    for m, name in zip([1, *rng.integers(2, 8, size=3)], rng.permutation(NAMES), strict=True):
+        n_in, n_out, name = int(rng.integers(1, 6)), int(rng.integers(1, 6)), str(name)
+        if n_in == n_out:
+            n_out += 1
+        A_prev, W, b = rng.normal(size=(n_in, int(m))), rng.normal(size=(n_out, n_in)), rng.normal(size=(n_out, 1))
+        expected = reference.dense_layer(A_prev, W, b, name)[0]
+
+        def judge(got, expected=expected):
+            _expect_pair(student, got, "(A, cache)", "return A, cache")
+            expect_close(got[0], expected, call=student.last_call, hint=_float64_hint(LAYER_HINT))
+
+        check_downstream(
+            student,
+            "dense_layer",
+            A_prev,
+            W,
+            b,
+            name,
+            judge=judge,
+            helpers=lambda A_prev=A_prev, W=W, b=b, name=name: _layer_helpers(
+                student, reference, upstream, [(A_prev, W, b, name)]
+            ),
+            given_upstream=_given_layers(upstream, reference, A_prev, [{"W": W, "b": b}], [name], caches=False),
         )
 
 
 @pytest.mark.points(2)
 @pytest.mark.lesson("Backpropagation: How Networks Learn")
-def test_dense_layer_cache_holds_what_backprop_needs(student, reference):
+def test_dense_layer_cache_holds_what_backprop_needs(student, reference, upstream, rng):
     """dense_layer's cache is {"A_prev", "Z", "W", "b", "activation"} with float arrays"""
-    rng = np.random.default_rng(42)
-    A_prev, W, b = rng.integers(-3, 4, size=(3, 4)), rng.normal(size=(2, 3)), rng.normal(size=(2, 1))
-    _, expected = reference.dense_layer(A_prev, W, b, "tanh")
-    got = student.call("dense_layer", A_prev, W, b, "tanh", _readonly=True)
-    call = student.last_call
-    cache = got[1] if isinstance(got, tuple) and len(got) == 2 else None
-    expect(
-        isinstance(cache, dict),
-        call,
-        f"expected (A, cache) with cache a dict, got {abbreviate(got)}",
-        hint='cache = {"A_prev": A_prev, "Z": Z, "W": W, "b": b, "activation": activation}',
-    )
-    extra = sorted(set(cache) - set(expected), key=str)
-    expect(not extra, call, f"unexpected cache keys {extra}: use exactly A_prev, Z, W, b, activation")
-    expect_close_downstream(
-        cache,
-        expected,
-        call=call + "[1]",
-        hint="Z is W @ A_prev + b before the activation; store the arrays as float64 (np.asarray(x, dtype=float))",
+    n_in, n_out, m = (int(n) for n in rng.integers(2, 5, size=3))
+    A_prev, W, b = rng.integers(-3, 4, size=(n_in, m)), rng.normal(size=(n_out, n_in)), rng.normal(size=(n_out, 1))
+    name = str(rng.choice(["sigmoid", "tanh"]))  # an activation that changes every value: Z and A differ
+    _, expected = reference.dense_layer(A_prev, W, b, name)
+
+    def judge(got):
+        cache = got[1] if isinstance(got, tuple) and len(got) == 2 else None
+        expect(
+            isinstance(cache, dict),
+            student.last_call,
+            f"expected (A, cache) with cache a dict, got {abbreviate(got)}",
+            hint='cache = {"A_prev": A_prev, "Z": Z, "W": W, "b": b, "activation": activation}',
+        )
+        extra = sorted((abbreviate(k, 20) for k in set(cache) - set(expected)), key=str)[:5]
+        expect(not extra, student.last_call, f"unexpected cache keys {extra}: use exactly A_prev, Z, W, b, activation")
+        expect_close(
+            cache,
+            expected,
+            call=student.last_call + "[1]",
+            hint="Z is W @ A_prev + b before the activation; store the arrays as float64 (np.asarray(x, dtype=float))",
+        )
+
+    check_downstream(
+        student,
+        "dense_layer",
+        A_prev,
+        W,
+        b,
+        name,
+        judge=judge,
+        helpers=lambda: _layer_helpers(student, reference, upstream, [(A_prev, W, b, name)]),
     )
 
 
 @pytest.mark.points(1)
 @pytest.mark.lesson("Forward Propagation")
-def test_dense_layer_single_sample_keeps_the_column_shape(student, reference):
+def test_dense_layer_single_sample_keeps_the_column_shape(student, reference, upstream, rng):
     """dense_layer on one sample (a column (n_in, 1)) returns a column (n_out, 1)"""
-    x, W, b = (
-        np.array([[1.0], [-2.0], [0.5]]),
-        np.array([[0.2, -0.4, 1.0], [0.7, 0.1, -0.3]]),
-        np.array([[0.1], [-0.2]]),
+    n_in, n_out = int(rng.integers(2, 5)), int(rng.integers(2, 5))
+    x, W, b = rng.normal(size=(n_in, 1)), rng.normal(size=(n_out, n_in)), rng.normal(size=(n_out, 1))
+    expected = reference.dense_layer(x, W, b, "linear")[0]
+    check_downstream(
+        student,
+        "dense_layer",
+        x,
+        W,
+        b,
+        "linear",
+        judge=lambda got: expect_close(
+            got[0] if isinstance(got, tuple) else got,
+            expected,
+            call=student.last_call,
+            hint="keep b as a column (n_out, 1): do not flatten it",
+        ),
+        helpers=lambda: _layer_helpers(student, reference, upstream, [(x, W, b, "linear")]),
     )
-    got = student.call("dense_layer", x, W, b, "linear", _readonly=True)
-    expect_close_downstream(
-        got[0] if isinstance(got, tuple) else got,
-        reference.dense_layer(x, W, b, "linear")[0],
-        call=student.last_call,
-        hint="keep b as a column (n_out, 1): do not flatten it",
+
+
+# -- forward_pass ---------------------------------------------------------------------------
+
+
+def _check_pass(student, reference, upstream, X, parameters, names, *, caches=False, hint=PASS_HINT):
+    expected_AL, expected_caches = reference.forward_pass(X, parameters, names)
+
+    def judge(got):
+        _expect_pair(student, got, "(AL, caches)", "return AL, caches")
+        expect_close(got[0], expected_AL, call=student.last_call, hint=_float64_hint(hint))
+        if caches:
+            expect_close(
+                got[1],
+                expected_caches,
+                call=student.last_call + "[1] (the caches)",
+                hint="caches: one dict per layer, first layer first, as dense_layer returns it",
+            )
+
+    return check_downstream(
+        student,
+        "forward_pass",
+        X,
+        parameters,
+        names,
+        judge=judge,
+        helpers=lambda: _pass_helpers(student, reference, upstream, X, parameters, names),
+        given_upstream=_given_layers(upstream, reference, X, parameters, names, caches=caches),
     )
 
 
 @pytest.mark.points(2)
 @pytest.mark.lesson("Forward Propagation")
-def test_forward_pass_on_the_lesson_network(student, reference):
+def test_forward_pass_on_the_lesson_network(student, reference, upstream, rng):
     """forward_pass through the lesson's 3 -> 3 -> 3 -> 2 network gives the reference's output for a batch"""
-    parameters = reference.init_parameters(LESSON_SIZES, 0)
-    X = np.random.default_rng(43).normal(size=(3, 4))
+    parameters = reference.init_parameters(LESSON_SIZES, int(rng.integers(0, 1000)))
+    X = rng.normal(size=(3, int(rng.integers(2, 7))))
     for names in (["linear", "linear", "linear"], ["tanh", "tanh", "sigmoid"]):
-        expected, caches = reference.forward_pass(X, parameters, names)
-        got = student.call("forward_pass", X, parameters, names, _readonly=True)
-        call = student.last_call
-        expect(
-            isinstance(got, tuple) and len(got) == 2,
-            call,
-            f"expected (AL, caches), got {abbreviate(got)}",
-            hint="return AL, caches",
-        )
-        given = _given(student, reference, X, parameters, names)
-        expect_close_downstream(
-            got[0],
-            expected,
-            call=call,
-            hint=PASS_HINT,
-            blame=_activation_blame(student, _pairs_of(caches), "forward.forward_pass"),
-            given_upstream=lambda given=given: given()[0],
-        )
+        _check_pass(student, reference, upstream, X, parameters, names)
 
 
 @pytest.mark.points(3)
 @pytest.mark.lesson("Forward Propagation")
-def test_forward_pass_matches_reference_on_random_networks(student, reference):
+def test_forward_pass_matches_reference_on_random_networks(student, reference, upstream, rng):
     """forward_pass matches the reference, output and caches, on random networks of several sizes"""
-    rng = np.random.default_rng(44)
-    for sizes, names, m in (
-        ([2, 4, 1], ["relu", "sigmoid"], 6),
-        ([4, 3, 5, 2], ["tanh", "relu", "linear"], 1),
-        ([3, 2], ["sigmoid"], 3),
-        ([1, 3, 3, 3], ["relu", "tanh", "sigmoid"], 5),
-    ):
+    for layers, m in ((2, int(rng.integers(2, 8))), (3, 1), (1, int(rng.integers(2, 5))), (3, int(rng.integers(2, 6)))):
+        sizes = _sizes(rng, layers)
         parameters = _network(rng, sizes)
         X = rng.normal(size=(sizes[0], m))
-        expected = reference.forward_pass(X, parameters, names)
-        got = student.call("forward_pass", X, parameters, names, _readonly=True)
-        call = student.last_call
-        expect(
-            isinstance(got, tuple) and len(got) == 2,
-            call,
-            f"expected (AL, caches), got {abbreviate(got)}",
-            hint="return AL, caches",
-        )
-        blame = _activation_blame(student, _pairs_of(expected[1]), "forward.forward_pass")
-        given = _given(student, reference, X, parameters, names)
-        expect_close_downstream(
-            got[0], expected[0], call=call, hint=PASS_HINT, blame=blame, given_upstream=lambda given=given: given()[0]
-        )
-        expect_close_downstream(
-            got[1],
-            expected[1],
-            call=call + "[1] (the caches)",
-            blame=blame,
-            given_upstream=lambda given=given: given()[1],
-            hint="caches: one dict per layer, first layer first, as dense_layer returns it",
-        )
+        _check_pass(student, reference, upstream, X, parameters, _names(rng, layers), caches=True)
 
 
 @pytest.mark.points(1)
 @pytest.mark.lesson("Forward Propagation")
-def test_forward_pass_accepts_integer_input(student, reference):
+def test_forward_pass_accepts_integer_input(student, reference, upstream, rng):
     """forward_pass on an integer X returns a float64 output"""
-    parameters = reference.init_parameters([2, 3, 1], 3)
-    got = student.call("forward_pass", AND_X, parameters, ["linear", "linear"], _readonly=True)
-    expected = reference.forward_pass(AND_X, parameters, ["linear", "linear"])[0]
-    expect_close_downstream(
-        got[0] if isinstance(got, tuple) else got,
-        expected,
-        call=student.last_call,
-        hint="convert X to float: np.asarray(X, dtype=float)",
+    sizes = _sizes(rng, 2)
+    parameters = reference.init_parameters(sizes, int(rng.integers(0, 1000)))
+    X = rng.integers(-2, 3, size=(sizes[0], int(rng.integers(2, 6))))
+    _check_pass(
+        student,
+        reference,
+        upstream,
+        X,
+        parameters,
+        ["linear", str(rng.choice(NAMES))],
+        hint="convert X to float64 first: np.asarray(X, dtype=float)",
     )
 
 
 @pytest.mark.points(1)
 @pytest.mark.lesson("Forward Propagation")
-def test_a_batch_gives_the_same_output_as_its_samples_one_at_a_time(student):
-    """forward_pass on a batch equals forward_pass on each column alone (samples are columns)"""
-    rng = np.random.default_rng(45)
-    parameters = _network(rng, [3, 4, 2])
-    X = rng.normal(size=(3, 5))
-    batch = student.call("forward_pass", X, parameters, ["tanh", "linear"], _readonly=True)
+def test_a_batch_gives_the_same_output_as_its_samples_one_at_a_time(student, reference, upstream, rng):
+    """forward_pass on a batch equals the reference, and forward_pass on each column alone (samples are columns)"""
+    sizes = _sizes(rng, 2)
+    sizes[-1] = max(sizes[-1], 2)
+    parameters = _network(rng, sizes)
+    names = ["tanh", "linear"]
+    X = rng.normal(size=(sizes[0], int(rng.integers(3, 7))))
+    batch = _check_pass(student, reference, upstream, X, parameters, names)
     batch_call = student.last_call
-    expect(
-        isinstance(batch, tuple) and isinstance(batch[0], np.ndarray) and batch[0].shape == (2, 5),
-        batch_call,
-        f"expected AL of shape (2, 5), got {abbreviate(batch[0] if isinstance(batch, tuple) else batch)}",
-        hint=PASS_HINT,
-    )
     for j in range(X.shape[1]):
-        single = student.call("forward_pass", X[:, j : j + 1], parameters, ["tanh", "linear"], _readonly=True)
-        expect_close(
-            single[0],
-            batch[0][:, j : j + 1],
-            call=f"{student.last_call} against column {j} of {batch_call}",
-            rtol=1e-9,
-            atol=1e-12,
-            hint="each sample (column) must be computed independently of the others",
+        column = X[:, j : j + 1]
+        check_downstream(
+            student,
+            "forward_pass",
+            column,
+            parameters,
+            names,
+            judge=lambda single, j=j: expect_close(
+                single[0] if isinstance(single, tuple) else single,
+                batch[0][:, j : j + 1],
+                call=f"{student.last_call} against column {j} of {batch_call}",
+                rtol=1e-9,
+                atol=1e-12,
+                hint="each sample (column) must be computed independently of the others: no sums or means over axis 1",
+            ),
+            helpers=lambda column=column: _pass_helpers(student, reference, upstream, column, parameters, names),
+            given_upstream=_given_layers(upstream, reference, column, parameters, names, caches=False),
         )
 
 
 @pytest.mark.points(1)
 @pytest.mark.lesson("Forward Propagation")
-def test_forward_pass_rejects_mismatched_activation_names(student, reference):
-    """forward_pass raises ValueError when there are not as many activation names as layers"""
-    parameters = reference.init_parameters([2, 3, 1], 0)
+def test_forward_pass_rejects_mismatched_activation_names(student, reference, upstream, rng):
+    """forward_pass raises ValueError when the activation names and layers differ in number (and works otherwise)"""
+    sizes = _sizes(rng, int(rng.integers(2, 4)))
+    parameters = reference.init_parameters(sizes, int(rng.integers(0, 1000)))
+    count = int(rng.choice([n for n in range(1, len(sizes) + 1) if n != len(sizes) - 1]))
+    X = rng.normal(size=(sizes[0], 3))
+    _check_pass(student, reference, upstream, X, parameters, _names(rng, len(parameters)))  # not ValueError always
     try:
-        got = student.call("forward_pass", AND_X, parameters, ["tanh"], _readonly=True)
+        got = student.call("forward_pass", X, parameters, _names(rng, count), _readonly=True)
     except StudentRaised as error:
         expect(
             error.type_name == "ValueError",

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from grader.grading.plan import max_points
 from tests.server.conftest import Course, Server, grader, reference_files, start_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
+FULL_MARKS = sum(max_points().values())
 
 
 def workspace_of(tmp_path: Path, files: dict[str, str], name: str = "ws") -> Path:
@@ -155,6 +157,45 @@ def test_course_rules_are_applied_by_the_server_with_its_own_clock(course: Cours
         server.stop()
 
 
+INSTRUCTORS_SUITE = """\
+import pytest
+
+from grader.reference import perceptron as course_reference
+
+EXERCISE = "perceptron"
+
+
+@pytest.mark.points(5)
+def test_step_of_zero_is_what_this_course_says(student):
+    \"\"\"step(0) follows this course's own convention\"\"\"
+    assert course_reference.CONVENTION == "this course"
+    assert student.step(0.0) == course_reference.step(0.0)
+"""
+
+
+def test_the_server_grades_with_the_course_folders_own_suites_and_reference(course: Course, tmp_path: Path) -> None:
+    course.folder.joinpath("suites", "test_perceptron.py").write_text(INSTRUCTORS_SUITE)
+    reference = course.folder / "reference" / "perceptron.py"
+    reference.write_text(
+        reference.read_text().replace("if z > threshold", "if z >= threshold") + '\nCONVENTION = "this course"\n'
+    )
+    server = start_server(course, tmp_path)
+    try:
+        built_in = reference_files(("perceptron",))  # the installed reference: step(0) == 0
+        own = {"perceptron.py": built_in["perceptron.py"].replace("if z > threshold", "if z >= threshold")}
+        with server.client("ada") as ada:
+            scores = []
+            for files in (built_in, own):
+                sent = ada.post("/api/v1/submissions", json={"files": files}).json()
+                graded = ada.get(f"/api/v1/submissions/{sent['submission_id']}", params={"wait": 120}).json()
+                (exercise,) = [e for e in graded["exercises"] if e["name"] == "perceptron"]
+                assert [t["name"] for t in exercise["tests"]] == ["step(0) follows this course's own convention"]
+                scores.append((exercise["score"], exercise["max_score"]))
+        assert scores == [(0.0, 5.0), (5.0, 5.0)]
+    finally:
+        server.stop()
+
+
 def test_a_server_killed_with_kill_9_grades_every_acknowledged_submission_after_a_restart(
     course: Course, tmp_path: Path
 ) -> None:
@@ -173,7 +214,7 @@ def test_a_server_killed_with_kill_9_grades_every_acknowledged_submission_after_
             report = instructor.get("/api/v1/report").json()
         assert statuses == ["graded"] * len(ids)
         totals = {row["student"]: row["total"] for row in report["gradebook"]["students"]}
-        assert totals == {"ada": 111.0, "ben": 111.0}
+        assert totals == {"ada": FULL_MARKS, "ben": FULL_MARKS}
         with restarted.client("ada") as ada:
             assert [a["attempt"] for a in ada.get("/api/v1/progress").json()["attempts"]] == [1, 2, 3]
     finally:
@@ -304,7 +345,7 @@ def test_an_instructor_grades_a_class_and_reads_the_report_through_the_server(
     graded = grader("grade", str(classroom), "--server", server.url, "--json", env=env, check=False)
     assert graded.returncode == 1  # one folder could not be graded
     data = json.loads(graded.stdout)
-    assert {s["student"]: s["score"] for s in data["students"]} == {"ada": 111.0, "ben": 0.0}
+    assert {s["student"]: s["score"] for s in data["students"]} == {"ada": FULL_MARKS, "ben": 0.0}
     assert [f["student"] for f in data["failed"]] == ["nobody here"]
 
     remote = grader("report", "--server", server.url, env=env)
