@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
+from grader.grading.plan import max_points
 from grader.records import ExerciseOutcome, GradingResult, TestOutcome
 from grader.store import open_store
 from grader.store.submissions import record_submission
@@ -313,7 +314,10 @@ def test_canvas_and_moodle_read_their_own_import_formats_with_every_column_of_th
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *items]
     points_possible = canvas[1]
     assert points_possible[:5] == ["    Points Possible", "", "", "", ""]
-    assert points_possible[5:9] == ["2", "39", "20", "34"]  # perceptron from its results, the rest from the suites
+    assert points_possible[5:9] == [
+        "2",
+        *(f"{max_points()[n]:g}" for n in ("activations", "forward", "backprop")),
+    ]  # the rest from the suites
     assert all(float(p) > 0 for p in points_possible[9:])
     assert canvas[2][:6] == ["'=HYPERLINK(1)", "", "", "'=HYPERLINK(1)", "", "1"]
     assert canvas[3][:10] == ["ada", "", "", "ada", "", "2", "", "", "", ""]  # no attempt: no grade, not 0

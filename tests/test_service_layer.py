@@ -220,7 +220,7 @@ def test_the_internal_record_of_a_result_round_trips_exactly() -> None:
 
 def test_the_submit_json_contract_keeps_its_keys_and_adds_the_attempt() -> None:
     data = contracts.submission(SubmitOutcome(9, 3, "ada", a_result()))
-    assert list(data) == ["submission_id", "student", "score", "max_score", "sandbox", "exercises", "attempt"]
+    assert list(data) == ["submission_id", "student", "score", "max_score", "sandbox", "exercises", "attempt", "seed"]
     assert (data["submission_id"], data["attempt"]) == (9, 3)
     assert list(data["exercises"][0]) == ["name", "score", "max_score", "status", "message", "tests"]
     assert list(data["exercises"][0]["tests"][0]) == [

@@ -55,7 +55,7 @@ def test_a_submission_keeps_the_seed_of_its_hidden_inputs(db_url):
     result = replace(a_result(1), seed=2**62 + 7)  # any 63-bit seed fits the column, on PostgreSQL too
     assert result_from_record(result_to_record(result)).seed == 2**62 + 7
     store = open_store(db_url)
-    submission_id = store.write(lambda s: record_submission(s, "ada", "/w", result))
+    submission_id, _ = store.write(lambda s: record_submission(s, "ada", "/w", result))
     with store.read() as session:
         submission = session.get(Submission, submission_id)
         assert submission is not None and submission.seed == 2**62 + 7
@@ -81,8 +81,8 @@ def test_an_attempt_recorded_before_seeds_were_kept_reads_back_without_one(db_ur
             )
         )
     engine.dispose()
-    store = open_store(db_url)  # migrates to 0003_attempt_seed
-    new_id = store.write(lambda s: record_submission(s, "ada", "/w", a_result(1)))
+    store = open_store(db_url)  # migrates on to 0008_attempt_seed
+    new_id, _ = store.write(lambda s: record_submission(s, "ada", "/w", a_result(1)))
     with store.read() as session:
         old, new = session.get(Submission, 1), session.get(Submission, new_id)
         assert old is not None and old.seed is None
