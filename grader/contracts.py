@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from grader.grading.examples import ExampleReport
     from grader.quiz.model import Quiz
+    from grader.quiz.present import Asked
     from grader.quiz.results import AttemptResult
     from grader.quiz.stats import ItemStats, QuizStats
+    from grader.quiz.verdict import Verdict
     from grader.records import Attempt, ExerciseOutcome, Override, Progress, QuizProgress, SubmitOutcome, TestOutcome
     from grader.report.gradebook import Gradebook
     from grader.report.model import ClassReport
@@ -484,3 +486,105 @@ def item_stats(item: ItemStats) -> JSON:
         "options": [{"key": o.key, "text": o.text, "correct": o.correct, "chosen": o.chosen} for o in item.options],
         "values": [{"value": v.value, "correct": v.correct, "chosen": v.chosen} for v in item.values],
     }
+
+
+# -- a quiz taken through a course server --------------------------------------------------------
+# A question goes out without its answer (the correct options, the explanation); the verdict
+# on an answer comes back with all of it, as `grader quiz take` shows it.
+
+
+def asked_question(asked: Asked) -> JSON:
+    """A question as it is put to the student: options in the order shown, nothing that tells
+    which are right."""
+    question = asked.presented.question
+    return {
+        "label": asked.label,
+        "id": question.id,
+        "type": question.type,
+        "prompt": question.prompt,
+        "options": [{"key": o.key, "text": o.text} for o in asked.presented.options],
+    }
+
+
+def asked_from(data: JSON) -> Asked:
+    from grader.quiz.model import Option, Question, question_type
+    from grader.quiz.present import Asked, Presented
+
+    options = tuple(Option(str(o["key"]), str(o["text"]), False) for o in data["options"])
+    question = Question(str(data["id"]), question_type(str(data["type"])), str(data["prompt"]), options, "", ())
+    return Asked(Presented(question, options), str(data["label"]))
+
+
+def quiz_verdict(verdict: Verdict) -> JSON:
+    """The verdict on one answer: the question in full (right options, explanation) and the score."""
+    question, score = verdict.question, verdict.score
+    return {
+        "label": verdict.label,
+        "question": {
+            "id": question.id,
+            "type": question.type,
+            "prompt": question.prompt,
+            "explanation": question.explanation,
+            "answer": question.answer,
+            "tolerance": question.tolerance,
+            "tags": list(question.tags),
+            "options": [{"key": o.key, "text": o.text, "correct": o.correct} for o in question.options],
+        },
+        "shown": [o.key for o in verdict.options],
+        "chosen": list(score.chosen),
+        "correct": score.correct,
+        "points": score.points,
+        "max_points": score.max_points,
+    }
+
+
+def verdict_from(data: JSON) -> Verdict:
+    from grader.quiz.model import Option, Question, question_type
+    from grader.quiz.scoring import QuestionScore
+    from grader.quiz.verdict import Verdict
+
+    q = data["question"]
+    options = tuple(Option(str(o["key"]), str(o["text"]), bool(o["correct"])) for o in q["options"])
+    answer = q.get("answer")
+    question = Question(
+        str(q["id"]),
+        question_type(str(q["type"])),
+        str(q["prompt"]),
+        options,
+        str(q["explanation"]),
+        tuple(str(t) for t in q.get("tags", [])),
+        float(answer) if answer is not None else None,
+        float(q.get("tolerance", 0.0)),
+    )
+    by_key = {o.key: o for o in options}
+    shown = tuple(by_key[str(k)] for k in data.get("shown", []) if str(k) in by_key) or options
+    score = QuestionScore(
+        question.id,
+        tuple(str(k) for k in data["chosen"]),
+        bool(data["correct"]),
+        float(data["points"]),
+        float(data["max_points"]),
+    )
+    return Verdict(question, score, shown, str(data.get("label", "")))
+
+
+def attempt_result_from(data: JSON, title: str, verdicts: Sequence[Verdict]) -> AttemptResult:
+    """The record behind a `quiz_attempt` object, with the verdicts the student was shown:
+    for the command line to end a quiz taken on a server as it ends one taken locally."""
+    from grader.quiz.results import AttemptResult
+    from grader.quiz.scoring import QuestionScore, QuizScore
+
+    questions = tuple(
+        QuestionScore(str(q["id"]), (), bool(q["correct"]), float(q["points"]), float(q["max_points"]))
+        for q in data["questions"]
+    )
+    return AttemptResult(
+        int(data["attempt_id"]),
+        int(data["attempt"]),
+        str(data["quiz"]),
+        title,
+        str(data["student"]),
+        QuizScore(str(data["quiz"]), questions),
+        tuple(verdicts),
+        bool(data.get("complete", True)),
+    )

@@ -78,6 +78,10 @@ class AnswerFormatError(GraderError):
     """A typed quiz answer that cannot be read; the person is asked again."""
 
 
+class AlreadyAnswered(GraderError):
+    """A quiz answer for a question that was answered already (sent twice, or from another window)."""
+
+
 class ExportFormatError(GraderError):
     """An export format the grader does not write."""
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 import click
 
 from grader.cli.options import json_option, uses
+from grader.cli.remote import chosen_login, server_options
 from grader.cli.terminal import echo
 from grader.settings import Settings
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
+    from grader.client.login import Login
     from grader.quiz.present import Asked
     from grader.quiz.results import AttemptResult
     from grader.quiz.verdict import Verdict
@@ -119,23 +121,36 @@ def export(quiz_id: str | None, fmt: str, output: Path | None, settings: Setting
 )
 @json_option
 @click.option("--seed", type=int, hidden=True, help="Seed the option shuffle (for tests).")
-def take(quiz_id: str | None, settings: Settings, answers_file: Path | None, as_json: bool, seed: int | None) -> None:
+@server_options
+def take(
+    quiz_id: str | None,
+    settings: Settings,
+    answers_file: Path | None,
+    as_json: bool,
+    seed: int | None,
+    server: str | None,
+    local: bool,
+) -> None:
     """Take a quiz (see `grader quiz list`): interactively, or from an answers file with --answers.
 
     Type q at a prompt to stop: the answers given are recorded and the rest score 0. The end
-    lists the questions missed, with the right answer and why.
+    lists the questions missed, with the right answer and why. Logged in to a course server
+    (`grader login`), the server asks, scores and records; --local takes it on this machine.
 
-    Exit status: 0, or 2 for bad input (an unknown quiz, a bad answers file).
+    Exit status: 0, 2 for bad input (an unknown quiz, a bad answers file), 3 when the course
+    server cannot be reached.
     """
-    import json
     import random
 
-    from grader import contracts
     from grader.quiz import text
     from grader.service import quizzes as service
     from grader.service.sittings import QuizSitting
     from grader.store import open_store
 
+    session = chosen_login(server, local)
+    if session is not None:
+        _take_remotely(session, quiz_id, answers_file, as_json)
+        return
     bank = [_bank(settings)]
     if quiz_id is None:
         known = ", ".join(q.id for q in service.list_quizzes(bank))
@@ -150,12 +165,48 @@ def take(quiz_id: str | None, settings: Settings, answers_file: Path | None, as_
             echo(text.take_opening_text(sitting.quiz, width))
             _answer_until_done(sitting, width)
             result = sitting.finish()
+    _end_of_take(result, as_json, width)
+
+
+def _end_of_take(result: AttemptResult | None, as_json: bool, width: int) -> None:
+    import json
+
+    from grader import contracts
+    from grader.quiz import text
+
     if result is None:
         echo(text.stopped_before_answering_text())
     elif as_json:
         echo(json.dumps(contracts.quiz_attempt(result), indent=2))
     else:
         echo(text.take_summary_text(result, width))
+
+
+def _take_remotely(session: Login, quiz_id: str | None, answers_file: Path | None, as_json: bool) -> None:
+    """`grader quiz take` on the course server: it shuffles, scores, explains and records."""
+    from grader.client.http import CourseClient
+    from grader.client.sitting import RemoteQuizSitting, attempt_from
+    from grader.errors import InputFileError, UploadRejected
+    from grader.quiz import text
+    from grader.quiz.answers import load_answers_file
+
+    width = _width()
+    with CourseClient(session) as client:
+        if quiz_id is None:
+            known = ", ".join(str(q["id"]) for q in client.quizzes()["quizzes"])
+            raise click.UsageError(f"Missing argument 'QUIZ': one of {known}.")
+        if answers_file is not None:
+            answers = load_answers_file(answers_file)
+            try:
+                document = client.quiz_attempt(quiz_id, answers)["attempt"]
+            except UploadRejected as error:  # the server found a problem in the file's answers
+                raise InputFileError(answers_file, str(error)) from None
+            _end_of_take(attempt_from(document), as_json, width)
+            return
+        sitting = RemoteQuizSitting(client, quiz_id)
+        echo(text.sitting_opening_text(sitting.title, sitting.total, width))
+        _answer_until_done(sitting, width)
+        _end_of_take(sitting.finish(), as_json, width)
 
 
 @quiz.command(short_help="Practise with spaced repetition (FSRS).")

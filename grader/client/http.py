@@ -15,6 +15,7 @@ import httpx
 
 from grader.client.login import Login
 from grader.errors import (
+    AlreadyAnswered,
     GraderError,
     GraderFault,
     NotAuthenticated,
@@ -35,6 +36,7 @@ _BY_STATUS: dict[int, type[GraderError]] = {
     401: NotAuthenticated,
     403: PermissionDenied,
     404: NotFoundError,
+    409: AlreadyAnswered,
     413: UploadTooLarge,
     422: UploadRejected,
     429: TooFast,
@@ -110,6 +112,22 @@ class CourseClient:
         return self._call("GET", "/api/v1/report", params=params)
 
     # -- plumbing ---------------------------------------------------------------------------
+
+    def quizzes(self) -> dict[str, Any]:
+        return self._call("GET", "/api/v1/quizzes")
+
+    def start_sitting(self, quiz_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/quizzes/{quote(quiz_id, safe='')}/sittings")
+
+    def answer_sitting(self, sitting_id: int, position: int, keys: tuple[str, ...]) -> dict[str, Any]:
+        body = {"position": position, "answer": list(keys)}
+        return self._call("POST", f"/api/v1/quiz-sittings/{sitting_id}/answers", json=body)
+
+    def stop_sitting(self, sitting_id: int) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/quiz-sittings/{sitting_id}/stop")
+
+    def quiz_attempt(self, quiz_id: str, answers: object) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/quizzes/{quote(quiz_id, safe='')}/attempts", json={"answers": answers})
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:

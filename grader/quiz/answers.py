@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.errors import InputFileError
+from grader.errors import AnswerFormatError, InputFileError
 from grader.quiz.model import Question, Quiz
 from grader.quiz.quoting import shown
 from grader.quiz.scoring import answer_problem
@@ -23,22 +23,31 @@ MAX_BYTES = 1 << 20
 
 def read_answers_file(path: str | Path, quiz: Quiz) -> dict[str, tuple[str, ...]]:
     """The answers in `path`, checked against `quiz`; `InputFileError` names the first problem."""
-    data = _load(Path(path))
+    data = load_answers_file(Path(path))
+    try:
+        return check_answers(data, quiz)
+    except AnswerFormatError as error:
+        raise InputFileError(path, str(error)) from None
+
+
+def check_answers(data: object, quiz: Quiz) -> dict[str, tuple[str, ...]]:
+    """An answers file's content (parsed JSON), checked in full against `quiz`;
+    `AnswerFormatError` names the first problem. A course server checks uploads with it."""
     if not isinstance(data, dict):
-        raise InputFileError(path, 'expected a JSON object of question id -> list of option keys, e.g. {"q1": ["b"]}')
+        raise AnswerFormatError('expected a JSON object of question id -> list of option keys, e.g. {"q1": ["b"]}')
     answers: dict[str, tuple[str, ...]] = {}
     for question_id, chosen in data.items():
         question = quiz.question(question_id)
         if question is None:
-            raise InputFileError(path, f"no question {shown(question_id)} in quiz {shown(quiz.id)}")
+            raise AnswerFormatError(f"no question {shown(question_id)} in quiz {shown(quiz.id)}")
         keys = answer_values(question, chosen)
         if keys is None:
             example = '0.25 or ["0.25"]' if question.type == "numeric" else '["b"]'
             kind = "a number" if question.type == "numeric" else "a list of option keys"
-            raise InputFileError(path, f"the answer to {shown(question_id)} must be {kind}, e.g. {example}")
+            raise AnswerFormatError(f"the answer to {shown(question_id)} must be {kind}, e.g. {example}")
         problem = answer_problem(question, keys)
         if problem is not None:
-            raise InputFileError(path, problem)
+            raise AnswerFormatError(problem)
         answers[question_id] = keys
     return answers
 
@@ -68,7 +77,8 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _load(path: Path) -> object:
+def load_answers_file(path: Path) -> object:
+    """The parsed JSON of an answers file, unchecked (size-capped, UTF-8); `InputFileError` if unreadable."""
     try:
         with path.open("rb") as file:
             data = file.read(MAX_BYTES + 1)

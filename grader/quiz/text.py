@@ -201,7 +201,11 @@ def nothing_due_text(next_due: datetime | None, now: datetime) -> str:
 
 
 def take_opening_text(quiz: Quiz, width: int | None) -> str:
-    line = f"{quiz.title}: {_count(len(quiz.questions), 'question')}. Type q to stop; the answers you gave are kept."
+    return sitting_opening_text(quiz.title, len(quiz.questions), width)
+
+
+def sitting_opening_text(title: str, questions: int, width: int | None) -> str:
+    line = f"{title}: {_count(questions, 'question')}. Type q to stop; the answers you gave are kept."
     return _fill(line, width, "", "") + "\n"
 
 

@@ -81,7 +81,7 @@ async def post_class_submission(request: Request) -> Response:
     who = await principal_of(request)
     if not who.changes_grades:
         raise PermissionDenied("only an instructor may submit for someone else")
-    body = await _json_body(request)
+    body = await json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("student"), str):
         raise UploadRejected('the body must name the "student" it is for')
     from grader.students import student_name
@@ -94,7 +94,7 @@ async def _receive(request: Request, who: Principal, student: str, body: object 
     course = course_of(request)
     course.rate.check(who.student)
     if body is None:
-        body = await _json_body(request)
+        body = await json_body(request)
     upload = uploads.check_upload(body, course.files_by_exercise)
     key = uploads.check_key(request.headers.get("idempotency-key"))
     submission_id, new = await blocking(
@@ -118,7 +118,7 @@ async def _receive(request: Request, who: Principal, student: str, body: object 
 
 async def get_submission(request: Request) -> Response:
     who = await principal_of(request)
-    submission_id = _int(request.path_params["submission_id"], "submission id")
+    submission_id = whole_number(request.path_params["submission_id"], "submission id")
     wait = min(_float(request.query_params.get("wait", "0"), "wait"), MAX_WAIT_SECONDS)
     view = await _wait_for(request, who, submission_id, wait)
     return JSONResponse(_view_json(view))
@@ -129,7 +129,7 @@ async def get_source(request: Request) -> Response:
     from grader.service.submissions import submission_source
 
     who = await principal_of(request)
-    submission_id = _int(request.path_params["submission_id"], "submission id")
+    submission_id = whole_number(request.path_params["submission_id"], "submission id")
     await blocking(uploads.view, course_of(request).store, who, submission_id)  # 404 unless theirs to see
     student, files = await blocking(
         submission_source, course_of(request).store, submission_id, request.query_params.get("file")
@@ -171,7 +171,7 @@ async def get_report(request: Request) -> Response:
     policy = request.query_params.get("policy") or course.settings.score_policy
     if fmt not in FORMATS or policy not in ("best", "latest"):
         raise UploadRejected(f"format must be one of {', '.join(FORMATS)} and policy best or latest")
-    width = max(60, min(_int(request.query_params.get("width", "100"), "width"), 400))
+    width = max(60, min(whole_number(request.query_params.get("width", "100"), "width"), 400))
     quizzes = [course.quizzes_dir] if course.quizzes_dir is not None else []
     report = await blocking(class_report, course.store, policy, quizzes)
     if fmt == "json":
@@ -206,7 +206,7 @@ def _whose(who: Principal, asked: str | None) -> str:
     return asked
 
 
-async def _json_body(request: Request) -> object:
+async def json_body(request: Request) -> object:
     from grader.service.uploads import MAX_FILE_BYTES, MAX_UPLOAD_BYTES
 
     limit = MAX_UPLOAD_BYTES + BODY_SLACK_BYTES
@@ -225,7 +225,7 @@ async def _json_body(request: Request) -> object:
         raise UploadRejected("the body is not JSON") from None
 
 
-def _int(text: str, what: str) -> int:
+def whole_number(text: str, what: str) -> int:
     if not text.isdigit() or len(text) > 12:
         raise UploadRejected(f"the {what} must be a whole number")
     return int(text)

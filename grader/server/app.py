@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grader.course import CourseSettings
 from grader.errors import GraderError
-from grader.server import api
+from grader.server import api, quiz_api
 from grader.server.errors import grader_error, server_fault
 from grader.server.limits import SubmissionRate
 from grader.server.web import pages as web
@@ -68,6 +68,11 @@ def routes() -> list[Route]:
         Route("/api/v1/progress", api.get_progress),
         Route("/api/v1/students/{student}/history", api.get_history),
         Route("/api/v1/report", api.get_report),
+        Route("/api/v1/quizzes", quiz_api.list_quizzes),
+        Route("/api/v1/quizzes/{quiz_id}/sittings", quiz_api.start_sitting, methods=["POST"]),
+        Route("/api/v1/quizzes/{quiz_id}/attempts", quiz_api.post_attempt, methods=["POST"]),
+        Route("/api/v1/quiz-sittings/{sitting_id}/answers", quiz_api.answer_sitting, methods=["POST"]),
+        Route("/api/v1/quiz-sittings/{sitting_id}/stop", quiz_api.stop_sitting, methods=["POST"]),
         Route("/api/v1/openapi.json", openapi),
     ]
 

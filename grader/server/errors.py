@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from grader.errors import (
+    AlreadyAnswered,
     AttemptsUsedUp,
     CoolingDown,
     GraderError,
@@ -26,6 +27,7 @@ STATUS = (
     (PermissionDenied, 403),
     (AttemptsUsedUp, 403),
     (NotFoundError, 404),
+    (AlreadyAnswered, 409),
     (UploadTooLarge, 413),
     (UploadRejected, 422),
     (TooFast, 429),

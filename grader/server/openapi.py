@@ -11,6 +11,8 @@ from typing import Any
 from grader.service.uploads import MAX_FILE_BYTES, MAX_UPLOAD_BYTES
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+QUIZ_ID = {"name": "quiz_id", "in": "path", "required": True, "schema": {"type": "string"}}
+SITTING_ID = {"name": "sitting_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
@@ -199,6 +201,56 @@ def document() -> dict[str, Any]:
                         {"name": "width", "in": "query", "required": False, "schema": {"type": "integer"}},
                     ],
                     "responses": {"200": _answer("the report"), **_errors(401, 403, 422)},
+                }
+            },
+            "/api/v1/quizzes": {
+                "get": {
+                    "summary": "The course's quizzes (`grader quiz list --json`)",
+                    "security": BEARER,
+                    "responses": {"200": _answer("the quizzes"), **_errors(401)},
+                }
+            },
+            "/api/v1/quizzes/{quiz_id}/sittings": {
+                "post": {
+                    "summary": "Begin a sitting of a quiz (`grader quiz take`): its id and first question, "
+                    "options in the order shown, without the answer",
+                    "security": BEARER,
+                    "parameters": [QUIZ_ID],
+                    "responses": {"201": _answer("the sitting"), **_errors(401, 404)},
+                }
+            },
+            "/api/v1/quizzes/{quiz_id}/attempts": {
+                "post": {
+                    "summary": "A whole quiz answered at once (`grader quiz take --answers`): "
+                    '`{"answers": {question id: [option keys] or a number}}`',
+                    "security": BEARER,
+                    "parameters": [QUIZ_ID],
+                    "responses": {"201": _answer("the attempt, scored and stored"), **_errors(401, 404, 422)},
+                }
+            },
+            "/api/v1/quiz-sittings/{sitting_id}/answers": {
+                "post": {
+                    "summary": 'Answer the current question: `{"position": answered so far, "answer": [keys]}`; '
+                    "the verdict (with the right answer and the explanation), the next question, and the "
+                    "attempt once the last is answered",
+                    "security": BEARER,
+                    "parameters": [SITTING_ID],
+                    "responses": {
+                        "200": _answer("the verdict"),
+                        "409": _answer("that question was answered already", ERROR),
+                        **_errors(401, 404, 422),
+                    },
+                }
+            },
+            "/api/v1/quiz-sittings/{sitting_id}/stop": {
+                "post": {
+                    "summary": "Stop: the answers given are stored as an incomplete attempt",
+                    "security": BEARER,
+                    "parameters": [SITTING_ID],
+                    "responses": {
+                        "200": _answer("the attempt, or null when nothing was answered"),
+                        **_errors(401, 404),
+                    },
                 }
             },
             "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": _answer("OpenAPI 3.1")}}},

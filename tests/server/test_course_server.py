@@ -359,3 +359,60 @@ def test_an_instructor_grades_a_class_and_reads_the_report_through_the_server(
     ta_env = {**student_env, "GRADER_TOKEN": server.course.tokens["tara"]}
     refused = grader("grade", str(classroom), "--server", server.url, env=ta_env, check=False)
     assert refused.returncode == 2 and "only an instructor" in refused.stderr
+
+
+def test_a_student_takes_a_quiz_on_the_server_which_scores_and_keeps_it(
+    server: Server, tmp_path: Path, student_env: dict[str, str]
+) -> None:
+    grader("login", server.url, "--token", server.course.tokens["ada"], env=student_env)
+
+    listed = grader("quiz", "take", env=student_env, check=False)
+    assert listed.returncode == 2 and "key-concepts" in listed.stderr  # the server's quizzes
+
+    with server.client("ada") as ada:  # a question goes out without its answer
+        started = ada.post("/api/v1/quizzes/key-concepts/sittings").json()
+        assert "correct" not in json.dumps(started) and "Explanation" not in json.dumps(started)
+        assert started["questions"] == 4 and started["question"]["label"] == "1/4"
+
+    typed = subprocess.run(
+        [sys.executable, "-m", "grader", "quiz", "take", "key-concepts"],
+        input="1\n1\nq\n",
+        capture_output=True,
+        text=True,
+        env=student_env,
+        timeout=300,
+    )
+    assert typed.returncode == 0, typed.stderr
+    assert "Key concepts: 4 questions. Type q to stop" in typed.stdout
+    assert "[2/4]" in typed.stdout and "[3/4]" in typed.stdout
+    assert "You stopped after 2 of 4 questions; the 2 not answered score 0." in typed.stdout
+
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"concept-weight-bias": ["b"], "concept-loss": ["a"]}))
+    filed = grader("quiz", "take", "key-concepts", "--answers", str(answers), env=student_env)
+    assert "Score: 1 / 4 (attempt 2)" in filed.stdout
+    assert "The bias shifts the activation threshold" in filed.stdout  # a missed question, explained
+    as_json = json.loads(
+        grader("quiz", "take", "key-concepts", "--answers", str(answers), "--json", env=student_env).stdout
+    )
+    assert list(as_json) == ["attempt_id", "quiz", "student", "score", "max_score", "questions", "attempt", "complete"]
+    assert (as_json["student"], as_json["attempt"], as_json["score"]) == ("ada", 3, 1.0)
+
+    answers.write_text(json.dumps({"no-such-question": ["a"]}))
+    refused = grader("quiz", "take", "key-concepts", "--answers", str(answers), env=student_env, check=False)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"Error: {answers}: ") and "no-such-question" in refused.stderr
+
+    progress = json.loads(grader("progress", "--json", env=student_env).stdout)
+    assert [(a["attempt"], a["complete"]) for a in progress["quiz_attempts"]] == [(1, False), (2, True), (3, True)]
+    local = grader(
+        "quiz",
+        "take",
+        "key-concepts",
+        "--local",
+        "--answers",
+        str(tmp_path / "none.json"),
+        env=student_env,
+        check=False,
+    )
+    assert "none.json" in local.stderr  # --local reads the file here, and takes the quiz here

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from grader.errors import AnswerFormatError
-from grader.server.api import _int, blocking, course_of
+from grader.server.api import blocking, course_of, whole_number
 from grader.server.web.guard import form_of, page, viewer, web_of
 from grader.server.web.templating import render
 
@@ -105,7 +105,7 @@ async def _my_sitting(request: Request) -> tuple[Principal, ResumedSitting]:
 
     who = await viewer(request)
     course = course_of(request)
-    sitting_id = _int(request.path_params["sitting_id"], "sitting id")
+    sitting_id = whole_number(request.path_params["sitting_id"], "sitting id")
     return who, await blocking(saved_sittings.load, course.store, bank_of(course), sitting_id, who.student)
 
 

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from grader.errors import ConfigError, NotFoundError, UploadRejected
 from grader.report.marks import points
-from grader.server.api import _int, blocking, course_of
+from grader.server.api import blocking, course_of, whole_number
 from grader.server.web.guard import form_of, need_instructor, need_staff, page, viewer, web_of
 from grader.server.web.live import tag
 from grader.server.web.sessions import leave_notice
@@ -142,7 +142,7 @@ async def submission_page(request: Request) -> Response:
 
     who = await viewer(request)
     need_staff(who)
-    submission_id = _int(request.path_params["submission_id"], "submission id")
+    submission_id = whole_number(request.path_params["submission_id"], "submission id")
     found = await blocking(submission_snapshot, course_of(request).store, submission_id)
     files = await blocking(shown_files, found.files)
     return render(
@@ -162,7 +162,7 @@ async def raw_file(request: Request) -> Response:
 
     who = await viewer(request)
     need_staff(who)
-    submission_id = _int(request.path_params["submission_id"], "submission id")
+    submission_id = whole_number(request.path_params["submission_id"], "submission id")
     path = request.path_params["path"]
     found = await blocking(submission_snapshot, course_of(request).store, submission_id, path)
     return _download(
@@ -195,7 +195,7 @@ async def regrade(request: Request) -> Response:
 
     who = await viewer(request)
     need_instructor(who)
-    submission_id = _int(request.path_params["submission_id"], "submission id")
+    submission_id = whole_number(request.path_params["submission_id"], "submission id")
     done = await blocking(regrading.regrade, course_of(request), submission_id)
     change = "unchanged" if done.new_score == done.old_score else f"was {points(done.old_score)}"
     return _back(

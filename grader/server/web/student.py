@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from grader.errors import NotFoundError
-from grader.server.api import _int, blocking, course_of
+from grader.server.api import blocking, course_of, whole_number
 from grader.server.web.feedback import AttemptView, attempt_view
 from grader.server.web.guard import page, viewer
 from grader.server.web.live import tag
@@ -75,7 +75,7 @@ async def my_submission(request: Request) -> Response:
     from grader.service.uploads import view
 
     who = await viewer(request)
-    submission_id = _int(request.path_params["submission_id"], "submission id")
+    submission_id = whole_number(request.path_params["submission_id"], "submission id")
     store = course_of(request).store
     seen = await blocking(view, store, who, submission_id)
     if seen.student != who.student:

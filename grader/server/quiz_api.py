@@ -1,0 +1,135 @@
+"""The quiz half of `/api/v1`: `grader quiz take` against a course server.
+
+A sitting lives in the server's database (`grader.service.saved_sittings`, the same sittings
+the web pages use), so a question is scored, explained and stored by the server whichever way
+the student takes the quiz. A question goes out without its answer; the verdict on an answer
+comes back with it. An answers file (`--answers`) is checked and scored by the server too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from grader import contracts
+from grader.errors import AlreadyAnswered, UploadRejected
+from grader.server.api import blocking, course_of, json_body, principal_of, whole_number
+
+if TYPE_CHECKING:
+    from grader.quiz.results import AttemptResult
+    from grader.service.saved_sittings import ResumedSitting
+
+
+def quiz_bank(request: Request) -> list[Path]:
+    from grader.settings import bundled_quizzes_dir
+
+    folder = course_of(request).quizzes_dir
+    return [folder if folder is not None else bundled_quizzes_dir()]
+
+
+async def list_quizzes(request: Request) -> Response:
+    from grader.service import quizzes
+
+    await principal_of(request)
+    found = await blocking(quizzes.list_quizzes, quiz_bank(request))
+    return JSONResponse(contracts.quiz_list(found))
+
+
+async def start_sitting(request: Request) -> Response:
+    """Begin a sitting of the quiz in the path, with a fresh shuffle; its first question."""
+    from grader.service import saved_sittings
+
+    who = await principal_of(request)
+    store, bank = course_of(request).store, quiz_bank(request)
+    sitting_id = await blocking(saved_sittings.start, store, bank, request.path_params["quiz_id"], who.student)
+    saved = await blocking(saved_sittings.load, store, bank, sitting_id, who.student)
+    return JSONResponse(
+        {
+            "sitting_id": sitting_id,
+            "quiz": saved.quiz.id,
+            "title": saved.quiz.title,
+            "questions": len(saved.quiz.questions),
+            "question": _next(saved),
+        },
+        status_code=201,
+    )
+
+
+async def answer_sitting(request: Request) -> Response:
+    """Score, explain and keep the answer to the sitting's current question: `{"position": N,
+    "answer": [keys]}`, N the number of questions answered before it (so that an answer sent
+    twice is not taken for the next question's)."""
+    from grader.service import saved_sittings
+
+    saved = await _my_sitting(request)
+    body = await json_body(request)
+    if not isinstance(body, dict) or not isinstance(body.get("answer"), list):
+        raise UploadRejected('the body must be {"position": N, "answer": [option keys, or the number as text]}')
+    keys = [str(k) for k in body["answer"] if isinstance(k, (str, int, float)) and not isinstance(k, bool)]
+    if body.get("position") != saved.answered or saved.finished:
+        raise AlreadyAnswered(f"question {saved.answered + 1} of this sitting is the one to answer now")
+    verdict = await blocking(saved_sittings.answer, course_of(request).store, saved, keys)
+    if verdict is None:
+        raise AlreadyAnswered("this question was answered already")
+    answer: dict[str, Any] = {"verdict": contracts.quiz_verdict(verdict), "question": _next(saved)}
+    if saved.finished:
+        answer["attempt"] = await _finished(request, saved)
+    return JSONResponse(answer)
+
+
+async def stop_sitting(request: Request) -> Response:
+    """The student stops: what was answered is stored as an incomplete attempt."""
+    from grader.service import saved_sittings
+
+    saved = await _my_sitting(request)
+    if not saved.finished:
+        await blocking(saved_sittings.stop, course_of(request).store, saved)
+    return JSONResponse({"attempt": await _finished(request, saved)})
+
+
+async def post_attempt(request: Request) -> Response:
+    """A whole quiz answered at once, as in an answers file: `{"answers": {question id: keys}}`."""
+    from grader.quiz.answers import check_answers
+    from grader.quiz.bank import find_quiz, load_bank
+    from grader.service import quizzes
+
+    who = await principal_of(request)
+    body = await json_body(request)
+    if not isinstance(body, dict) or "answers" not in body:
+        raise UploadRejected('the body must be {"answers": {question id: [option keys]}}')
+    quiz = find_quiz(await blocking(load_bank, quiz_bank(request)), request.path_params["quiz_id"])
+    answers = check_answers(body["answers"], quiz)
+    result = await blocking(quizzes.submit_attempt, course_of(request).store, quiz, who.student, answers)
+    return JSONResponse({"attempt": _attempt_document(result)}, status_code=201)
+
+
+async def _my_sitting(request: Request) -> ResumedSitting:
+    from grader.service import saved_sittings
+
+    who = await principal_of(request)
+    sitting_id = whole_number(request.path_params["sitting_id"], "sitting id")
+    return await blocking(saved_sittings.load, course_of(request).store, quiz_bank(request), sitting_id, who.student)
+
+
+def _next(saved: ResumedSitting) -> dict[str, Any] | None:
+    asked = None if saved.finished else saved.sitting.next_question()
+    return contracts.asked_question(asked) if asked is not None else None
+
+
+async def _finished(request: Request, saved: ResumedSitting) -> dict[str, Any] | None:
+    from grader.service import saved_sittings
+
+    result = await blocking(saved_sittings.result, course_of(request).store, saved)
+    return _attempt_document(result) if result is not None else None
+
+
+def _attempt_document(result: AttemptResult) -> dict[str, Any]:
+    """`grader quiz take --json`'s object, the quiz's title, and the verdicts the summary lists."""
+    return {
+        "result": contracts.quiz_attempt(result),
+        "title": result.title,
+        "verdicts": [contracts.quiz_verdict(v) for v in result.verdicts],
+    }
