@@ -3,7 +3,8 @@
 Each top-level part of `grader` sits in one layer and imports only from its own layer or the
 ones below: the front ends (command line, server, client, the --json contracts) over the
 service functions, over the domain (grading, quizzes, reports, store, course rules), over the
-sandbox, over a base of plain records and errors. Below the front ends nothing prints, exits,
+sandbox and the store, over a base of plain records and errors (issue 10's direction: cli ->
+service -> {grading, quiz, report} -> {sandbox, store}). Below the front ends nothing prints, exits,
 or knows about the terminal or HTTP.
 """
 
@@ -22,13 +23,14 @@ LAYERS: dict[str, int] = {
     "descriptions": 0,
     "students": 0,
     "visible": 0,
-    # the sandbox that runs student code
+    # the sandbox that runs student code, and the store that keeps every record (the store
+    # knows nothing of quizzes or grading: they hand it plain records)
     "sandbox": 1,
+    "store": 1,
     # the domain
     "grading": 2,
     "quiz": 2,
     "report": 2,
-    "store": 2,
     "course": 2,
     "handin": 2,
     "pack": 2,
