@@ -2,10 +2,10 @@
 
 Each top-level part of `grader` sits in one layer and imports only from its own layer or the
 ones below: the front ends (command line, server, client, the --json contracts) over the
-service functions, over the domain (grading, quizzes, reports, store, course rules), over the
-sandbox and the store, over a base of plain records and errors (issue 10's direction: cli ->
-service -> {grading, quiz, report} -> {sandbox, store}). Below the front ends nothing prints, exits,
-or knows about the terminal or HTTP.
+service functions, over the domain (grading, quizzes, reports, course rules), over the sandbox
+and the store, over a base of plain records and errors (cli -> service -> {grading, quiz,
+report} -> {sandbox, store}). Below the front ends nothing prints, exits, or knows about the
+terminal or HTTP.
 """
 
 from __future__ import annotations
