@@ -41,6 +41,8 @@ from grader.sandbox.text import cap
 from grader.sandbox.zygote import Zygote, ZygoteChild
 
 STARTUP_SECONDS = 120.0
+LAST_WORDS_SECONDS = 2.0
+"""How long a worker found gone is given to have its last frame read (it wrote it before ending)."""
 """How long a worker may take to start (fork, namespaces, numpy) before grading gives up on it:
 charged to nobody, and long, since a loaded machine slows it down."""
 
@@ -110,7 +112,6 @@ class Worker:
             hello = self._expect("hello", startup)
             self._attach(hello.get("pid"))
             importing = self._expect("importing", startup)
-            start = self.meter.read()
         except StartupTimeout as error:
             self.kill()
             raise ImportFailed(
@@ -123,24 +124,16 @@ class Worker:
         except (StudentDataError, protocol.ProtocolError) as error:
             self.kill()
             raise ImportFailed("the grader could not talk to your module's process while importing it") from error
-        reported = importing.get("cpu")
-        if isinstance(reported, (int, float)) and 0 <= reported < start.cpu:  # sent before student code ran
-            start = Reading(start.wall, float(reported), start.busy_main)
-        watch = budget.watch(self.meter, start)
         try:
-            message = self._receive(watch)
-        except OverBudget as over:
-            watch.abandon()
-            self.kill()
-            raise _import_over_budget(over, self.limits) from over
-        except StudentCrashed as error:
-            watch.abandon()
-            raise ImportFailed(f"your module stopped the process while being imported: {error.feedback}") from error
-        except (StudentDataError, protocol.ProtocolError) as error:
-            watch.abandon()
-            self.kill()
-            raise ImportFailed("the grader could not talk to your module's process while importing it") from error
-        self._reading = watch.finish()
+            start = self.meter.read()
+        except ProcessGone as error:  # the import began and the process has ended already
+            message = self._last_words()
+            if message is None or message.get("op") != "import_failed":
+                raise ImportFailed(
+                    f"your module stopped the process while being imported: {self._death_reason()}"
+                ) from error
+        else:
+            message = self._receive_import(importing, start, budget)
         isolation = message.get("isolation")
         measured = isinstance(self.meter, ProcMeter)
         self.isolation = {**isolation, "cpu_time": measured} if isinstance(isolation, dict) else {}
@@ -155,6 +148,47 @@ class Worker:
             self.kill()
             raise ImportFailed("your module's process answered with something other than a ready signal")
         self._ready = True
+
+    def _receive_import(self, importing: dict[str, Any], start: Reading, budget: ExerciseBudget) -> dict[str, Any]:
+        """The worker's word on the import (ready, or what it raised), charged to the exercise."""
+        reported = importing.get("cpu")
+        if isinstance(reported, (int, float)) and 0 <= reported < start.cpu:  # sent before student code ran
+            start = Reading(start.wall, float(reported), start.busy_main)
+        watch = budget.watch(self.meter, start)
+        try:
+            message = self._receive(watch)
+        except OverBudget as over:
+            watch.abandon()
+            self.kill()
+            raise _import_over_budget(over, self.limits) from over
+        except StudentCrashed as error:
+            watch.abandon()
+            last = self._last_words()  # a process that ends after a failed import may be seen gone first
+            if last is None or last.get("op") != "import_failed":
+                raise ImportFailed(f"your module stopped the process while being imported: {error.feedback}") from error
+            return last
+        except (StudentDataError, protocol.ProtocolError) as error:
+            watch.abandon()
+            self.kill()
+            raise ImportFailed("the grader could not talk to your module's process while importing it") from error
+        self._reading = watch.finish()
+        return message
+
+    def _last_words(self) -> dict[str, Any] | None:
+        """A whole frame the worker wrote before it ended, if any: what is left in the pipe."""
+        deadline = time.monotonic() + LAST_WORDS_SECONDS
+        try:
+            while (frame := self._take_frame()) is None:
+                left = deadline - time.monotonic()
+                if self._response_read < 0 or left <= 0 or not select.select([self._response_read], [], [], left)[0]:
+                    return None
+                chunk = os.read(self._response_read, 65536)
+                if not chunk:
+                    return None
+                self._incoming += chunk
+        except (OSError, ValueError, StudentDataError):
+            return None
+        return frame
 
     def call(
         self,
