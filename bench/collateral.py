@@ -12,8 +12,8 @@ test ("collateral"). Issue 8's target: at most 2 collateral points per mistake.
 BEFORE is the hidden suites as they were at commit 2dcee67: that tree is extracted with
 `git archive` and grades each workspace with its own grader, in a subprocess (sandboxed, as it
 was). AFTER is this tree's suites, graded in this process on the trusted reference (no sandbox
-needed; --sandbox grades AFTER through `grade_workspace` instead, once the sandbox answers
-`_substitute`). Prints figures; asserts nothing.
+needed; --sandbox grades AFTER through `grade_workspace` instead, as `grader submit` does).
+Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -228,7 +228,10 @@ def lost_points_after(mistake: Mistake, seed: int, sandbox: bool, substitution: 
 def _graded_in_sandbox(sources: dict[str, str], names: list[str], seed: int | None) -> dict[str, float]:
     import inspect
 
-    from grader.grading.grade import grade_workspace
+    try:
+        from grader.grading.grade import grade_workspace
+    except ImportError:  # the baseline tree, from before grader/grading/ was a package
+        from grader.grading import grade_workspace  # type: ignore[attr-defined,no-redef]
 
     with tempfile.TemporaryDirectory(prefix="collateral-") as folder:
         for name, text in sources.items():
