@@ -117,7 +117,14 @@ def test_an_empty_class_or_a_missing_folder_is_bad_input(tmp_path: Path, db_url:
     missing = CliRunner().invoke(main, ["grade", str(tmp_path / "nope"), "--db", db_url])
     assert (missing.exit_code, missing.output) == (
         2,
-        f"Error: {tmp_path / 'nope'}: no such folder of student submissions\n",
+        f"Error: {tmp_path / 'nope'}: no such folder of student submissions (one subfolder per student)\n",
+    )
+    a_file = tmp_path / "perceptron.py"
+    a_file.write_text("x = 1\n")
+    given_a_file = CliRunner().invoke(main, ["grade", str(a_file), "--db", db_url])
+    assert (given_a_file.exit_code, given_a_file.output) == (
+        2,
+        f"Error: {a_file}: a file, not a folder of student submissions (one subfolder per student)\n",
     )
 
 

@@ -210,34 +210,35 @@ def grade_remotely(session: Login, submissions: Path) -> BatchResult:
     """`grader grade` through the server: each student's folder uploaded on their behalf."""
     from grader.client.http import CourseClient
     from grader.errors import NotAuthenticated, PermissionDenied, WorkspaceError
-    from grader.service.batch import BatchResult, FailedStudent, GradedStudent
-    from grader.students import student_name
+    from grader.service.batch import BatchResult, FailedStudent, GradedStudent, student_folders
 
-    if not submissions.is_dir():
-        raise WorkspaceError(f"{submissions}: no such folder of student submissions")
-    graded, failed = [], []
+    found = student_folders(submissions)  # the students a local `grader grade` would find
+    graded: dict[str, GradedStudent] = {}
+    failed = {key: FailedStudent(key, why) for key, why in found.refused.items()}
     with CourseClient(session) as client:
         course = client.exercise_files()
-        sent: list[tuple[str, int]] = []
-        for folder in sorted(p for p in submissions.iterdir() if not p.name.startswith(".")):
+        sent: list[tuple[str, str, int]] = []
+        for key, student in found.students.items():
             try:
-                name = student_name(folder.name)
-                files = _course_files(folder, course, ())
+                files = _course_files(student.folder, course, ())
                 if not files:
                     raise WorkspaceError("none of the course's exercise files is in the folder")
-                answer = client.upload_for(name, files, f"grade-{name}-{_digest(files)}")
-                sent.append((name, int(answer["submission_id"])))
+                answer = client.upload_for(student.name, files, f"grade-{student.name}-{_digest(files)}")
+                sent.append((key, student.subfolder, int(answer["submission_id"])))
             except (NotAuthenticated, PermissionDenied):
                 raise  # the whole class is refused, not one student
             except GraderError as error:
-                failed.append(FailedStudent(folder.name, str(error)))
-        for name, submission_id in sent:
+                failed[key] = FailedStudent(key, str(error))
+        for key, subfolder, submission_id in sent:
             final = client.graded(submission_id)
             if final.get("status") == "graded":
-                graded.append(GradedStudent(name, submission_id, float(final["score"]), float(final["max_score"])))
+                score, top = float(final["score"]), float(final["max_score"])
+                graded[key] = GradedStudent(key, submission_id, score, top, subfolder)
             else:
-                failed.append(FailedStudent(name, "the server could not grade it (a fault on its side)"))
-    return BatchResult(tuple(graded), tuple(failed))
+                failed[key] = FailedStudent(key, "the server could not grade it (a fault on its side)")
+    return BatchResult(
+        tuple(graded[k] for k in found.order if k in graded), tuple(failed[k] for k in found.order if k in failed)
+    )
 
 
 def _digest(files: dict[str, str]) -> str:

@@ -70,7 +70,7 @@ class BatchResult:
 
 
 @dataclass(frozen=True)
-class _Student:
+class StudentFolder:
     name: str
     folder: Path
     """The folder to grade: the student's, or the one subfolder holding their files."""
@@ -98,18 +98,10 @@ def grade_class(
     from grader.store.base import utcnow
     from grader.store.files import database_files
 
-    if not submissions.is_dir():
-        raise WorkspaceError(f"{submissions}: no such folder of student submissions")
     if jobs is not None and jobs < 1:
         raise GraderError(f"--jobs must be 1 or more, not {jobs}")
-    entries = sorted(p for p in submissions.iterdir() if not _skipped(p.name))
-    if not entries:
-        raise WorkspaceError(
-            f"{submissions}: no student folders to grade (hidden folders and archive debris such as __MACOSX "
-            "are skipped)"
-        )
-    claims = _claims(entries)
-    order = list(claims)
+    found = student_folders(submissions, times)
+    order = found.order
     graded: dict[str, GradedStudent] = {}
     failed: dict[str, FailedStudent] = {}
 
@@ -121,13 +113,15 @@ def grade_class(
         if on_progress is not None:
             on_progress(len(graded) + len(failed), len(order), outcome.student)
 
-    students: dict[str, _Student] = {}
+    students: dict[str, StudentFolder] = {}
     now = utcnow()
-    for key, folders in claims.items():
+    for key in order:
+        if key in found.refused:
+            finish(FailedStudent(key, found.refused[key]))
+            continue
         try:
-            student = _student(key, folders, times)
-            check_attempt_allowed(store, course, [student.name], now)
-            students[key] = student
+            check_attempt_allowed(store, course, [found.students[key].name], now)
+            students[key] = found.students[key]
         except GraderError as error:
             finish(FailedStudent(key, one_line(str(error))))
 
@@ -156,6 +150,39 @@ def grade_class(
     )
 
 
+@dataclass(frozen=True)
+class StudentFolders:
+    """The students of a submissions folder, in order, each found or refused (with why)."""
+
+    order: list[str]
+    students: dict[str, StudentFolder]
+    refused: dict[str, str]
+
+
+def student_folders(submissions: Path, times: HandInTimes = NO_TIMES) -> StudentFolders:
+    """Every student of `submissions` (a folder each), as `grader grade` finds them whether it
+    grades here or through a course server: debris skipped, a lone subfolder of Python files
+    taken, names that normalise alike refused. A WorkspaceError when there is no one to grade."""
+    if not submissions.is_dir():
+        what = "a file, not a folder" if submissions.exists() else "no such folder"
+        raise WorkspaceError(f"{submissions}: {what} of student submissions (one subfolder per student)")
+    entries = sorted(p for p in submissions.iterdir() if not _skipped(p.name))
+    if not entries:
+        raise WorkspaceError(
+            f"{submissions}: no student folders to grade (hidden folders and archive debris such as __MACOSX "
+            "are skipped)"
+        )
+    claims = _claims(entries)
+    students: dict[str, StudentFolder] = {}
+    refused: dict[str, str] = {}
+    for key, folders in claims.items():
+        try:
+            students[key] = _student(key, folders, times)
+        except GraderError as error:
+            refused[key] = one_line(str(error))
+    return StudentFolders(list(claims), students, refused)
+
+
 def _skipped(name: str) -> bool:
     return name.startswith(".") or name in DEBRIS
 
@@ -173,7 +200,7 @@ def _claims(entries: list[Path]) -> dict[str, list[Path]]:
     return claims
 
 
-def _student(key: str, folders: list[Path], times: HandInTimes) -> _Student:
+def _student(key: str, folders: list[Path], times: HandInTimes) -> StudentFolder:
     """The student `key` ready to grade, or a GraderError saying why they cannot be."""
     if len(folders) > 1:
         names = ", ".join(ascii(f.name) for f in folders)  # spellings that look alike are told apart
@@ -190,7 +217,7 @@ def _student(key: str, folders: list[Path], times: HandInTimes) -> _Student:
     folder = _python_folder(entry)
     check_file_names(folder)
     subfolder = "" if folder == entry else folder.relative_to(entry).as_posix()
-    return _Student(name, folder.resolve(), subfolder, times.of(name))
+    return StudentFolder(name, folder.resolve(), subfolder, times.of(name))
 
 
 def _python_folder(student: Path) -> Path:
@@ -233,7 +260,7 @@ def _fault(error: Exception) -> str:
 
 
 def _record(
-    session: Any, student: _Student, data: dict[str, Any], course: CourseSettings, now: datetime
+    session: Any, student: StudentFolder, data: dict[str, Any], course: CourseSettings, now: datetime
 ) -> SubmitOutcome:
     from grader.service.submissions import record_graded
 

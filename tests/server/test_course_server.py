@@ -338,14 +338,16 @@ def test_an_instructor_grades_a_class_and_reads_the_report_through_the_server(
     server: Server, tmp_path: Path, student_env: dict[str, str]
 ) -> None:
     classroom = tmp_path / "class"
-    workspace_of(classroom, reference_files(), "ada")
+    workspace_of(classroom, reference_files(), "ada/hw1/exercises")  # as an unpacked archive has it
     workspace_of(classroom, {"perceptron.py": "def step(z, threshold=0.0):\n    return 1\n"}, "ben")
+    workspace_of(classroom, {"._perceptron.py": "\x00"}, "__MACOSX/ben")  # archive debris: no student
     (classroom / "nobody here").mkdir()
     env = {**student_env, "GRADER_TOKEN": server.course.tokens["ian"]}
     graded = grader("grade", str(classroom), "--server", server.url, "--json", env=env, check=False)
     assert graded.returncode == 1  # one folder could not be graded
     data = json.loads(graded.stdout)
     assert {s["student"]: s["score"] for s in data["students"]} == {"ada": FULL_MARKS, "ben": 0.0}
+    assert [s["folder"] for s in data["students"]] == ["hw1/exercises", ""]  # as a local grade finds them
     assert [f["student"] for f in data["failed"]] == ["nobody here"]
 
     remote = grader("report", "--server", server.url, env=env)
