@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from grader.errors import (
     AttemptsUsedUp,
     CoolingDown,
+    DatabaseError,
     GraderError,
     NotAuthenticated,
     NotFoundError,
@@ -30,6 +31,7 @@ STATUS = (
     (UploadRejected, 422),
     (TooFast, 429),
     (CoolingDown, 429),
+    (DatabaseError, 503),  # the server's database, not the request: try again shortly
     (GraderError, 422),
 )
 
@@ -46,6 +48,8 @@ async def grader_error(request: Request, error: Exception) -> Response:
         headers["WWW-Authenticate"] = 'Bearer realm="grader"'
     if isinstance(error, TooFast):
         headers["Retry-After"] = str(max(1, round(error.retry_after)))
+    if status == 503:
+        headers["Retry-After"] = "5"
     return error_response(status, str(error), headers)
 
 

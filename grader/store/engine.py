@@ -146,6 +146,10 @@ def _create_engine(url: str) -> tuple[Engine, bool]:
                 # needs to create the -shm file, which a read-only folder forbids).
                 parsed = parsed.set(database=f"file:{path}").update_query_dict({"immutable": "1", "uri": "true"})
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    else:
+        # A server process outlives database restarts: test a pooled connection before use
+        # rather than fail the first request after one.
+        kwargs["pool_pre_ping"] = True
     try:
         engine = create_engine(parsed, **kwargs)
     except NoSuchModuleError as error:
