@@ -6,17 +6,19 @@ the course server's own pool grades. What it needs: the course folder (its suite
 reference and course.toml) and the database URL.
 
 Staying correct when things break:
-- A worker beats every `HEARTBEAT_SECONDS`. Every worker sweeps every `SWEEP_SECONDS` for
+- A worker beats every `HEARTBEAT_SECONDS`, on a connection of its own (`_beat`); one that
+  cannot beat for `CUT_OFF_SECONDS` stops taking jobs until it can. Every worker sweeps every `SWEEP_SECONDS` for
   jobs held by a worker silent for `STALLED_SECONDS` (killed, its machine lost, its link
   cut) and puts them back in the queue, where they keep their place; the others poll every
   `POLL_SECONDS` besides LISTEN/NOTIFY, so a dead worker's job runs again within about
-  `STALLED_SECONDS + HEARTBEAT_SECONDS + SWEEP_SECONDS + POLL_SECONDS` (13 s).
+  `STALLED_SECONDS + HEARTBEAT_SECONDS + SWEEP_SECONDS + POLL_SECONDS` (13 s) when a worker
+  is free to take it.
 - Every run of a job that ended without a result (an error, a killed worker) counts as a
   failure of the grader's own: a job's `attempts` is exactly that count, so each run first
   raises the submission's failures to it (`uploads.count_lost_runs`); the third makes the
   submission `not_gradable`, which costs no attempt.
 - Losing the database (a restart, a cut link) stops procrastinate's worker; this one starts
-  it again until the database answers. Connections carry TCP keepalives and a user timeout
+  it again once the database answers. Connections carry TCP keepalives and a user timeout
   so that a dead link fails in seconds, and the server ends a transaction a lost worker
   left open after `IDLE_IN_TRANSACTION_SECONDS`.
 - Finished jobs are kept `KEEP_FINISHED_SECONDS` (for `grader queue` and the benchmarks),
@@ -37,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.errors import ConfigError, GraderError
+from grader.errors import ConfigError, NotFoundError
 from grader.queue.jobs import GRADE_TASK, QUEUE, REGRADE_TASK
 
 if TYPE_CHECKING:
@@ -52,10 +54,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("grader.worker")
 
-HEARTBEAT_SECONDS = 2.0
-STALLED_SECONDS = 8.0
+HEARTBEAT_SECONDS = 1.0
+BEAT_TIMEOUT_SECONDS = 1.5
+CUT_OFF_SECONDS = 5.0
+"""A worker that could not beat this long stops taking jobs (the others take its jobs at 10 s)."""
+BACKUP_HEARTBEAT_SECONDS = 5.0
+"""Procrastinate's own beat, through its pool (see `_beat`)."""
+STALLED_SECONDS = 10.0
+"""Ten missed beats: a worker starved of CPU on a busy machine is not taken for dead."""
 SWEEP_SECONDS = 1.0
-POLL_SECONDS = 2.0
+POLL_SECONDS = 1.0
+"""A job put back in the queue sends no NOTIFY: idle workers look for one this often."""
 FORGET_WORKERS_SECONDS = 120.0
 """A worker silent this long is removed from the list of workers (its jobs went back long before)."""
 KEEP_FINISHED_SECONDS = 600.0
@@ -125,18 +134,19 @@ class Worker:
         from grader.service.uploads import count_lost_runs, grade_received
 
         runs = context.job.attempts
-        log.info("grading submission %d of %s (run %d, job %s)", submission_id, student, runs + 1, context.job.id)
         status = count_lost_runs(self.store, submission_id, runs)
-        if status not in ("queued", "grading"):
-            return status  # graded by an earlier run, or given up
+        if status not in ("queued", "grading"):  # graded by an earlier run, or given up on now
+            log.info("submission %d is %s (job %s, after %d runs)", submission_id, status, context.job.id, runs)
+            return status
+        log.info("grading submission %d of %s (run %d, job %s)", submission_id, student, runs + 1, context.job.id)
         processes = self.processes
         try:
             return grade_received(
                 self.store, submission_id, lambda files, names, _: processes.grade(files, names), self.course
             )
-        except GraderError:
-            raise
-        except Exception as error:
+        except NotFoundError:
+            raise  # nothing to grade: not run again
+        except Exception as error:  # the grader's own: a process lost, the database gone, a bug
             log.warning("grading submission %d failed (the grader's fault): %s", submission_id, error)
             status = count_lost_runs(self.store, submission_id, runs + 1)
             if status in ("queued", "grading"):
@@ -163,14 +173,15 @@ class Worker:
 
 
 def retry_strategy() -> procrastinate.BaseRetryStrategy:
-    """Run again after a second, unless the job said not to (`GiveUp`) or the fault is in the
-    input (a GraderError: the attempt is gone, say). A grading job ends its runs itself."""
+    """Run again after a second, unless the job said not to (`GiveUp`) or there is nothing to
+    grade (a NotFoundError: the attempt is gone, say). A lost database is run again; a grading
+    job ends its runs itself at the grader's limit, a regrade at `REGRADE_RUNS`."""
     import procrastinate
     from procrastinate.retry import RetryDecision
 
     class _Again(procrastinate.BaseRetryStrategy):
         def get_retry_decision(self, *, exception: BaseException, job: Any) -> RetryDecision | None:
-            if isinstance(exception, GiveUp | GraderError):
+            if isinstance(exception, GiveUp | NotFoundError):
                 return None
             return RetryDecision(retry_in={"seconds": RETRY_AFTER_SECONDS})
 
@@ -210,7 +221,7 @@ def run_worker(course_dir: Path, db_url: str, processes: int, *, limits: Any = N
             def make_app() -> procrastinate.App:
                 return build_app(worker, conninfo, pool_size=processes + 4)
 
-            asyncio.run(_run(make_app, store, worker.name, processes))
+            asyncio.run(_run(make_app, store, worker.name, processes, conninfo))
         finally:
             grading.close()
     finally:
@@ -241,8 +252,12 @@ def require_postgresql(db_url: str) -> str:
     return db_url
 
 
-async def _run(make_app: Callable[[], procrastinate.App], store: Store, name: str, processes: int) -> None:
+async def _run(
+    make_app: Callable[[], procrastinate.App], store: Store, name: str, processes: int, conninfo: str
+) -> None:
     """Run procrastinate's worker, with a new app (and pool) each time it has to start again."""
+    from procrastinate.worker import Worker as ProcrastinateWorker
+
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(max_workers=processes + 4, thread_name_prefix="grader-job"))
     stopping = asyncio.Event()
@@ -264,30 +279,37 @@ async def _run(make_app: Callable[[], procrastinate.App], store: Store, name: st
         app = make_app()
         try:
             async with app.open_async():
-                sweeper = asyncio.create_task(_sweep(app, store))
-                run = asyncio.create_task(
-                    app.run_worker_async(
-                        queues=[QUEUE],
-                        name=name,
-                        concurrency=processes,
-                        install_signal_handlers=False,
-                        update_heartbeat_interval=HEARTBEAT_SECONDS,
-                        stalled_worker_timeout=FORGET_WORKERS_SECONDS,
-                        fetch_job_polling_interval=POLL_SECONDS,
-                        abort_job_polling_interval=POLL_SECONDS * 5,
-                        delete_jobs="never",
-                    )
+                worker = ProcrastinateWorker(
+                    app=app,
+                    queues=[QUEUE],
+                    name=name,
+                    concurrency=processes,
+                    install_signal_handlers=False,
+                    update_heartbeat_interval=BACKUP_HEARTBEAT_SECONDS,
+                    stalled_worker_timeout=FORGET_WORKERS_SECONDS,
+                    fetch_job_polling_interval=POLL_SECONDS,
+                    abort_job_polling_interval=POLL_SECONDS * 5,
+                    delete_jobs="never",
                 )
+                run = asyncio.create_task(worker.run())  # type: ignore[no-untyped-call]
+                beat = asyncio.create_task(_beat(worker, conninfo))
+                sweeper = asyncio.create_task(_sweep(app, store))
                 current[:] = [run]
                 log.info("worker %s grading from the queue, %d at a time", name, processes)
                 failures = 0
                 try:
-                    await run
+                    await asyncio.wait({run, beat}, return_when=asyncio.FIRST_COMPLETED)
+                    if beat.done():  # cut off: take no more jobs, finish those running, start again
+                        run.cancel()
+                        await asyncio.gather(run, return_exceptions=True)
+                        beat.result()
+                    run.result()
                 except asyncio.CancelledError:
                     if not stopping.is_set():
                         raise
                 finally:
-                    sweeper.cancel()
+                    for side in (beat, sweeper):
+                        side.cancel()
                     current.clear()
         except Exception as error:  # the database went away: start again once it is back
             if stopping.is_set():
@@ -303,6 +325,57 @@ async def _run(make_app: Callable[[], procrastinate.App], store: Store, name: st
         if not stopping.is_set():  # procrastinate's worker stopped by itself (a lost connection)
             await asyncio.sleep(RESTART_SECONDS[0])
     log.info("worker %s stopped", name)
+
+
+class CutOff(Exception):
+    """This worker could not beat for `CUT_OFF_SECONDS`: the others will take its jobs."""
+
+
+async def _beat(worker: Any, conninfo: str) -> None:
+    """The worker's heartbeat, on a connection of its own with a timeout on every step.
+
+    Procrastinate beats too, through its pool; but a pool that lost its server can leave
+    that beat waiting for ever while jobs are still fetched, and the others would then take
+    every job this worker starts. This beat cannot hang: when it has failed for
+    `CUT_OFF_SECONDS`, it raises `CutOff` and the worker stops taking jobs until it can
+    start again.
+    """
+    import psycopg
+
+    loop = asyncio.get_running_loop()
+    connection: Any = None
+    last = loop.time()
+    try:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            if worker.worker_id is None:  # not registered yet
+                last = loop.time()
+                continue
+            try:
+                if connection is None:
+                    connection = await asyncio.wait_for(
+                        psycopg.AsyncConnection.connect(conninfo, autocommit=True), BEAT_TIMEOUT_SECONDS
+                    )
+                await asyncio.wait_for(
+                    connection.execute("SELECT procrastinate_update_heartbeat_v1(%s)", (worker.worker_id,)),
+                    BEAT_TIMEOUT_SECONDS,
+                )
+                last = loop.time()
+            except Exception as error:
+                await _close(connection)
+                connection = None
+                if loop.time() - last > CUT_OFF_SECONDS:
+                    raise CutOff(f"no heartbeat for {loop.time() - last:.0f} s ({type(error).__name__})") from error
+    finally:
+        await _close(connection)
+
+
+async def _close(connection: Any) -> None:
+    if connection is not None:
+        try:
+            await asyncio.wait_for(connection.close(), 1.0)
+        except Exception:
+            pass
 
 
 async def _sweep(app: procrastinate.App, store: Store) -> None:

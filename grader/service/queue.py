@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from grader.service.regrade import ProgressHook, RegradeBatch
     from grader.store import Store
 
-HEARTBEAT_FRESH_SECONDS = 8.0
-"""A worker whose heartbeat is older than this is taken for gone (it beats every 2 s)."""
+HEARTBEAT_FRESH_SECONDS = 10.0
+"""A worker whose heartbeat is older than this is taken for gone (it beats every second)."""
 WAIT_POLL_SECONDS = 0.5
 
 
