@@ -353,6 +353,21 @@ def test_grader_queue_shows_depth_the_oldest_job_and_jobs_per_state(store: Any, 
     assert (embedded["queue"], embedded["depth"], embedded["workers"]) == ("embedded", 0, None)
 
 
+def test_finished_jobs_are_pruned_and_waiting_ones_kept(store: Any, queued: Any, worker: Callable[..., Any]) -> None:
+    from sqlalchemy import text
+
+    from grader.store.jobs import prune_finished_jobs
+
+    done, waiting = upload(store, queued, "ada"), upload(store, queued, "ben")
+    worker(StandInGrader()).grade_submission(run(0), done, "ada")
+    [job_id] = [job["id"] for job in jobs(store) if job["args"]["submission_id"] == done]
+    finish = text("SELECT procrastinate_finish_job_v1(:id, 'succeeded', false)")
+    store.write(lambda session: session.execute(finish, {"id": job_id}))
+    assert store.write(lambda session: prune_finished_jobs(session, 3600)) == 0  # finished a moment ago: kept
+    assert store.write(lambda session: prune_finished_jobs(session, 0)) == 1
+    assert [job["args"]["submission_id"] for job in jobs(store)] == [waiting]
+
+
 def test_the_queue_schema_installs_once_however_many_start_at_once() -> None:
     from sqlalchemy import text
 
