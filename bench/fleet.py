@@ -75,6 +75,8 @@ class Fleet:
     port: int = 8941
     committed: dict[int, datetime] = field(default_factory=dict)
     """When each upload deferred here had committed, by this machine's clock."""
+    cgroup: Path | None = None
+    """A cpuacct cgroup the workers start in (with every process they start): their CPU time."""
 
     @property
     def course(self) -> Path:
@@ -108,6 +110,8 @@ class Fleet:
 
     def start_worker(self, name: str, processes: int = 1, prefix: tuple[str, ...] = (), db_url: str = "") -> None:
         command = ["worker", "--course", str(self.course), "--db", db_url or self.db_url]
+        if self.cgroup is not None:
+            prefix = ("sh", "-c", f'echo $$ > {self.cgroup}/cgroup.procs && exec "$@"', "sh", *prefix)
         self.workers[name] = self._spawn(
             [*command, "--processes", str(processes)], self.root / f"worker-{name}.log", prefix
         )
@@ -139,6 +143,11 @@ class Fleet:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 Fleet.kill(process)
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the workers and everything they started (needs `cgroup`)."""
+        assert self.cgroup is not None
+        return int((self.cgroup / "cpuacct.usage").read_text()) / 1e9
 
     def stop_all(self) -> None:
         for process in [self.server, *self.workers.values()]:
@@ -216,6 +225,16 @@ class Fleet:
             else:
                 entry.setdefault(kind, at)
         return times
+
+
+def cpu_cgroup(name: str) -> Path | None:
+    """A fresh cgroup-v1 cpuacct group to count the workers' CPU time, where the machine has one."""
+    group = Path("/sys/fs/cgroup/cpuacct") / name
+    try:
+        group.mkdir(exist_ok=True)
+    except OSError:
+        return None
+    return group
 
 
 def local_submit_seconds(root: Path, runs: int = 3) -> float:

@@ -99,11 +99,13 @@ class Chaos:
             try:
                 answer = http.get(f"/api/v1/submissions/{submission_id}", params={"wait": 20}, headers=headers)
             except httpx.TransportError:
+                self.answers["feedback: no answer"] += 1
                 time.sleep(0.5)
                 continue
             if answer.status_code == 200 and answer.json()["status"] in ("graded", "not_gradable"):
                 return
             if answer.status_code != 200:
+                self.answers[f"feedback: {answer.status_code}"] += 1
                 time.sleep(0.5)
 
     # -- the chaos -------------------------------------------------------------------------------
@@ -214,12 +216,12 @@ def report(fleet: Fleet, chaos: Chaos) -> None:
         "WHERE task_name = 'grade_submission' GROUP BY 1"
     )
     times = fleet.job_times(ids)
-    recoveries = []
+    recoveries = []  # from the kill that cut a run to the job's next run
     for entry in times.values():
-        for again in entry["started"][1:]:
-            before = [k for k in chaos.kills if k < again]
-            if before:
-                recoveries.append((again - before[-1]).total_seconds())
+        for cut, again in zip(entry["started"], entry["started"][1:], strict=False):
+            killed = [k for k in chaos.kills if cut < k < again]
+            if killed:
+                recoveries.append((again - killed[0]).total_seconds())
 
     print("\nresults")
     print(f"  acknowledged: {len(ids)}; in the database: {len(rows)} ({extra} not acknowledged, {len(lost)} lost)")
