@@ -377,6 +377,18 @@ def class_report(report: ClassReport) -> JSON:
     }
 
 
+def class_report_document(report: ClassReport, fmt: str, width: int = 100) -> str:
+    """`grader report --format FMT` as text: the JSON contract here, every other format from
+    `grader.report.formats` (CSV and LMS files, HTML, the terminal's table)."""
+    import json
+
+    from grader.report.formats import format_class_report
+
+    if fmt == "json":
+        return json.dumps(class_report(report), indent=2) + "\n"
+    return format_class_report(report, fmt, width)  # type: ignore[arg-type]  # checked by the caller
+
+
 def gradebook(book: Gradebook) -> JSON:
     return {
         "policy": book.policy,

@@ -6,6 +6,7 @@
     suites/         the hidden tests, test_NAME.py each
     quizzes/        the question bank, one Markdown file per quiz
     grader.db       the database `grader serve` uses when no --db is given (created)
+    web-secret.key  signs the web pages' sessions (created by `grader serve`, owner-only)
 
 `init_pack` writes one from the built-in lesson; `load_pack` checks one. The server grades
 with the pack's suites and reference, never the installed package's, so an instructor can

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import os
+import py_compile
+import sys
+from pathlib import Path
+
 import pytest
 
-from grader.grading.exercises import all_exercises
-from grader.grading.grade import grade_workspace
+from grader.grading.exercises import all_exercises, as_workspace_module, reference_path
+from grader.grading.grade import grade_files, grade_workspace
 from grader.sandbox.policy import SandboxLimits
 from grader.service.submissions import submit_workspace
 from grader.store import open_store
 
 pytestmark = pytest.mark.sandbox
+EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
+
+
+def reference_text(name: str) -> str:
+    path = reference_path(name)
+    assert path is not None
+    return as_workspace_module(path.read_text())
+
 
 HOSTILE_PERCEPTRONS = {
     "segfault at import": "import ctypes\nctypes.string_at(0)\n",
@@ -31,13 +44,19 @@ HOSTILE_PERCEPTRONS = {
         "        try:\n            os.write(fd, struct.pack('>I', len(body)) + body)\n"
         "        except OSError:\n            pass\n"
     ),
-    "every call hangs": (
+    "every call sleeps": (
         "import time\n"
         "def _hang(*args, **kwargs):\n    time.sleep(1000)\n"
         "weighted_sum = step = perceptron = and_gate = predict = train_perceptron = _hang\n"
     ),
+    "every call spins": (
+        "def _hang(*args, **kwargs):\n    while True:\n        pass\n"
+        "weighted_sum = step = perceptron = and_gate = predict = train_perceptron = _hang\n"
+    ),
 }
-LIMITS = SandboxLimits(call_seconds=0.5, exercise_seconds=2.0)
+# Short for the hostile perceptron, and still generous for the other exercises' honest code:
+# the limits are CPU time (and time blocked), which a busy machine does not change.
+LIMITS = SandboxLimits(call_seconds=0.5, exercise_seconds=2.0, blocked_seconds=2.0)
 
 
 @pytest.mark.parametrize("behaviour", sorted(HOSTILE_PERCEPTRONS))
@@ -54,12 +73,19 @@ def test_a_hostile_exercise_costs_only_its_own_points(workspace, db_url, behavio
     assert (outcome.submission_id, outcome.attempt) == (1, 1)  # and it was recorded
 
 
-def test_every_test_of_a_hanging_exercise_is_reported_as_timeout_within_its_budget(workspace):
-    folder = workspace(reference=True, perceptron=HOSTILE_PERCEPTRONS["every call hangs"])
+@pytest.mark.parametrize(
+    "behaviour, stopped_by",
+    [
+        ("every call spins", "the exercise's budget of 2 s of CPU time is spent"),
+        ("every call sleeps", "the exercise's backstop of 2 s for blocked code is spent"),
+    ],
+)
+def test_every_test_of_a_hanging_exercise_is_reported_as_timeout_within_its_budget(workspace, behaviour, stopped_by):
+    folder = workspace(reference=True, perceptron=HOSTILE_PERCEPTRONS[behaviour])
     result = grade_workspace(folder, ["perceptron"], limits=LIMITS)
     (perceptron,) = result.exercises
     assert {t.outcome for t in perceptron.tests} == {"timeout"}
-    assert any("time budget is spent" in t.message for t in perceptron.tests)
+    assert any(stopped_by in t.message for t in perceptron.tests)
     assert perceptron.status == "timeout"
 
 
@@ -88,6 +114,81 @@ def test_the_submitted_files_are_snapshotted_but_symlinks_are_not_followed(works
     (folder / "notes.py").symlink_to(secret)
     result = grade_workspace(folder, ["perceptron"])
     assert "perceptron.py" in result.files and "notes.py" not in result.files
+    assert result.sandbox["skipped_files"] == [
+        "notes.py: a symbolic link, which is not followed: copy the file instead"
+    ]
+
+
+def _stub(name: str) -> str:
+    return (EXERCISES / f"{name}.py").read_text()
+
+
+def test_a_package_folder_beside_a_stub_cannot_stand_in_for_it(workspace):
+    folder = workspace(perceptron=_stub("perceptron"))
+    (folder / "perceptron").mkdir()
+    (folder / "perceptron" / "__init__.py").write_text(reference_text("perceptron"))
+    result = grade_workspace(folder, ["perceptron"])
+    assert result.score == 0
+    assert result.files["perceptron.py"] == _stub("perceptron")  # graded is recorded
+
+
+def test_stale_bytecode_cannot_stand_in_for_the_source(workspace):
+    folder = workspace(perceptron=reference_text("perceptron"))
+    cached = folder / "__pycache__" / f"perceptron.{sys.implementation.cache_tag}.pyc"
+    py_compile.compile(
+        str(folder / "perceptron.py"),
+        cfile=str(cached),
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    )
+    (folder / "perceptron.py").write_text(_stub("perceptron"))  # the pyc is never checked against it
+    result = grade_workspace(folder, ["perceptron"])
+    assert result.score == 0
+    assert result.files == {"perceptron.py": _stub("perceptron")}
+
+
+def test_a_hard_link_to_a_protected_file_is_neither_recorded_nor_imported(workspace, tmp_path):
+    secret = tmp_path / "grades-secret.py"
+    secret.write_text("ANSWERS = 'the reference'\n")
+    secret.chmod(0o600)
+    folder = workspace(reference=True)
+    os.link(secret, folder / "notes.py")
+    os.link(secret, folder / "activations.py.orig")  # not a .py name: never considered at all
+    shared = tmp_path / "activations.py"  # a hard link, even to a file of the student's own, is not read
+    (folder / "activations.py").rename(shared)
+    os.link(shared, folder / "activations.py")
+    result = grade_workspace(folder, ["forward", "perceptron"])
+    assert "notes.py" not in result.files and "activations.py" not in result.files
+    assert "ANSWERS" not in "".join(result.files.values())
+    assert result.sandbox["skipped_files"] == [
+        "activations.py: a hard link (the file has more than one name), which is not read: copy the file instead",
+        "notes.py: a hard link (the file has more than one name), which is not read: copy the file instead",
+    ]
+    by_name = {e.name: e for e in result.exercises}
+    assert by_name["forward"].status == "error"  # it imports activations, which is not there
+    assert by_name["forward"].message.endswith(
+        "(activations.py was not graded: a hard link (the file has more than one name), which is not read: "
+        "copy the file instead)"
+    )
+
+
+def test_an_exercise_file_that_is_skipped_says_why(workspace):
+    folder = workspace(reference=True)
+    os.link(folder / "perceptron.py", folder / "copy_of_perceptron.py")
+    result = grade_workspace(folder, ["perceptron"])
+    (perceptron,) = result.exercises
+    assert (perceptron.status, perceptron.score) == ("missing", 0)
+    assert perceptron.message.startswith("perceptron.py was not graded: a hard link")
+
+
+def test_uploaded_files_are_graded_from_memory_under_the_same_rules():
+    files = {"perceptron.py": reference_text("perceptron"), "../escape.py": "x = 1\n", "notes.txt": "hello"}
+    result = grade_files(files, ["perceptron"])
+    assert result.score == result.max_score > 0
+    assert result.files == {"perceptron.py": reference_text("perceptron")}
+    assert result.sandbox["skipped_files"] == [
+        "../escape.py: the file name is not a Python module name (letters, digits and _ only)",
+        "notes.txt: not a Python file (*.py)",
+    ]
 
 
 def test_a_weaker_sandbox_is_reported_in_json_and_warned_about(workspace):
@@ -111,3 +212,25 @@ def test_what_the_student_printed_is_kept_with_the_exercise(workspace):
     result = grade_workspace(folder, ["perceptron"])
     assert result.exercises[0].output == "debugging my perceptron\n"
     assert result.exercises[0].score == result.exercises[0].max_score
+
+
+def test_the_sandbox_report_keeps_its_keys_and_says_when_no_student_code_ran(workspace):
+    result = grade_workspace(workspace(notes="x = 1\n"), ["perceptron"])  # no exercise file at all
+    sandbox = result.sandbox
+    assert list(sandbox) == [
+        "level",
+        "platform",
+        "separate_process",
+        "filesystem",
+        "network",
+        "processes",
+        "signals",
+        "memory_limit_bytes",
+        "call_timeout_seconds",
+        "exercise_budget_seconds",
+        "warnings",
+        "time",
+        "blocked_backstop_seconds",
+    ]
+    assert sandbox["warnings"] == ["no student code ran"]
+    assert result.exercises[0].message == "perceptron.py is not in the workspace"

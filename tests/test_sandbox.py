@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,8 @@ from grader.sandbox.errors import (
     StudentRaised,
     StudentTimeout,
 )
-from grader.sandbox.policy import Layers, SandboxLimits, describe_isolation
+from grader.sandbox.policy import Layers, SandboxLimits
+from grader.sandbox.report import describe_isolation
 from grader.sandbox.student import StudentModule
 
 pytestmark = pytest.mark.sandbox
@@ -33,11 +35,12 @@ linux_only = pytest.mark.skipif(
 
 
 @pytest.fixture
-def sandboxed(workspace, quick_limits):
+def sandboxed(quick_limits):
     opened: list[StudentModule] = []
 
-    def start(source: str, limits: SandboxLimits = quick_limits) -> StudentModule:
-        module = StudentModule("perceptron", workspace(perceptron=source), limits)
+    def start(source: str, limits: SandboxLimits = quick_limits, **siblings: str) -> StudentModule:
+        files = {f"{name}.py": textwrap.dedent(text) for name, text in {"perceptron": source, **siblings}.items()}
+        module = StudentModule("perceptron", files, limits)
         opened.append(module)
         return module
 
@@ -146,43 +149,112 @@ def test_a_call_that_exits_or_crashes_costs_that_call_only(sandboxed, body, erro
     assert student.perceptron([1], [1], 0) == 1
 
 
-def test_a_hanging_call_times_out_and_the_next_call_gets_a_fresh_worker(sandboxed):
+def test_a_spinning_call_is_stopped_by_the_cpu_limit_of_a_call_and_the_next_gets_a_fresh_worker(sandboxed):
     student = sandboxed(
         """
         def step(z, threshold=0.0):
             while True: pass
         def perceptron(inputs, weights, bias, threshold=0.0): return 1
     """,
-        SandboxLimits(call_seconds=0.5, exercise_seconds=5),
+        SandboxLimits(call_seconds=0.5, exercise_seconds=5, blocked_seconds=60),
     )
-    with pytest.raises(StudentTimeout, match="did not return within 0.5 s"):
+    with pytest.raises(StudentTimeout, match=r"step\(1.0\) used more than 0.5 s of CPU time, the limit of a call"):
         student.step(1.0)
+    assert student.spent_cpu_seconds >= 0.5
     assert student.perceptron([1], [1], 0) == 1
     assert student.restarts == 1
 
 
-def test_an_exercise_whose_every_call_hangs_stops_at_its_budget(sandboxed):
+def test_a_spinning_thread_is_charged_although_the_call_itself_waits_for_it(sandboxed):
+    student = sandboxed(
+        """
+        import threading
+        def spin():
+            while True: pass
+        def step(z, threshold=0.0):
+            worker = threading.Thread(target=spin, daemon=True)
+            worker.start()
+            worker.join()
+    """,
+        SandboxLimits(call_seconds=0.5, exercise_seconds=5, blocked_seconds=60),
+    )
+    with pytest.raises(StudentTimeout, match="used more than 0.5 s of CPU time"):
+        student.step(1.0)
+
+
+def test_a_sleeping_call_is_ended_by_the_backstop_for_blocked_code(sandboxed):
+    student = sandboxed(
+        """
+        import time
+        def step(z, threshold=0.0): time.sleep(1000)
+        def perceptron(inputs, weights, bias, threshold=0.0): return 1
+    """,
+        SandboxLimits(call_seconds=60, exercise_seconds=120, blocked_seconds=0.5),
+    )
+    with pytest.raises(StudentTimeout, match=r"blocked \(sleeping or waiting, not computing\) for 0.5 s of wall-clock"):
+        student.step(1.0)
+    assert student.spent_cpu_seconds < 60  # nothing like the CPU limit was used: it was the backstop
+    with pytest.raises(BudgetExhausted, match="not run: the exercise's backstop of 0.5 s for blocked code is spent"):
+        student.perceptron([1], [1], 0)
+
+
+def test_an_exercise_whose_every_call_spins_stops_at_its_cpu_budget(sandboxed):
+    student = sandboxed(
+        """
+        def step(z, threshold=0.0):
+            while True: pass
+    """,
+        SandboxLimits(call_seconds=0.4, exercise_seconds=1.0, blocked_seconds=60, max_restarts=10),
+    )
+    messages = []
+    for _ in range(5):
+        with pytest.raises(StudentTimeout) as raised:
+            student.step(1.0)
+        messages.append((type(raised.value), raised.value.feedback))
+    kinds = [kind for kind, _ in messages]
+    assert kinds[:2] == [StudentTimeout, StudentTimeout]  # two calls of 0.4 s each
+    assert "the exercise's budget of 1 s of CPU time is spent (by this call and the earlier ones)" in messages[2][1]
+    assert kinds[-1] is BudgetExhausted and "was not run: the exercise's budget of 1 s of CPU time" in messages[-1][1]
+    assert student.restarts <= 3
+
+
+def test_an_exercise_whose_every_call_sleeps_stops_at_its_backstop(sandboxed):
     student = sandboxed(
         """
         import time
         def step(z, threshold=0.0): time.sleep(100)
     """,
-        SandboxLimits(call_seconds=0.4, exercise_seconds=1.0, max_restarts=10),
+        SandboxLimits(call_seconds=60, exercise_seconds=120, blocked_seconds=1.0, max_restarts=10),
     )
     outcomes = []
-    for _ in range(6):
+    for _ in range(3):
         with pytest.raises(StudentTimeout) as raised:
             student.step(1.0)
         outcomes.append(type(raised.value))
-    assert BudgetExhausted in outcomes
-    assert outcomes[-1] is BudgetExhausted
-    assert student.spent_seconds < 1.0 + 0.4 + 1.0  # the budget bounds the time spent, with slack
+    assert outcomes == [StudentTimeout, BudgetExhausted, BudgetExhausted]
 
 
-def test_a_hang_at_import_is_an_import_failure(sandboxed):
-    student = sandboxed("while True: pass\n", SandboxLimits(call_seconds=0.5, exercise_seconds=2))
-    with pytest.raises(ImportFailed, match="importing your module took longer"):
+def test_a_spin_at_import_is_an_import_failure_that_names_the_cpu_limit(sandboxed):
+    student = sandboxed("while True: pass\n", SandboxLimits(call_seconds=0.5, exercise_seconds=2, blocked_seconds=60))
+    with pytest.raises(ImportFailed, match="importing your module used more than 0.5 s of CPU time"):
         student.step(1.0)
+
+
+def test_a_sleep_at_import_is_an_import_failure_that_names_the_backstop(sandboxed):
+    student = sandboxed(
+        "import time\ntime.sleep(1000)\n", SandboxLimits(call_seconds=60, exercise_seconds=120, blocked_seconds=0.5)
+    )
+    with pytest.raises(ImportFailed, match="importing your module was stopped: it was blocked"):
+        student.step(1.0)
+
+
+def test_the_start_of_a_fresh_worker_is_not_charged_to_the_student(sandboxed):
+    # A fresh worker starts Python, imports numpy and enters its namespaces before the student's
+    # module is imported; none of that is the student's time.
+    student = sandboxed("def step(z, threshold=0.0): return 1\n")
+    assert student.step(1.0) == 1
+    assert student.spent_cpu_seconds < 0.1
+    assert student.isolation_reports[0]["cpu_time"]
 
 
 def test_memory_beyond_the_cap_raises_memory_error_in_the_sandbox(sandboxed):
@@ -255,7 +327,9 @@ def test_read_only_inputs_cannot_be_written_or_made_writable_again(sandboxed):
 class TestIsolation:
     """What the Linux sandbox guarantees where the kernel offers Landlock and namespaces."""
 
-    def test_the_reference_the_suites_the_database_and_other_folders_cannot_be_read(self, sandboxed, tmp_path):
+    def test_the_reference_the_suites_the_database_other_folders_and_the_workspace_cannot_be_read(
+        self, sandboxed, workspace, tmp_path
+    ):
         import grader.reference
 
         import grader
@@ -263,14 +337,16 @@ class TestIsolation:
         secret = tmp_path / "other-student" / "perceptron.py"
         secret.parent.mkdir()
         secret.write_text("print('mine')")
-        student = sandboxed("""
+        source = """
             def read(path):
                 try:
                     with open(path, "rb") as handle:
                         return handle.read(20).decode("latin-1")
                 except OSError as error:
                     return type(error).__name__
-        """)
+        """
+        own = workspace(perceptron=source) / "perceptron.py"
+        student = sandboxed(source)
         if not student.call("read", "/etc/hostname") == "PermissionError":
             pytest.skip("Landlock is not available on this kernel")
         targets = [
@@ -279,10 +355,11 @@ class TestIsolation:
             Path(grader.__file__),
             secret,
             Path("/etc/passwd"),
+            own,  # the sources arrive in memory: nothing of the workspace is granted
         ]
         for target in targets:
             assert student.read(str(target)) == "PermissionError", target
-        assert student.read("perceptron.py").startswith("\ndef read")  # its own workspace is readable
+        assert student.read("perceptron.py") == "FileNotFoundError"  # not run from the workspace either
 
     def test_nothing_can_be_written_anywhere(self, sandboxed):
         student = sandboxed("""
@@ -331,7 +408,7 @@ class TestIsolation:
         """)
         assert student.connect() != "connected"
         assert (
-            "namespace" in describe_isolation(student.isolation_reports, student.limits)["network"]
+            "namespace" in describe_isolation(student.isolation_reports, student.limits).network
             or student.isolation_reports[0]["network_tcp"]
         )
 
@@ -401,9 +478,9 @@ class TestIsolation:
         assert student.fork() == "PermissionError"
         assert student.spawn() == "PermissionError"
         assert student.thread() == [1]
-        assert "no-fork" in describe_isolation(student.isolation_reports, student.limits)["processes"]
+        assert "no-fork" in describe_isolation(student.isolation_reports, student.limits).processes
 
-    def test_a_double_forked_daemon_does_not_outlive_the_sandbox(self, workspace, quick_limits):
+    def test_a_double_forked_daemon_does_not_outlive_the_sandbox(self, quick_limits):
         # With the no-fork filter off, the PID namespace alone must end the daemon.
         token = f"gd{os.getpid() % 100000}"
         source = f"""
@@ -419,46 +496,244 @@ class TestIsolation:
                 time.sleep(0.3)
                 return 1
         """
-        student = StudentModule("perceptron", workspace(perceptron=source), quick_limits, layers=Layers(seccomp=False))
+        files = {"perceptron.py": textwrap.dedent(source)}
+        student = StudentModule("perceptron", files, quick_limits, layers=Layers(seccomp=False))
         try:
             assert student.step(1.0) == 1
-            assert _processes_named(token), "the daemon should be running while the sandbox is"
+            assert _eventually(lambda: _processes_named(token)), "the daemon should be running while the sandbox is"
             assert student.isolation_reports[0]["pid_namespace"]
         finally:
             student.close()
         assert _wait_until_gone(token)
 
 
-def _eventually(condition, seconds: float = 2.0) -> bool:
+# Student code that does all it can to outlive grading: no parent-death signal, a session of its
+# own, no exit when the grader's channel closes, and a thread that keeps the process alive. Its
+# name marks it in /proc.
+OUTLIVER = """
+import ctypes, os, threading, time
+libc = ctypes.CDLL(None)
+def step(z, threshold=0.0):
+    libc.prctl(1, 0, 0, 0, 0)             # PR_SET_PDEATHSIG 0: not killed with its parent
+    libc.prctl(15, b"{token}", 0, 0, 0)   # PR_SET_NAME: a name to find it by
+    os.setsid()                           # out of the worker's process group and session
+    os._exit = lambda code: None          # the worker's exit on a closed channel does nothing
+    threading.Thread(target=time.sleep, args=(1000,)).start()
+    return 1
+"""
+
+
+@linux_only
+class TestLifetime:
+    """Ending a worker ends everything of its sandbox, whatever student code did to stay."""
+
+    @pytest.fixture
+    def token(self, request):
+        name = f"gl{os.getpid() % 10000}{request.node.name[-12:]}"[:15].replace("[", "").replace("]", "")
+        yield name
+        assert _wait_until_gone(name), "a sandbox process outlived its test"
+
+    @pytest.mark.parametrize("with_zygote", [True, False], ids=["zygote", "fresh"])
+    def test_nothing_is_left_once_the_module_is_closed(self, token, quick_limits, with_zygote):
+        from grader.sandbox.pool import WorkerPool
+        from grader.sandbox.zygote import start_zygote
+
+        files = {"perceptron.py": OUTLIVER.format(token=token)}
+        with start_zygote() as zygote, WorkerPool(quick_limits, size=1, zygote=zygote) as pool:
+            student = StudentModule("perceptron", files, quick_limits, pool=pool if with_zygote else None)
+            assert student.step(1.0) == 1
+            assert _processes_named(token), "the student's process runs while its sandbox does"
+            student.close()
+            assert _wait_until_gone(token)
+
+    def test_nothing_is_left_after_a_submit(self, token, workspace, db_url):
+        from grader.service.submissions import submit_workspace
+        from grader.store import open_store
+
+        folder = workspace(reference=True, perceptron=OUTLIVER.format(token=token))
+        with open_store(db_url) as store:
+            submit_workspace(store, folder, ["perceptron"], student="mallory")
+        assert _wait_until_gone(token)
+
+    def test_nothing_is_left_after_a_class_is_graded(self, token, tmp_path, db_url):
+        from grader.service.batch import grade_class
+        from grader.store import open_store
+
+        folder = tmp_path / "class" / "mallory"
+        folder.mkdir(parents=True)
+        (folder / "perceptron.py").write_text(OUTLIVER.format(token=token))
+        with open_store(db_url) as store:
+            result = grade_class(store, tmp_path / "class", jobs=1)
+        assert [s.student for s in result.students] == ["mallory"]
+        assert _wait_until_gone(token)
+
+    def test_nothing_is_left_when_a_class_grading_is_killed(self, token, tmp_path, db_url):
+        import subprocess
+
+        for number in range(6):  # a minute and a half of grading for a worker left running on its own
+            folder = tmp_path / "class" / f"mallory{number}"
+            folder.mkdir(parents=True)
+            (folder / "perceptron.py").write_text(OUTLIVER.format(token=token).replace("return 1", "time.sleep(1000)"))
+        mark = f"GRADER_TEST_MARK={token}"
+        command = [sys.executable, "-m", "grader", "grade", str(tmp_path / "class"), "--db", db_url, "--jobs", "1"]
+        with subprocess.Popen(command, env={**os.environ, "GRADER_TEST_MARK": token}) as grade:
+            try:
+                assert _eventually(lambda: _processes_named(token)), "the student's code runs while grading does"
+            finally:
+                grade.kill()  # SIGKILL: `grader grade` gets no chance to clean up
+        assert _wait_until_gone(token)
+        assert _eventually(lambda: not _processes_with(mark)), "a trusted grading process outlived `grader grade`"
+
+    @pytest.mark.parametrize("with_zygote", [True, False], ids=["zygote", "fresh"])
+    def test_nothing_is_left_when_the_grader_itself_is_killed(self, token, with_zygote):
+        import subprocess
+
+        grader_program = textwrap.dedent("""
+            import sys, time
+            from grader.sandbox.policy import SandboxLimits
+            from grader.sandbox.pool import WorkerPool
+            from grader.sandbox.student import StudentModule
+            from grader.sandbox.zygote import start_zygote
+            limits = SandboxLimits()
+            zygote = start_zygote() if sys.argv[2] == "zygote" else None
+            pool = WorkerPool(limits, size=1, zygote=zygote) if zygote else None
+            student = StudentModule("perceptron", {"perceptron.py": sys.argv[1]}, limits, pool=pool)
+            print(student.step(1.0), flush=True)
+            time.sleep(1000)
+        """)
+        mode = "zygote" if with_zygote else "fresh"
+        command = [sys.executable, "-c", grader_program, OUTLIVER.format(token=token), mode]
+        with subprocess.Popen(command, stdout=subprocess.PIPE) as grader:
+            try:
+                assert grader.stdout is not None and grader.stdout.readline() == b"1\n"
+                assert _processes_named(token)
+            finally:
+                grader.kill()  # SIGKILL: the grader gets no chance to clean up
+        assert _wait_until_gone(token)
+
+
+def _eventually(condition, seconds: float = 60.0) -> bool:
+    """Poll `condition` until it holds; the limit is generous (a busy machine), never a measure."""
     import time
 
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
             return False
-        time.sleep(0.01)
+        time.sleep(0.02)
     return True
 
 
 def _processes_named(name: str) -> list[int]:
+    """Live processes (zombies excluded) whose main thread is named `name`."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if Path(f"/proc/{entry}/comm").read_text().strip() == name:
-                    found.append(int(entry))
-            except OSError:
+                if Path(f"/proc/{entry}/comm").read_text().strip() != name:
+                    continue
+                state = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state not in ("Z", "X"):
+                found.append(int(entry))
+    return found
+
+
+def _processes_with(variable: str) -> list[int]:
+    """Live processes whose environment holds `variable` (NAME=value)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                if variable.encode() in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
+                    state = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()[0]
+                    if state not in ("Z", "X"):
+                        found.append(int(entry))
+            except (OSError, IndexError):
                 continue
     return found
 
 
 def _wait_until_gone(name: str) -> bool:
-    import time
-
-    for _ in range(50):
-        if not _processes_named(name):
-            return True
-        time.sleep(0.05)
+    if _eventually(lambda: not _processes_named(name)):
+        return True
     for pid in _processes_named(name):
         os.kill(pid, signal.SIGKILL)
     return False
+
+
+class TestUpcalls:
+    """A function checked with the grader's own helpers in place of the student's (`_substitute`):
+    its calls to them come back to the trusted side as plain data, and nothing else changes."""
+
+    SOURCE = """
+        import numpy as np
+        saved = []
+        def helper(x):
+            return 0
+        def use(x):
+            return helper(x) + 1
+        def catches(x):
+            try:
+                return helper(x)
+            except ValueError as error:
+                return "caught " + str(error)
+        def keep_the_proxy(x):
+            saved.append(helper)
+            return helper(x)
+        def use_the_kept_proxy(x):
+            return saved[0](x)
+        def sends(value):
+            return helper(value)
+        def loops():
+            while True:
+                helper(1)
+    """
+
+    def test_helpers_answer_from_the_trusted_side_for_that_call_only(self, sandboxed):
+        student = sandboxed(self.SOURCE)
+        assert student.call("use", 4, _substitute={"helper": lambda x: x * 10}) == 41
+        assert student.use(4) == 1  # the student's own helper is back
+        assert student.helper(4) == 0
+
+    def test_a_helpers_error_reaches_the_student_code_as_the_same_type(self, sandboxed):
+        def refuses(x):
+            raise ValueError("no such layer")
+
+        student = sandboxed(self.SOURCE)
+        assert student.call("catches", 1, _substitute={"helper": refuses}) == "caught no such layer"
+
+    def test_what_the_student_sends_a_helper_is_plain_data_and_an_absurd_request_is_a_memory_error(self, sandboxed):
+        seen = []
+
+        def records(value):
+            seen.append(value)
+            return np.zeros(value) if isinstance(value, tuple) else value
+
+        student = sandboxed(self.SOURCE)
+        assert student.call("sends", [1, (2, "x")], _substitute={"helper": records}) == [1, (2, "x")]
+        with pytest.raises(StudentRaised, match="TypeError"):
+            student.call("sends", object, _substitute={"helper": records})  # a class is not plain data
+        with pytest.raises(StudentRaised, match="MemoryError"):
+            student.call("sends", (10**6, 10**6), _substitute={"helper": records})  # 8 TB here
+        assert seen[0] == [1, (2, "x")] and seen[-1] == (10**6, 10**6)  # the one unreadable never arrived
+        assert student.helper(1) == 0  # the sandbox and this process both carry on
+
+    def test_a_proxy_kept_past_its_call_gains_nothing(self, sandboxed):
+        student = sandboxed(self.SOURCE)
+        assert student.call("keep_the_proxy", 2, _substitute={"helper": lambda x: 5}) == 5
+        with pytest.raises((StudentDataError, StudentCrashed)):
+            student.use_the_kept_proxy(2)  # asks for a helper out of turn: its worker is ended
+        assert student.use(1) == 1  # a fresh worker, and the grader is fine
+
+    def test_a_call_that_only_asks_for_helpers_is_bounded_by_its_cpu_time(self, sandboxed):
+        import time
+
+        def slow(x):
+            time.sleep(0.01)
+            return x
+
+        student = sandboxed(self.SOURCE, SandboxLimits(call_seconds=0.5, exercise_seconds=5))
+        with pytest.raises(StudentTimeout, match="CPU time"):
+            student.call("loops", _substitute={"helper": slow})

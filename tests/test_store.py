@@ -186,6 +186,7 @@ def test_the_migrations_build_exactly_the_tables_the_models_describe(db_url):
     from sqlalchemy import create_engine
 
     import grader.store.quiz_models  # noqa: F401  (registers the quiz tables)
+    import grader.store.web_models  # noqa: F401  (and the web pages' tables)
     from grader.store.base import Base
 
     open_store(db_url).close()

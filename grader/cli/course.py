@@ -49,7 +49,8 @@ def serve(course_dir: Path, db_url: str | None, host: str, port: int, jobs: int 
     pool of sandboxed workers (--jobs at a time). With a PostgreSQL --db
     (postgresql+psycopg://...) the server stores each upload and queues it, and
     `grader worker` processes grade, on as many machines as needed; --workers N then runs N
-    server processes (put a reverse proxy in front for HTTPS). Stops with Ctrl-C.
+    server processes (put a reverse proxy in front for HTTPS). Students and staff also use the
+    course in a browser: send each person the link URL/login?token=TOKEN. Stops with Ctrl-C.
 
     Exit status: 0, or 2 for bad input.
     """

@@ -299,11 +299,11 @@ def _history(store: Store, student: str, fmt: str) -> str:
 
 
 def _class_report(store: Store, policy: ScorePolicy, fmt: str, quizzes: Path | None) -> str:
-    from grader.report.formats import format_class_report
+    from grader.contracts import class_report_document
     from grader.service.reports import class_report
 
     report = class_report(store, policy, [quizzes] if quizzes is not None else [])
-    return format_class_report(report, fmt, _width())  # type: ignore[arg-type]  # a Choice
+    return class_report_document(report, fmt, _width())
 
 
 def _width() -> int:

@@ -155,7 +155,7 @@ def _course_files(workspace: Path, course: dict[str, str], only: tuple[str, ...]
     if unknown:
         raise UnknownExerciseError(f"unknown exercise {unknown[0]!r}; known exercises: {', '.join(course)}")
     wanted = {course[n.removesuffix(".py")] for n in only} if only else set(course.values())
-    return {name: text for name, text in snapshot(folder).items() if name in wanted}
+    return {name: text for name, text in snapshot(folder).files.items() if name in wanted}
 
 
 def progress_remotely(session: Login, student: str | None, as_json: bool) -> None:

@@ -48,7 +48,9 @@ def format_submission(outcome: SubmitOutcome) -> str:
 
 def format_sandbox_warning(sandbox: dict[str, Any]) -> str | None:
     """A warning for stderr when the sandbox was weaker than the full Linux one, else None."""
-    warnings = [w for w in sandbox.get("warnings", []) if w != "no student code ran"]
+    from grader.sandbox.report import NO_STUDENT_CODE
+
+    warnings = [w for w in sandbox.get("warnings", []) if w != NO_STUDENT_CODE]
     if sandbox.get("level") == "full" or not warnings:
         return None
     return "warning: weaker sandbox on this system: " + "; ".join(warnings)

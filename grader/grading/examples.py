@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from grader.grading.exercises import resolve
-from grader.grading.workspace import check_workspace
+from grader.grading.workspace import check_workspace, snapshot
 from grader.sandbox.errors import StudentCodeError
 from grader.sandbox.policy import SandboxLimits
-from grader.sandbox.process import cap
 from grader.sandbox.student import StudentModule
+from grader.sandbox.text import cap
 
 MAX_FUNCTIONS = 200
 MAX_EXAMPLES = 200
@@ -79,13 +79,22 @@ def check_examples(
     folder = check_workspace(workspace)
     exercises = resolve(exercise_names)
     limits = limits or SandboxLimits()
-    modules = {e.name: StudentModule(e.name, folder, limits) for e in exercises if (folder / e.filename).is_file()}
+    taken = snapshot(folder)  # the examples run on the same in-memory snapshot as grading
+    modules = {
+        e.name: StudentModule(e.name, taken.files, limits, skipped=taken.skipped)
+        for e in exercises
+        if e.filename in taken.files
+    }
     reports = []
     try:
         for exercise in exercises:
             module = modules.get(exercise.name)
             if module is None:
-                reports.append(ExampleReport(exercise.name, (), f"{exercise.filename} is not in {folder}"))
+                why = taken.skipped.get(exercise.filename)
+                message = (
+                    f"{exercise.filename} was not read: {why}" if why else f"{exercise.filename} is not in {folder}"
+                )
+                reports.append(ExampleReport(exercise.name, (), message))
                 continue
             try:
                 raw = module.run_examples()

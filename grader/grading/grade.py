@@ -1,36 +1,41 @@
-"""Grading a workspace: snapshot its files, start one sandbox per exercise, run the suites.
+"""Grading: snapshot a workspace once, start one sandbox per exercise on that snapshot, run the suites.
 
-`grade_workspace` is what `grader submit` and `grader grade` call; it returns a
-`GradingResult` and stores nothing (see `grader.store.submissions` for that).
+`grade_workspace` is what `grader submit` and `grader grade` call, `grade_files` what a server
+grading uploaded files (that never touch a disk) calls; both return a `GradingResult` and store
+nothing (see `grader.store.submissions` for that). The result's `files` are exactly the texts
+the sandboxes imported.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from grader.grading import scoring
 from grader.grading.exercises import Exercise, resolve, suite_version
-from grader.grading.workspace import check_workspace, snapshot
+from grader.grading.workspace import Snapshot, check_workspace, snapshot, snapshot_of
 from grader.records import ExerciseOutcome, GradingResult, TestOutcome
 from grader.sandbox.errors import StudentCodeError
-from grader.sandbox.policy import Layers, SandboxLimits, describe_isolation
+from grader.sandbox.policy import Layers, SandboxLimits
 from grader.sandbox.pool import WorkerPool
+from grader.sandbox.report import describe_isolation
 from grader.sandbox.student import StudentModule
 
 
 class MissingExercise:
-    """Stands in for the module of an exercise whose file is not in the workspace."""
+    """Stands in for the module of an exercise whose file is not in the snapshot."""
 
-    def __init__(self, exercise: Exercise) -> None:
+    def __init__(self, exercise: Exercise, why: str | None = None) -> None:
         self.exercise = exercise.name
         self.last_call = ""
         self.isolation_reports: list[dict[str, object]] = []
-        self._feedback = f"{exercise.filename} is not in the workspace"
+        self.feedback = (
+            f"{exercise.filename} was not graded: {why}" if why else f"{exercise.filename} is not in the workspace"
+        )
 
     def call(self, function: str, *args: object, **kwargs: object) -> object:
-        raise StudentCodeError(self._feedback)
+        raise StudentCodeError(self.feedback)
 
     def __getattr__(self, name: str) -> object:
         if name.startswith("_"):
@@ -54,30 +59,61 @@ def grade_workspace(
     layers: Layers = Layers(),
     pool: WorkerPool | None = None,
 ) -> GradingResult:
-    """Grade the exercises of `workspace` (all of them when none is named).
+    """Grade the exercises of `workspace` (all of them when none is named), from one snapshot of it.
 
     `protected` adds paths the sandboxes must not read (the database file, say) to those
     that are always fenced off: the grader package, the reference and site-packages.
     A `pool` of warm workers (see `grader.sandbox.pool`) saves their start-up when grading
     many workspaces in a row; its limits and layers then apply.
     """
+    started = time.monotonic()
+    taken = snapshot(check_workspace(workspace))
+    return _grade(taken, exercise_names, limits, protected, layers, pool, started)
+
+
+def grade_files(
+    files: Mapping[str, str],
+    exercise_names: Iterable[str] | None = None,
+    *,
+    limits: SandboxLimits | None = None,
+    protected: tuple[Path, ...] = (),
+    layers: Layers = Layers(),
+    pool: WorkerPool | None = None,
+) -> GradingResult:
+    """Grade files given in memory (file name -> text, as `perceptron.py`), under the same rules
+    as a workspace's files: names must be module names, sizes within the snapshot's caps."""
+    started = time.monotonic()
+    return _grade(snapshot_of(files), exercise_names, limits, protected, layers, pool, started)
+
+
+def _grade(
+    taken: Snapshot,
+    exercise_names: Iterable[str] | None,
+    limits: SandboxLimits | None,
+    protected: tuple[Path, ...],
+    layers: Layers,
+    pool: WorkerPool | None,
+    started: float,
+) -> GradingResult:
     from grader.grading.runner import run_suites
 
-    started = time.monotonic()
-    workspace = check_workspace(workspace)
     exercises = resolve(exercise_names)
     limits = pool.limits if pool is not None else limits or SandboxLimits()
-    files = snapshot(workspace)
     students: dict[str, StudentModule | MissingExercise] = {}
     try:
         for exercise in exercises:
-            path = workspace / exercise.filename
-            if path.is_file() and not path.is_symlink():
+            if exercise.filename in taken.files:
                 students[exercise.name] = StudentModule(
-                    exercise.name, workspace, limits, protected=protected, layers=layers, pool=pool
+                    exercise.name,
+                    taken.files,
+                    limits,
+                    skipped=taken.skipped,
+                    protected=protected,
+                    layers=layers,
+                    pool=pool,
                 )
             else:
-                students[exercise.name] = MissingExercise(exercise)
+                students[exercise.name] = MissingExercise(exercise, taken.skipped.get(exercise.filename))
         tests = run_suites(exercises, students)
     finally:
         for module in students.values():
@@ -86,10 +122,10 @@ def grade_workspace(
     reports = [r for m in students.values() for r in m.isolation_reports]
     return GradingResult(
         exercises=outcomes,
-        sandbox=describe_isolation(reports, limits) if reports else _unstarted_sandbox(limits),
+        sandbox=describe_isolation(reports, limits, taken.notes()).to_dict(),
         suite_version=suite_version(exercises),
         duration_seconds=time.monotonic() - started,
-        files=files,
+        files=taken.files,
     )
 
 
@@ -100,7 +136,7 @@ def _exercise_outcome(
     passed = sum(t.outcome == "passed" for t in tests)
     import_error = module.import_error if isinstance(module, StudentModule) else None
     if isinstance(module, MissingExercise):
-        status, message = "missing", f"{exercise.filename} is not in the workspace"
+        status, message = "missing", module.feedback
     elif import_error is not None:
         status, message = "error", import_error.feedback
     elif not tests:
@@ -109,10 +145,3 @@ def _exercise_outcome(
         status, message = scoring.exercise_status(tests), f"{passed} of {len(tests)} tests passed"
     output = module.output if isinstance(module, StudentModule) else ""
     return ExerciseOutcome(exercise.name, score, max_score, status, message, tuple(tests), exercise.version, output)
-
-
-def _unstarted_sandbox(limits: SandboxLimits) -> dict[str, object]:
-    """No exercise file was there to run: report the limits that would have applied."""
-    result = describe_isolation([], limits)
-    result["warnings"] = ["no student code ran"]
-    return result

@@ -9,6 +9,7 @@ that dies (killed, out of memory) breaks only the grading it was doing: `grade` 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -55,7 +56,7 @@ class GradingProcesses:
                     self.jobs,
                     mp_context=multiprocessing.get_context("forkserver"),
                     initializer=_start_sandboxes,
-                    initargs=(self._limits, self._protected),
+                    initargs=(self._limits, self._protected, os.getpid()),
                 )
             return self._executor
 
@@ -66,11 +67,34 @@ class GradingProcesses:
                 self._executor = None
 
 
+def end_with(pid: int) -> None:
+    """End this process when the process `pid` (the grader that started it) ends, even killed
+    with SIGKILL: its zygote and sandboxes then end with it, and nobody is graded for a grader
+    that is gone. A forkserver's child is not the grader's child, so a parent-death signal
+    cannot do this; a pidfd can."""
+    import os
+    import select
+
+    try:
+        watched = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # no pidfd on this system
+        return
+
+    def watch() -> None:
+        select.select([watched], [], [])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-the-grader", daemon=True).start()
+
+
 _SANDBOXES: dict[str, Any] = {}
 """In each grading process: its zygote, its warm worker pool, and what to fence off."""
 
 
-def _start_sandboxes(limits: SandboxLimits, protected: tuple[Path, ...]) -> None:
+def _start_sandboxes(limits: SandboxLimits, protected: tuple[Path, ...], grader: int) -> None:
+    end_with(grader)
     from grader.grading.exercises import all_exercises
     from grader.sandbox.pool import WorkerPool
     from grader.sandbox.zygote import start_zygote
@@ -84,13 +108,8 @@ def _start_sandboxes(limits: SandboxLimits, protected: tuple[Path, ...]) -> None
 
 
 def _grade_files(files: dict[str, str], names: list[str]) -> dict[str, Any]:
-    import tempfile
-
-    from grader.grading.grade import grade_workspace
+    from grader.grading.grade import grade_files
     from grader.records import result_to_record
 
-    with tempfile.TemporaryDirectory(prefix="grader-upload-") as folder:
-        for name, text in files.items():
-            Path(folder, name).write_text(text, encoding="utf-8")
-        result = grade_workspace(Path(folder), names, pool=_SANDBOXES["pool"], protected=_SANDBOXES["protected"])
+    result = grade_files(files, names, pool=_SANDBOXES["pool"], protected=_SANDBOXES["protected"])
     return result_to_record(result)

@@ -132,14 +132,27 @@ def prompt_text(presented: Presented) -> str:
 def verdict_text(verdict: Verdict, width: int | None, now: datetime | None = None) -> str:
     """Right, partly right or wrong, the right answer (with the numbers shown), the explanation,
     and in practice when the question comes back (counted from `now`)."""
-    if verdict.correct:
-        headline = "Right."
-    else:
-        headline = f"{_headline(verdict)} The answer: {_right_answer(verdict, numbered=True)}"
-    lines = [_fill(headline, width, "", ""), wrap(verdict.question.explanation, width)]
+    lines = [_fill(headline_text(verdict), width, "", ""), wrap(verdict.question.explanation, width)]
     if verdict.next_due is not None and now is not None:
         lines.append(f"Next review {due_text(verdict.next_due, now)}.")
     return "\n".join(lines)
+
+
+def headline_text(verdict: Verdict) -> str:
+    """The first line of a verdict: "Right.", or what was wrong and the answer (numbered as shown)."""
+    if verdict.correct:
+        return "Right."
+    return f"{_headline(verdict)} The answer: {_right_answer(verdict, numbered=True)}"
+
+
+def given_answer_text(verdict: Verdict) -> str:
+    """The answer the person gave, as the end of a quiz lists it ("(none)" for a blank)."""
+    return _given_answer(verdict)
+
+
+def right_answer_text(verdict: Verdict) -> str:
+    """The right answer, as the end of a quiz lists it."""
+    return _right_answer(verdict, numbered=False)
 
 
 def _headline(verdict: Verdict) -> str:

@@ -59,7 +59,7 @@ def histogram(title: str, scores: Sequence[float], max_score: float) -> str:
 
 def failed_bars(tests: Sequence[TestStruggle], label_chars: int = 64) -> str:
     """Horizontal bars: the share of students failing each test, most failed first."""
-    row, label_width, bar_width, right = 26, 430, 260, 70
+    row, label_width, bar_width, right = 26, 430, 260, 100
     width = label_width + bar_width + right
     height = 10 + row * max(1, len(tests))
     parts = [_svg_open(width, height, "most failed hidden tests")]

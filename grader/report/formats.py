@@ -1,8 +1,8 @@
-"""The class report in each `--format` of `grader report`."""
+"""The class report in each document `--format` of `grader report` (its JSON is a contract,
+made by `grader.contracts.class_report_document`, which hands the other formats to this)."""
 
 from __future__ import annotations
 
-import json
 from typing import Literal
 
 from grader.report.model import ClassReport
@@ -17,9 +17,7 @@ def format_class_report(report: ClassReport, fmt: Format, width: int = 100) -> s
 
         return format_csv(report.gradebook, fmt)
     if fmt == "json":
-        from grader import contracts
-
-        return json.dumps(contracts.class_report(report), indent=2) + "\n"
+        raise ValueError("the JSON of a report is a contract: grader.contracts.class_report_document makes it")
     if fmt == "html":
         from grader.report.page import format_html
 

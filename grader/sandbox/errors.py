@@ -9,8 +9,9 @@ These are not errors of the grader: a hidden test that meets one records it as i
     ├── ImportFailed             the module could not be imported (raised, exited, crashed or hung)
     ├── StudentCrashed           the worker died mid-call: segfault, os._exit, memory, killed
     ├── StudentDataError         the answer was not plain data, or too large to accept
-    └── StudentTimeout           outcome "timeout": the call outran its time limit
-        └── BudgetExhausted      the exercise's time budget was spent before this call
+    └── StudentTimeout           outcome "timeout": the call passed a time limit (its CPU time, the
+        │                        exercise's CPU budget, or the backstop for blocked code)
+        └── BudgetExhausted      the exercise's budget was spent before this call
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """What a sandboxed worker may do: its limits, the files it may read, and how to describe both.
 
-The worker may read its workspace, the Python standard library, numpy, and the system's
-shared libraries; nothing else. `read_rules` turns that into Landlock rules while carving out
-every protected path (the grader package with its hidden suites, the reference solutions,
-site-packages, the database), even when a protected path lies inside an allowed folder: such a
-folder is granted entry by entry, skipping the protected ones.
+The worker may read the Python standard library, numpy, and the system's shared libraries;
+nothing else, and nothing of the workspace: the student's sources reach it in memory, from the
+snapshot that is recorded (see `grader.workspace`). `read_rules` turns that into Landlock rules
+while carving out every protected path (the grader package with its hidden suites, the
+reference solutions, site-packages, the database), even when a protected path lies inside an
+allowed folder: such a folder is granted entry by entry, skipping the protected ones.
 """
 
 from __future__ import annotations
@@ -44,12 +45,20 @@ class Layers:
 
 @dataclass(frozen=True)
 class SandboxLimits:
-    """Time, memory and output limits of one exercise's sandbox."""
+    """Time, memory and output limits of one exercise's sandbox.
+
+    Time is the student's CPU time, as the kernel counts it, so that a busy machine changes
+    no verdict (see `grader.sandbox.budget`); code that waits instead of computing is ended by
+    a wall-clock backstop on the time it spends blocked.
+    """
 
     call_seconds: float = 5.0
-    """Wall-clock limit of one call into student code (importing the module counts as one)."""
+    """CPU time one call into student code may use (importing the module counts as one call)."""
     exercise_seconds: float = 12.0
-    """Wall-clock budget of all calls of one exercise; four hung exercises finish well within 60 s."""
+    """CPU time all calls of one exercise may use together."""
+    blocked_seconds: float = 15.0
+    """Wall-clock backstop: how long an exercise's calls may spend blocked (sleeping, waiting;
+    neither running nor waiting for a CPU), in all. Honest code never blocks."""
     memory_bytes: int = 1 << 30
     output_bytes: int = 64 * 1024
     """How much of what student code prints is kept; the rest is read and dropped."""
@@ -83,23 +92,18 @@ def _protected_defaults() -> tuple[Path, ...]:
 
 @cache
 def _runtime_roots() -> tuple[Path, ...]:
-    import numpy
+    from grader.sandbox.launch import numpy_parent
 
-    numpy_dir = Path(numpy.__file__).resolve().parent
+    numpy_dir = Path(numpy_parent()) / "numpy"
     roots = [numpy_dir, numpy_dir.with_name("numpy.libs")]
     roots += [Path(sysconfig.get_path(key)).resolve() for key in ("stdlib", "platstdlib")]
     roots += [Path(p) for p in SYSTEM_LIBRARY_DIRS]
     return tuple(root for root in dict.fromkeys(roots) if root.exists())
 
 
-def read_rules(workspace: Path, protected: tuple[Path, ...] = ()) -> list[tuple[str, int]]:
-    """Landlock rules (path, access) letting a worker read its workspace and the runtime only."""
-    fenced = _fenced(tuple(p.resolve() for p in protected))
-    rules: list[tuple[str, int]] = []
-    workspace = workspace.resolve()
-    if not any(_within(workspace, f) for f in fenced):
-        _grant(workspace, fenced, rules)
-    return rules + _runtime_rules(fenced)
+def read_rules(protected: tuple[Path, ...] = ()) -> list[tuple[str, int]]:
+    """Landlock rules (path, access) letting a worker read the runtime only (not its workspace)."""
+    return _runtime_rules(_fenced(tuple(p.resolve() for p in protected)))
 
 
 def _fenced(protected: tuple[Path, ...]) -> tuple[str, ...]:
@@ -113,11 +117,6 @@ def _runtime_rules(fenced: tuple[str, ...]) -> list[tuple[str, int]]:
     for root in _runtime_roots():  # numpy's folders sit inside fenced site-packages, by choice
         _grant(root, fenced, rules)
     return rules
-
-
-def _within(path: Path, folder: str) -> bool:
-    text = str(path)
-    return text == folder or text.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _grant(root: Path, fenced: tuple[str, ...], rules: list[tuple[str, int]]) -> None:
@@ -136,49 +135,3 @@ def _grant(root: Path, fenced: tuple[str, ...], rules: list[tuple[str, int]]) ->
         return
     for entry in entries:
         _grant(Path(entry.path), fenced, rules)
-
-
-def describe_isolation(reports: list[dict[str, Any]], limits: SandboxLimits) -> dict[str, Any]:
-    """The `sandbox` object of `--json`: the weakest isolation any exercise actually ran under."""
-
-    def every(key: str) -> bool:
-        return bool(reports) and all(bool(r.get(key)) for r in reports)
-
-    filesystem = "landlock" if every("filesystem") else "none"
-    network = "namespace" if every("network_namespace") else "landlock-tcp" if every("network_tcp") else "none"
-    processes = (
-        "+".join(
-            [name for key, name in (("no_new_processes", "no-fork"), ("pid_namespace", "pid-namespace")) if every(key)]
-        )
-        or "process-group"
-    )
-    signals = "landlock-scope" if every("signal_scope") else "pid-namespace" if every("pid_namespace") else "none"
-    memory = min((r.get("memory_limit_bytes") or 0 for r in reports), default=0) or None
-    warnings = []
-    if filesystem == "none":
-        warnings.append("student code can read any file this user can (no Landlock on this system)")
-    if network == "none":
-        warnings.append("student code may use the network (no network namespace or Landlock)")
-    if "pid-namespace" not in processes and "no-fork" not in processes:
-        warnings.append("a process that student code detaches may outlive grading (no PID namespace)")
-    elif "no-fork" not in processes:
-        warnings.append("student code may start processes until its time is up (no seccomp filter)")
-    if signals == "none":
-        warnings.append("student code may signal other processes of this user")
-    if memory is None:
-        warnings.append("no memory limit could be set")
-    strong = filesystem == "landlock" or "pid-namespace" in processes
-    level = "full" if not warnings else "partial" if strong else "minimal"
-    return {
-        "level": level,
-        "platform": sys.platform,
-        "separate_process": True,
-        "filesystem": filesystem,
-        "network": network,
-        "processes": processes,
-        "signals": signals,
-        "memory_limit_bytes": memory,
-        "call_timeout_seconds": limits.call_seconds,
-        "exercise_budget_seconds": limits.exercise_seconds,
-        "warnings": warnings,
-    }

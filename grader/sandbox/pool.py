@@ -3,8 +3,8 @@
 A worker is used by one exercise of one student and then killed, never reused: student code
 may leave anything behind in its process. What a pool saves is the start-up: its workers
 have already entered their namespaces and imported numpy while the previous student was
-being graded, and they only wait for the `init` that names the workspace to restrict
-themselves to. With a `Zygote`, starting one is a fork rather than a new interpreter.
+being graded, and they only wait for the `init` that brings the sources to import. With a
+`Zygote`, starting one is a fork rather than a new interpreter.
 """
 
 from __future__ import annotations

@@ -2,58 +2,47 @@
 
 The worker's stdout and stderr are a third pipe that a thread drains (keeping the first
 `output_bytes`), so nothing student code prints can be mistaken for an answer, and a flood
-of output neither blocks the worker nor fills memory. `kill()` ends the worker's process
-group; the worker's child is PID 1 of its own PID namespace and dies with it, taking every
-process it started along.
+of output neither blocks the worker nor fills memory.
+
+Time is measured here, from /proc, never taken from the worker's word: the worker's first
+frame (`hello`, sent before any student code runs) names the student's process, which is
+checked to descend from the worker, and its CPU and blocked time are then read directly
+(`grader.sandbox.meter`) against the exercise's budget (`grader.sandbox.budget`).
+
+`kill()` ends the student's namespace through a pidfd of its PID 1 (the student's process, or
+the INIT above it in a worker started without a zygote): the kernel then ends every process in
+it, however the student's code changed its own process. The worker and its process group are
+killed too, which covers systems without PID namespaces. If the grader itself dies, the zygote
+dies with it, and its own PID namespace, which holds its workers', with it (see worker.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import select
 import signal
 import subprocess
 import sys
 import threading
 import time
-from functools import cache
-from pathlib import Path
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from grader.sandbox import protocol
-from grader.sandbox.errors import ImportFailed, StudentCrashed, StudentDataError, StudentTimeout
+from grader.sandbox.budget import ExerciseBudget, OverBudget, StartupTimeout, StartupWatch, Watch
+from grader.sandbox.errors import BudgetExhausted, ImportFailed, StudentCrashed, StudentDataError
+from grader.sandbox.launch import start_process, worker_command
+from grader.sandbox.meter import Meter, ProcessGone, ProcMeter, Reading, WallClockMeter
 from grader.sandbox.policy import Layers, SandboxLimits
+from grader.sandbox.text import cap
 from grader.sandbox.zygote import Zygote, ZygoteChild
 
-WORKER_ENV_PASSTHROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL", "TZ")
-
-
-@cache
-def _sources() -> tuple[str, str]:
-    here = Path(__file__).parent
-    return (here / "worker.py").read_text(encoding="utf-8"), (here / "protocol.py").read_text(encoding="utf-8")
-
-
-@cache
-def _numpy_parent() -> str:
-    import numpy
-
-    return str(Path(numpy.__file__).resolve().parent.parent)
-
-
-def _worker_env() -> dict[str, str]:
-    env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    env.update({key: os.environ[key] for key in WORKER_ENV_PASSTHROUGH if key in os.environ})
-    return env
-
-
-def worker_command() -> tuple[list[str], dict[str, str], dict[str, Any]]:
-    """How to start a worker (or a zygote): the command whose last two arguments are the JSON
-    configuration and the protocol's source, its environment, and the base configuration."""
-    worker_source, protocol_source = _sources()
-    command = [sys.executable, "-I", "-S", "-B", "-c", worker_source, "{}", protocol_source]
-    return command, _worker_env(), {"numpy_parent": _numpy_parent()}
+STARTUP_SECONDS = 120.0
+"""How long a worker may take to start (fork, namespaces, numpy) before grading gives up on it:
+charged to nobody, and long, since a loaded machine slows it down."""
 
 
 class Worker:
@@ -65,8 +54,13 @@ class Worker:
     def __init__(self, limits: SandboxLimits, *, layers: Layers = Layers(), zygote: Zygote | None = None) -> None:
         self.limits = limits
         self.isolation: dict[str, Any] = {}
+        self.meter: Meter = WallClockMeter()
+        self._reading: Reading | None = None
+        self._pidfds: list[int] = []
         self._output = bytearray()
         self._output_seen = 0
+        self._outgoing = bytearray()
+        self._incoming = bytearray()
         self._next_id = 0
         self._ready = False
         request_read, self._request_write = os.pipe()
@@ -80,16 +74,7 @@ class Worker:
                 command, env, config = worker_command()
                 config.update(read_fd=request_read, write_fd=response_write, layers=layers.as_dict())
                 command[-2] = json.dumps(config)
-                self._process = subprocess.Popen(
-                    command,
-                    stdin=subprocess.DEVNULL,
-                    stdout=output_write,
-                    stderr=output_write,
-                    pass_fds=(request_read, response_write),
-                    start_new_session=True,
-                    env=env,
-                    cwd="/",
-                )
+                self._process = start_process(command, env, (request_read, response_write), output_write)
         except BaseException:
             for fd in (output_read, self._request_write, self._response_read):
                 os.close(fd)
@@ -104,45 +89,65 @@ class Worker:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def send_init(self, workspace: Path, module: str, rules: list[tuple[str, int]]) -> None:
-        """Tell the worker what to import; it arrives while the worker is still starting up."""
-        self._send(
-            {
-                "op": "init",
-                "workspace": str(workspace.resolve()),
-                "module": module,
-                "rules": rules,
-                "limits": self.limits.as_dict(),
-            },
-            deadline=time.monotonic() + 5,
-        )
+    def send_init(self, files: dict[str, str], module: str, rules: list[tuple[str, int]]) -> None:
+        """Tell the worker what to import, and send it the sources to import it from; this is
+        queued while the worker is still starting up, and sent as it reads."""
+        limits = self.limits.as_dict()
+        self._queue({"op": "init", "module": module, "files": len(files), "rules": rules, "limits": limits})
+        for name, source in files.items():
+            self._queue({"op": "file", "name": name.removesuffix(".py"), "source": source})
 
-    def wait_ready(self, timeout: float) -> None:
-        """Wait for the module to be imported; raise ImportFailed if it could not be."""
+    def wait_ready(self, budget: ExerciseBudget) -> None:
+        """Wait for the module to be imported; raise ImportFailed if it could not be.
+
+        The worker's start-up is charged to nobody; the import is charged to the exercise as a
+        call is (CPU time, and time blocked), from the moment the worker says it starts it.
+        """
         if self._ready:
             return
-        deadline = time.monotonic() + timeout
+        startup = StartupWatch(STARTUP_SECONDS)
         try:
-            hello = self._receive(deadline)
-            if hello.get("op") != "hello":
-                raise protocol.ProtocolError("expected hello")
-            message = self._receive(deadline)
-        except StudentTimeout as error:
+            hello = self._expect("hello", startup)
+            self._attach(hello.get("pid"))
+            importing = self._expect("importing", startup)
+            start = self.meter.read()
+        except StartupTimeout as error:
             self.kill()
             raise ImportFailed(
-                f"importing your module took longer than {timeout:g} s (an endless loop at import time?)"
+                f"the sandbox did not start within {STARTUP_SECONDS:g} s: the grading machine is overloaded "
+                "or broken (not a fault of your code)"
             ) from error
-        except StudentCrashed as error:
-            raise ImportFailed(f"your module stopped the process while being imported: {error.feedback}") from error
+        except (StudentCrashed, ProcessGone) as error:
+            reason = error.feedback if isinstance(error, StudentCrashed) else "it ended"
+            raise ImportFailed(f"the sandbox stopped before your module could be imported: {reason}") from error
         except (StudentDataError, protocol.ProtocolError) as error:
             self.kill()
             raise ImportFailed("the grader could not talk to your module's process while importing it") from error
+        reported = importing.get("cpu")
+        if isinstance(reported, (int, float)) and 0 <= reported < start.cpu:  # sent before student code ran
+            start = Reading(start.wall, float(reported), start.busy_main)
+        watch = budget.watch(self.meter, start)
+        try:
+            message = self._receive(watch)
+        except OverBudget as over:
+            watch.abandon()
+            self.kill()
+            raise _import_over_budget(over, self.limits) from over
+        except StudentCrashed as error:
+            watch.abandon()
+            raise ImportFailed(f"your module stopped the process while being imported: {error.feedback}") from error
+        except (StudentDataError, protocol.ProtocolError) as error:
+            watch.abandon()
+            self.kill()
+            raise ImportFailed("the grader could not talk to your module's process while importing it") from error
+        self._reading = watch.finish()
         isolation = message.get("isolation")
-        self.isolation = isolation if isinstance(isolation, dict) else {}
+        measured = isinstance(self.meter, ProcMeter)
+        self.isolation = {**isolation, "cpu_time": measured} if isinstance(isolation, dict) else {}
         if message.get("op") == "import_failed":
             raised = message.get("raised") or {}
             self.kill()
-            where = f" at {raised.get('where')}" if raised.get("where") else ""
+            where = f" at {cap(raised.get('where'), 200)}" if raised.get("where") else ""
             raise ImportFailed(
                 f"importing your module raised {cap(raised.get('type'), 100)}{where}: {cap(raised.get('message'), 300)}"
             )
@@ -152,34 +157,72 @@ class Worker:
         self._ready = True
 
     def call(
-        self, function: str, args: list[Any], kwargs: dict[str, Any], *, readonly: bool, timeout: float
+        self,
+        function: str,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        readonly: bool,
+        budget: ExerciseBudget,
+        call_seconds: float | None = None,
+        substitute: Mapping[str, Callable[..., Any]] | None = None,
     ) -> dict[str, Any]:
-        """Send one call and return the worker's raw answer (value, raised, missing or too_large)."""
-        return self._exchange(
-            {
-                "op": "call",
-                "function": function,
-                "args": protocol.encode(list(args)),
-                "kwargs": protocol.encode(dict(kwargs)),
-                "readonly": readonly,
-            },
-            timeout,
-        )
+        """Send one call and return the worker's raw answer (value, raised, missing or too_large).
 
-    def run_examples(self, timeout: float) -> dict[str, Any]:
+        With `substitute`, the student module's globals of those names answer, for this call,
+        with the given trusted functions (see `answer_upcall`). Raises OverBudget (the worker is
+        then ended) when the call passes a limit.
+        """
+        message: dict[str, Any] = {
+            "op": "call",
+            "function": function,
+            "args": protocol.encode(list(args)),
+            "kwargs": protocol.encode(dict(kwargs)),
+            "readonly": readonly,
+        }
+        if substitute:
+            message["substitute"] = sorted(substitute)
+        return self._exchange(message, budget, call_seconds, substitute or {})
+
+    def run_examples(self, budget: ExerciseBudget) -> dict[str, Any]:
         """Ask the worker to run the doctest examples of the student's module (informational only)."""
-        return self._exchange({"op": "examples"}, timeout)
+        return self._exchange({"op": "examples"}, budget, self.limits.exercise_seconds)
 
-    def _exchange(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
+    def _exchange(
+        self,
+        message: dict[str, Any],
+        budget: ExerciseBudget,
+        call_seconds: float | None,
+        substitute: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> dict[str, Any]:
+        assert self._reading is not None, "wait_ready first"
+        watch = budget.watch(self.meter, self._reading, call_seconds)
         self._next_id += 1
         message["id"] = self._next_id
         try:
-            self._send(message, deadline)
-            answer = self._receive(deadline)
-        except StudentTimeout:
+            self._queue(message)
+            answer = self._receive(watch)
+            next_check = time.monotonic() + watch.wait_seconds()
+            while answer.get("op") == "upcall" and substitute and answer.get("id") == message["id"]:
+                started = time.monotonic()
+                self._queue(answer_upcall(answer, substitute))
+                now = time.monotonic()
+                watch.trusted_work(now - started)
+                if now >= next_check:  # a call that only asks for helpers is checked too
+                    try:
+                        watch.check()
+                    except ProcessGone as error:
+                        raise StudentCrashed(self._death_reason()) from error
+                    next_check = time.monotonic() + watch.wait_seconds()
+                answer = self._receive(watch)
+        except OverBudget:
+            watch.abandon()
             self.kill()
             raise
+        except (StudentCrashed, StudentDataError):
+            watch.abandon()
+            raise
+        self._reading = watch.finish()
         if answer.get("id") != message["id"]:
             self.kill()
             raise StudentDataError("your module's process answered out of turn (did it write to the grader's channel?)")
@@ -191,6 +234,13 @@ class Worker:
 
     def kill(self) -> None:
         """End the worker and everything it started; idempotent."""
+        for pidfd in self._pidfds:  # INIT first: the kernel then ends its whole namespace
+            try:
+                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+            except OSError:
+                pass
+            os.close(pidfd)
+        self._pidfds = []
         if self._process.poll() is None:
             try:
                 os.killpg(self._process.pid, signal.SIGKILL)
@@ -202,7 +252,8 @@ class Worker:
                 pass
             if isinstance(self._process, subprocess.Popen):
                 self._process.wait()  # reap our own child; a zygote reaps its own
-        self._drain.join(timeout=0.5)  # the output pipe closes with the last process holding it
+        self.meter.close()
+        self._drain.join(timeout=5)  # the output pipe closes with the last process holding it
         for fd in (self._request_write, self._response_read):
             try:
                 os.close(fd)
@@ -218,54 +269,114 @@ class Worker:
     def output_bytes_seen(self) -> int:
         return self._output_seen
 
+    # -- measurement -----------------------------------------------------------------------
+
+    def _attach(self, pid: object) -> None:
+        """Measure the student's process `pid` (from `hello`, sent before student code ran) and
+        hold pidfds of it and of its INIT, once /proc shows that it descends from our worker.
+        Where that fails, time stays measured by the wall clock."""
+        if type(pid) is not int or pid <= 0 or not sys.platform.startswith("linux"):
+            return
+        worker = self._process.pid
+        meters: list[ProcMeter] = []
+        pidfds: list[int] = []
+        try:
+            meters.append(ProcMeter(pid))
+            # In a PID namespace, STUDENT's parent is the worker, or INIT whose parent is the worker.
+            if pid != worker and meters[0].parent_pid() != worker:
+                meters.append(ProcMeter(meters[0].parent_pid()))
+                if meters[1].parent_pid() != worker:
+                    raise ProcessGone("not a process of this worker")
+            try:
+                for meter in reversed(meters):  # INIT first
+                    pidfds.append(os.pidfd_open(meter.pid))
+            except (AttributeError, OSError):  # no pidfds here (Linux < 5.3): ended by the worker's death
+                for fd in pidfds:
+                    os.close(fd)
+                pidfds = []
+            for meter in meters:
+                meter.parent_pid()  # still the processes checked, now pinned by their pidfds
+        except (ProcessGone, OSError, ValueError):
+            for meter in meters:
+                meter.close()
+            for fd in pidfds:
+                os.close(fd)
+            return
+        for meter in meters[1:]:
+            meter.close()
+        self.meter.close()
+        self.meter = meters[0]
+        self._pidfds = pidfds
+
     # -- plumbing --------------------------------------------------------------------------
 
-    def _send(self, message: dict[str, Any], deadline: float) -> None:
-        view = memoryview(protocol.dump_frame(message))
-        while view:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise StudentTimeout("the call was not accepted in time")
-            _, writable, _ = select.select([], [self._request_write], [], remaining)
-            if not writable:
-                continue
-            try:
-                view = view[os.write(self._request_write, view) :]
-            except BlockingIOError:
-                continue
-            except (BrokenPipeError, OSError) as error:
-                raise StudentCrashed(self._death_reason()) from error
+    def _queue(self, message: dict[str, Any]) -> None:
+        """Queue a frame and write as much of it as the pipe takes now; `_receive` sends the rest."""
+        self._outgoing += protocol.dump_frame(message)
+        self._flush()
 
-    def _read_exactly(self, size: int, deadline: float) -> bytes:
-        chunks: list[bytes] = []
-        while size:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise StudentTimeout("timed out")
-            readable, _, _ = select.select([self._response_read], [], [], remaining)
-            if not readable:
-                continue
-            chunk = os.read(self._response_read, min(size, 1 << 20))
-            if not chunk:
-                raise StudentCrashed(self._death_reason())
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
+    def _flush(self) -> None:
+        try:
+            written = os.write(self._request_write, self._outgoing)
+        except BlockingIOError:
+            return
+        except OSError as error:  # the worker is gone
+            raise StudentCrashed(self._death_reason()) from error
+        del self._outgoing[:written]
 
-    def _receive(self, deadline: float) -> dict[str, Any]:
-        (size,) = protocol.HEADER.unpack(self._read_exactly(protocol.HEADER.size, deadline))
+    def _expect(self, op: str, watch: Watch) -> dict[str, Any]:
+        message = self._receive(watch)
+        if message.get("op") != op:
+            raise protocol.ProtocolError(f"expected {op}")
+        return message
+
+    def _receive(self, watch: Watch) -> dict[str, Any]:
+        """The next frame from the worker, sending what is queued meanwhile; `watch` is consulted
+        whenever it asks to be, and ends the wait by raising."""
+        next_check = time.monotonic() + watch.wait_seconds()
+        while True:
+            frame = self._take_frame()
+            if frame is not None:
+                return frame
+            now = time.monotonic()
+            if now >= next_check:
+                try:
+                    watch.check()
+                except ProcessGone as error:
+                    raise StudentCrashed(self._death_reason()) from error
+                now = time.monotonic()
+                next_check = now + watch.wait_seconds()
+            writers = [self._request_write] if self._outgoing else []
+            readable, writable, _ = select.select([self._response_read], writers, [], next_check - now)
+            if writable:
+                self._flush()
+            if readable:
+                chunk = os.read(self._response_read, 65536)  # a larger size costs an mmap per read
+                if not chunk:
+                    raise StudentCrashed(self._death_reason())
+                self._incoming += chunk
+
+    def _take_frame(self) -> dict[str, Any] | None:
+        if len(self._incoming) < protocol.HEADER.size:
+            return None
+        (size,) = protocol.HEADER.unpack_from(self._incoming)
         if size > protocol.MAX_FRAME_BYTES:
             self.kill()
             raise StudentDataError(f"the answer was larger than the {protocol.MAX_FRAME_BYTES // (1 << 20)} MiB cap")
+        end = protocol.HEADER.size + size
+        if len(self._incoming) < end:
+            return None
+        body = bytes(self._incoming[protocol.HEADER.size : end])
+        del self._incoming[:end]
         try:
-            return protocol.load_frame(self._read_exactly(size, deadline))
+            return protocol.load_frame(body)
         except protocol.ProtocolError as error:
             self.kill()
             raise StudentDataError("the answer could not be read as plain data") from error
 
     def _death_reason(self) -> str:
         try:
-            code = self._process.wait(timeout=2)
+            code = self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.kill()
             return "the process stopped answering"
@@ -280,6 +391,78 @@ class Worker:
             if room > 0:
                 self._output += chunk[:room]
         stream.close()
+
+
+def answer_upcall(frame: dict[str, Any], substitute: Mapping[str, Callable[..., Any]]) -> dict[str, Any]:
+    """Run the trusted function a student module's call asked for, on the plain data it sent,
+    and answer with plain data (or with the error it raised, by type name and message).
+
+    The arguments are decoded as any answer is (plain data only, capped), and the function
+    runs with a memory ceiling (`helper_memory`), so a call that sends a helper absurd sizes
+    gets a MemoryError, not this process's memory."""
+    name = frame.get("function")
+    helper = substitute.get(name) if isinstance(name, str) else None
+    reply: dict[str, Any] = {"id": frame.get("id"), "op": "upcall_answer"}
+    try:
+        if helper is None:
+            raise NameError(f"no helper {str(name)[:60]!r} stands in during this call")
+        args, kwargs = protocol.decode(frame.get("args", [])), protocol.decode(frame.get("kwargs", {}))
+        if not isinstance(args, list) or not isinstance(kwargs, dict) or not all(isinstance(k, str) for k in kwargs):
+            raise TypeError("the arguments are not plain data")
+        if protocol.find_unreadable(args) is not None or protocol.find_unreadable(kwargs) is not None:
+            raise TypeError("an argument is not plain data (numbers, lists, dicts or numeric arrays)")
+        with helper_memory():
+            reply["value"] = protocol.encode(helper(*args, **kwargs))
+        protocol.dump_frame(reply)  # over the frame cap: say so rather than fail later
+    except protocol.ProtocolError as error:
+        reply.pop("value", None)
+        reply["raised"] = {"type": "TypeError", "message": f"the arguments could not be read: {error}"}
+    except Exception as error:  # the helper's own complaint about what it was given
+        reply.pop("value", None)
+        reply["raised"] = {"type": type(error).__name__[:100], "message": cap(str(error), 300)}
+    return reply
+
+
+HELPER_MEMORY_BYTES = 1 << 30
+
+
+@contextmanager
+def helper_memory() -> Iterator[None]:
+    """Lower this process's address-space ceiling to its current size plus `HELPER_MEMORY_BYTES`
+    while a helper runs on a student's data, so an absurd allocation raises MemoryError here."""
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            size = int(handle.read().split()[0]) * resource.getpagesize()
+        ceiling = size + HELPER_MEMORY_BYTES
+        if hard != resource.RLIM_INFINITY:
+            ceiling = min(ceiling, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _import_over_budget(over: OverBudget, limits: SandboxLimits) -> ImportFailed | BudgetExhausted:
+    if over.limit == "exercise_cpu":  # cut short by what earlier calls spent: it may import fine given time
+        return BudgetExhausted(
+            f"your module was not imported: the exercise's budget of {limits.exercise_seconds:g} s of CPU time is spent"
+        )
+    if over.limit == "blocked":
+        return ImportFailed(
+            f"importing your module was stopped: it was blocked (sleeping or waiting, not computing) for "
+            f"{limits.blocked_seconds:g} s of wall-clock time (waiting for input at import time?)"
+        )
+    return ImportFailed(
+        f"importing your module used more than {limits.call_seconds:g} s of CPU time (an endless loop at import time?)"
+    )
 
 
 def describe_exit(code: int) -> str:
@@ -299,10 +482,3 @@ def describe_exit(code: int) -> str:
         }.get(name, name)
         return f"the process died of {meaning} ({name})"
     return f"the process exited with code {code} (sys.exit or os._exit in your code?)"
-
-
-def cap(text: object, limit: int) -> str:
-    """Student-produced text, cut to `limit` characters and to printable single-line form."""
-    value = str(text if text is not None else "")
-    value = "".join(ch if ch.isprintable() else " " for ch in value)
-    return value if len(value) <= limit else value[: limit - 1] + "…"

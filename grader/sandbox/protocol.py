@@ -36,6 +36,9 @@ MAX_DIMENSIONS = 32
 ALLOWED_DTYPES = frozenset(
     "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 float32 float64 complex64 complex128".split()
 )
+_DTYPES = {name: np.dtype(name) for name in ALLOWED_DTYPES}
+_NAMES = {dtype: name for name, dtype in _DTYPES.items()}  # native byte order only
+"""Looked up rather than asked: `dtype.name` is computed in Python and costs microseconds."""
 
 
 class ProtocolError(Exception):
@@ -62,22 +65,26 @@ def encode(value: Any, depth: int = 0) -> Any:
         return value
     if isinstance(value, np.ndarray):
         array = np.asarray(value).view(np.ndarray)
-        if array.dtype.name not in ALLOWED_DTYPES:
+        name = _NAMES.get(array.dtype)
+        if name is None and array.dtype.kind in "biufc":  # a byte order other than the native one
+            name = _NAMES.get(array.dtype.newbyteorder("="))
+        if name is None:
             return {"$unreadable": f"ndarray of {array.dtype}"}
         # Not np.ascontiguousarray: it turns a 0-d array into a 1-d one.
-        array = array.astype(array.dtype.newbyteorder("="), copy=False)
+        array = array.astype(_DTYPES[name], copy=False)
         return {
             "$array": {
-                "dtype": array.dtype.name,
+                "dtype": name,
                 "shape": list(array.shape),
                 "data": base64.b64encode(array.tobytes(order="C")).decode("ascii"),
             }
         }
     if isinstance(value, np.generic):
         scalar = np.asarray(value)
-        if scalar.dtype.name not in ALLOWED_DTYPES:
+        name = _NAMES.get(scalar.dtype)
+        if name is None:
             return {"$unreadable": f"numpy {scalar.dtype}"}
-        return {"$scalar": {"dtype": scalar.dtype.name, "data": base64.b64encode(scalar.tobytes()).decode("ascii")}}
+        return {"$scalar": {"dtype": name, "data": base64.b64encode(scalar.tobytes()).decode("ascii")}}
     if type(value) is list:
         return [encode(item, depth + 1) for item in value]
     if type(value) is tuple:
@@ -126,17 +133,32 @@ def decode(data: Any, depth: int = 0) -> Any:
     raise ProtocolError(f"unknown value tag {str(tag)[:20]!r}")
 
 
+def find_unreadable(value: Any) -> Unreadable | None:
+    """The first `$unreadable` stand-in inside a decoded value (keys included), or None."""
+    if isinstance(value, Unreadable):
+        return value
+    if isinstance(value, dict):
+        items: Any = [*value.keys(), *value.values()]
+    else:
+        items = value if isinstance(value, (list, tuple)) else ()
+    for item in items:
+        found = find_unreadable(item)
+        if found is not None:
+            return found
+    return None
+
+
 def _decode_array(body: Any) -> np.ndarray:
     if type(body) is not dict:
         raise ProtocolError("malformed array")
     dtype_name, shape, payload = body.get("dtype"), body.get("shape"), body.get("data")
-    if type(dtype_name) is not str or dtype_name not in ALLOWED_DTYPES:
+    if type(dtype_name) is not str or dtype_name not in _DTYPES:
         raise ProtocolError(f"array dtype not allowed: {str(dtype_name)[:30]!r}")
     if type(shape) is not list or len(shape) > MAX_DIMENSIONS or any(type(n) is not int or n < 0 for n in shape):
         raise ProtocolError("malformed array shape")
     if type(payload) is not str:
         raise ProtocolError("malformed array data")
-    dtype = np.dtype(dtype_name)
+    dtype = _DTYPES[dtype_name]
     try:
         raw = base64.b64decode(payload.encode("ascii"), validate=True)
     except (ValueError, UnicodeEncodeError) as error:

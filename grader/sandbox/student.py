@@ -2,19 +2,24 @@
 
 `student.step(0.5)` looks like a plain call but crosses into the exercise's sandboxed worker
 and back, so what the suite holds is always plain data decoded on the trusted side. The
-object also keeps the exercise's time budget, starts a fresh worker after a crash or a
-timeout (up to `max_restarts`), and remembers the last call for feedback messages.
+object also keeps the exercise's time budgets (CPU time, and a backstop for blocked code; see
+`grader.sandbox.budget`), starts a fresh worker after a crash or a timeout (up to
+`max_restarts`), and remembers the last call for feedback messages.
+
+The module's sources are given as a snapshot (file name -> text), never as a folder: the
+sandbox imports exactly those texts, the ones that are recorded.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from grader.grading.feedback import CallDescription
 from grader.sandbox import protocol
+from grader.sandbox.budget import ExerciseBudget, Limit, OverBudget
 from grader.sandbox.errors import (
     BudgetExhausted,
     ImportFailed,
@@ -27,34 +32,42 @@ from grader.sandbox.errors import (
 )
 from grader.sandbox.policy import Layers, SandboxLimits, read_rules
 from grader.sandbox.pool import WorkerPool
-from grader.sandbox.process import Worker, cap
+from grader.sandbox.process import Worker
+from grader.sandbox.text import cap
 
 
 class StudentModule:
-    """The sandboxed module `module` of `workspace`, called through one worker at a time."""
+    """The sandboxed module `exercise` of a snapshot, called through one worker at a time.
+
+    `files` maps file names (`perceptron.py`) to their text: the exercise's module and every
+    sibling it may import. `skipped` maps the names of files left out of the snapshot to why,
+    so that an import of one of them is explained.
+    """
 
     def __init__(
         self,
         exercise: str,
-        workspace: Path,
+        files: Mapping[str, str],
         limits: SandboxLimits,
         *,
+        skipped: Mapping[str, str] | None = None,
         protected: tuple[Path, ...] = (),
         layers: Layers = Layers(),
         pool: WorkerPool | None = None,
     ) -> None:
         self.exercise = exercise
-        self.workspace = workspace
+        self.files = dict(files)
+        self.skipped = dict(skipped or {})
         self.limits = limits
         self.layers = layers
+        self.budget = ExerciseBudget(limits)
         self._pool = pool
         self._last_call = CallDescription("")
-        self.spent_seconds = 0.0
         self.restarts = 0
         self.last_warnings: list[str] = []
         """Warnings (e.g. numpy's RuntimeWarning on overflow) raised during the last call, as text."""
         self.isolation_reports: list[dict[str, Any]] = []
-        self._rules = read_rules(workspace, protected) if layers.landlock else []
+        self._rules = read_rules(protected) if layers.landlock else []
         self._import_error: ImportFailed | None = None
         self._worker: Worker | None = None
         self._earlier_output = ""
@@ -68,6 +81,16 @@ class StudentModule:
         (formatted only when a message shows it)."""
         return self._last_call
 
+    @property
+    def spent_cpu_seconds(self) -> float:
+        """CPU time the exercise's calls have used so far, over all its workers."""
+        return self.budget.cpu_seconds
+
+    @property
+    def blocked_seconds(self) -> float:
+        """Wall-clock time the exercise's calls have spent blocked so far."""
+        return self.budget.blocked_seconds
+
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
             raise AttributeError(name)
@@ -79,26 +102,42 @@ class StudentModule:
         return _ReadonlyView(self)
 
     def call(
-        self, function: str, *args: Any, _readonly: bool = False, _timeout: float | None = None, **kwargs: Any
+        self,
+        function: str,
+        *args: Any,
+        _readonly: bool = False,
+        _timeout: float | None = None,
+        _substitute: Mapping[str, Callable[..., Any]] | None = None,
+        **kwargs: Any,
     ) -> Any:
-        """Call `function` in the sandbox and return its answer as decoded plain data."""
+        """Call `function` in the sandbox and return its answer as decoded plain data.
+
+        `_timeout` raises the CPU time this one call may use above the limits' `call_seconds`
+        (the exercise's budget still applies). `_substitute` maps names of the module's
+        helpers (globals of any of the student's modules) to trusted functions that answer in
+        their place during this call: the sandbox sends each such call here as plain data.
+        """
         self._last_call = CallDescription((f"{self.exercise}.{function}", args, kwargs))
         worker = self._ready_worker()
-        timeout = min(_timeout or self.limits.call_seconds, self._remaining())
-        started = time.monotonic()
         try:
-            answer = worker.call(function, list(args), kwargs, readonly=_readonly, timeout=timeout)
-        except StudentTimeout as error:
+            answer = worker.call(
+                function,
+                list(args),
+                kwargs,
+                readonly=_readonly,
+                budget=self.budget,
+                call_seconds=_timeout,
+                substitute=_substitute,
+            )
+        except OverBudget as over:
             self._retire()
-            raise StudentTimeout(f"{self.last_call} did not return within {timeout:.1f} s") from error
+            raise StudentTimeout(self._over_budget_message(over.limit, _timeout)) from over
         except StudentCrashed as error:
             self._retire()
             raise StudentCrashed(f"{self.last_call}: {error.feedback}") from error
         except StudentDataError as error:
             self._retire()
             raise StudentDataError(f"{self.last_call}: {error.feedback}") from error
-        finally:
-            self.spent_seconds += time.monotonic() - started
         return self._unpack(function, answer)
 
     def run_examples(self) -> list[Any]:
@@ -106,7 +145,10 @@ class StudentModule:
         self._last_call = CallDescription(f"the examples of {self.exercise}.py")
         worker = self._ready_worker()
         try:
-            answer = worker.run_examples(timeout=self._remaining())
+            answer = worker.run_examples(self.budget)
+        except OverBudget as over:
+            self._retire()
+            raise StudentTimeout(self._over_budget_message(over.limit, self.limits.exercise_seconds)) from over
         except StudentCodeError as error:
             self._retire()
             raise type(error)(f"{self.last_call}: {error.feedback}") from error
@@ -131,7 +173,7 @@ class StudentModule:
 
     def _start(self) -> None:
         self._worker = self._pool.take() if self._pool is not None else Worker(self.limits, layers=self.layers)
-        self._worker.send_init(self.workspace, self.exercise, self._rules)
+        self._worker.send_init(self.files, self.exercise, self._rules)
 
     def _retire(self) -> None:
         if self._worker is not None:
@@ -139,41 +181,55 @@ class StudentModule:
             self._earlier_output = self.output
             self._worker = None
 
-    def _remaining(self) -> float:
-        return self.limits.exercise_seconds - self.spent_seconds
+    def _over_budget_message(self, limit: Limit, call_seconds: float | None) -> str:
+        if limit == "call_cpu":
+            seconds = call_seconds or self.limits.call_seconds
+            return f"{self.last_call} used more than {seconds:g} s of CPU time, the limit of a call (an endless loop?)"
+        if limit == "exercise_cpu":
+            return (
+                f"{self.last_call} was stopped: the exercise's budget of {self.limits.exercise_seconds:g} s "
+                "of CPU time is spent (by this call and the earlier ones)"
+            )
+        return (
+            f"{self.last_call} was stopped: your code was blocked (sleeping or waiting, not computing) for "
+            f"{self.limits.blocked_seconds:g} s of wall-clock time in this exercise, the backstop for code that waits"
+        )
 
     def _ready_worker(self) -> Worker:
         if self._import_error is not None:
             raise self._import_error
-        if self._remaining() <= 0:
-            raise BudgetExhausted(
-                f"{self.last_call} was not run: the exercise's {self.limits.exercise_seconds:g} s time budget is spent"
+        spent = self.budget.spent()
+        if spent is not None:
+            what = (
+                f"budget of {self.limits.exercise_seconds:g} s of CPU time"
+                if spent == "exercise_cpu"
+                else f"backstop of {self.limits.blocked_seconds:g} s for blocked code"
             )
+            raise BudgetExhausted(f"{self.last_call} was not run: the exercise's {what} is spent")
         if self._worker is None:
             if self.restarts >= self.limits.max_restarts:
                 raise StudentCrashed(f"{self.last_call} was not run: your module crashed or hung too often")
             self.restarts += 1
             self._start()
         assert self._worker is not None
-        started = time.monotonic()
-        wait = min(self.limits.call_seconds, self._remaining())
         try:
-            self._worker.wait_ready(wait)
+            self._worker.wait_ready(self.budget)
+        except BudgetExhausted as error:
+            self._retire()
+            raise BudgetExhausted(f"{self.last_call} was not run: {error.feedback}") from error
         except ImportFailed as error:
             self._retire()
-            if wait < self.limits.call_seconds and isinstance(error.__cause__, StudentTimeout):
-                # Cut short by the budget, not by the module: it may import fine given time.
-                raise BudgetExhausted(
-                    f"{self.last_call} was not run: "
-                    f"the exercise's {self.limits.exercise_seconds:g} s time budget is spent"
-                ) from error
-            self._import_error = error
-            raise
-        finally:
-            self.spent_seconds += time.monotonic() - started
+            self._import_error = ImportFailed(error.feedback + self._skipped_note(error.feedback))
+            raise self._import_error from error
         if self._worker.isolation not in self.isolation_reports:
             self.isolation_reports.append(self._worker.isolation)
         return self._worker
+
+    def _skipped_note(self, feedback: str) -> str:
+        """Why a module that the import missed is not there, when the snapshot left it out."""
+        missing = re.search(r"No module named '([^'.]+)", feedback)
+        reason = self.skipped.get(f"{missing[1]}.py") if missing else None
+        return f" ({missing[1]}.py was not graded: {reason})" if missing and reason else ""
 
     def _unpack(self, function: str, answer: dict[str, Any]) -> Any:
         caught = answer.get("warnings")
@@ -183,7 +239,7 @@ class StudentModule:
                 value = protocol.decode(answer["value"])
             except protocol.ProtocolError as error:
                 raise StudentDataError(f"{self.last_call} returned data the grader cannot read ({error})") from error
-            unreadable = _find_unreadable(value)
+            unreadable = protocol.find_unreadable(value)
             if unreadable is not None:
                 raise StudentDataError(
                     f"{self.last_call} returned a {unreadable.type_name}, which the grader cannot read: "
@@ -220,17 +276,6 @@ class _ReadonlyView:
         if name.startswith("_"):
             raise AttributeError(name)
         return lambda *args, **kwargs: self._module.call(name, *args, _readonly=True, **kwargs)
-
-
-def _find_unreadable(value: Any) -> protocol.Unreadable | None:
-    if isinstance(value, protocol.Unreadable):
-        return value
-    items = value if isinstance(value, (list, tuple)) else value.values() if isinstance(value, dict) else ()
-    for item in items:
-        found = _find_unreadable(item)
-        if found is not None:
-            return found
-    return None
 
 
 __all__ = ["StudentModule", "StudentCodeError"]

@@ -4,7 +4,10 @@ Starting a worker from nothing costs a Python start-up and a numpy import (about
 CPU); forking one from the zygote costs about a millisecond. Grading one submission starts
 four workers, grading a class thousands, so `grader submit` and `grader grade` fork them
 from a zygote. The zygote itself runs no student code: each worker is forked before it
-learns which workspace it serves, and isolates itself after the fork.
+learns what it will import, and isolates itself after the fork. Where the kernel allows it, the
+zygote runs as PID 1 of a PID namespace of its own, inside which every worker creates its own:
+when the zygote dies (with the grader, even one killed with SIGKILL), the kernel ends them all.
+It names its workers by the pids the grader sees.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import threading
 from collections import deque
 from typing import Any
 
+from grader.sandbox.launch import start_process
 from grader.sandbox.policy import Layers
 
 SPAWN_TIMEOUT = 10.0
@@ -87,15 +91,8 @@ class Zygote:
             return
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         config = {**config, "zygote_fd": theirs.fileno()}
-        self._process = subprocess.Popen(
-            [*command[:-2], json.dumps(config), command[-1]],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            pass_fds=(theirs.fileno(),),
-            start_new_session=True,
-            env=env,
-            cwd="/",
+        self._process = start_process(
+            [*command[:-2], json.dumps(config), command[-1]], env, (theirs.fileno(),), subprocess.DEVNULL
         )
         theirs.close()
         self._control = ours
@@ -130,7 +127,8 @@ class Zygote:
             return self._exits.get(pid)
 
     def close(self) -> None:
-        """End the zygote; its workers die with it (they hold a parent-death signal)."""
+        """End the zygote; its workers die with it (the zygote is PID 1 of a PID namespace that
+        holds theirs, and they hold a parent-death signal too)."""
         if self._closed:
             return
         self._closed = True
@@ -178,10 +176,14 @@ class Zygote:
 def start_zygote() -> Zygote:
     """A zygote on Linux; elsewhere (fork without exec is unsafe on macOS) a stand-in that is
     never alive, so that workers start as fresh processes."""
-    from grader.sandbox.process import worker_command
+    from grader.sandbox.launch import worker_command
+    from grader.sandbox.policy import read_rules
 
     command, env, config = worker_command()
-    return Zygote(command, env, config, enabled=sys.platform.startswith("linux"))
+    linux = sys.platform.startswith("linux")
+    if linux:
+        config["rules"] = read_rules()  # the usual Landlock rules, built once in the zygote
+    return Zygote(command, env, config, enabled=linux)
 
 
 __all__ = ["Zygote", "ZygoteChild", "start_zygote"]

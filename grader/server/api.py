@@ -160,7 +160,7 @@ async def get_history(request: Request) -> Response:
 
 async def get_report(request: Request) -> Response:
     """The class report in any format of `grader report`, for TAs and instructors."""
-    from grader.report.formats import FORMATS, format_class_report
+    from grader.report.formats import FORMATS
     from grader.service.reports import class_report
 
     who = await principal_of(request)
@@ -176,7 +176,7 @@ async def get_report(request: Request) -> Response:
     report = await blocking(class_report, course.store, policy, quizzes)
     if fmt == "json":
         return JSONResponse(contracts.class_report(report))
-    return JSONResponse({"format": fmt, "text": format_class_report(report, fmt, width)})
+    return JSONResponse({"format": fmt, "text": contracts.class_report_document(report, fmt, width)})
 
 
 async def _wait_for(request: Request, who: Principal, submission_id: int, seconds: float) -> uploads.SubmissionView:

@@ -22,6 +22,8 @@ from grader.errors import GraderError
 from grader.server import api
 from grader.server.errors import grader_error, server_fault
 from grader.server.limits import SubmissionRate
+from grader.server.web import pages as web
+from grader.server.web.csrf import CSRFProtection
 from grader.store import Store
 
 
@@ -49,6 +51,8 @@ class Course:
     files_by_exercise: dict[str, str]
     quizzes_dir: Path | None = None
     """The course's question bank: the report has a column for each of its quizzes."""
+    folder: Path | None = None
+    """The course folder: it keeps the web pages' signing secret (see grader.server.web.sessions)."""
     rate: SubmissionRate = field(default_factory=lambda: SubmissionRate(per_minute=20))
 
 
@@ -76,8 +80,16 @@ async def openapi(request: Any) -> Any:
     return JSONResponse(document())
 
 
+CONTENT_SECURITY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+"""Pages load scripts, styles and images from this server only, run no inline script, and are
+never framed; student text that escaped its escaping still could not run."""
+
+
 class SecurityHeaders:
-    """Answers are data, never pages to sniff or frame."""
+    """Answers are data or pages never to sniff, frame, cache or send a referrer from."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -90,6 +102,8 @@ class SecurityHeaders:
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),
                     (b"cache-control", b"no-store"),
+                    (b"content-security-policy", CONTENT_SECURITY.encode()),
+                    (b"x-frame-options", b"DENY"),
                 ]
                 message["headers"] = headers
             await send(message)
@@ -107,10 +121,11 @@ def create_app(course: Course) -> Starlette:
             course.grading.stop()
 
     app = Starlette(
-        routes=routes(),
+        routes=[*routes(), *web.page_routes()],
         lifespan=lifespan,
         exception_handlers={GraderError: grader_error, Exception: server_fault},
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(CSRFProtection)],
     )
     app.state.course = course
+    app.state.web = web.web_state(course)
     return app

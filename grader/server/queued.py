@@ -18,6 +18,8 @@ from grader.store import Store
 if TYPE_CHECKING:
     import procrastinate
 
+    from grader.service.queue import QueueState
+
 log = logging.getLogger("grader.server")
 
 
@@ -58,10 +60,14 @@ class QueuedGrading:
     def submitted(self, submission_id: int, student: str) -> None:
         """The job is committed with the upload; NOTIFY wakes an idle worker at the commit."""
 
-    def state(self) -> dict[str, int]:
+    def queue_state(self) -> QueueState:
+        """What the instructors' page shows of the queue (`grader.server.web.queue`)."""
         from grader.service.queue import queue_state
 
-        now = queue_state(self.store)
+        return queue_state(self.store)
+
+    def state(self) -> dict[str, int]:
+        now = self.queue_state()
         return {
             "waiting": now.depth,
             "running": now.running,

@@ -18,6 +18,8 @@ from grader.errors import ConfigError
 from grader.server.app import Course, Grading, create_app
 
 COURSE_ENV, DB_ENV = "GRADER_SERVE_COURSE", "GRADER_SERVE_DB"
+# Live pages keep a stream open: on shutdown, wait a few seconds for them, not for ever.
+UVICORN_OPTIONS: dict[str, Any] = {"log_level": "info", "access_log": True, "timeout_graceful_shutdown": 5}
 
 
 def open_course(course_dir: Path, *, db_url: str | None = None, jobs: int | None = None) -> Course:
@@ -52,7 +54,12 @@ def open_course(course_dir: Path, *, db_url: str | None = None, jobs: int | None
         grading = EmbeddedGrading(store, settings, jobs=jobs or os.cpu_count() or 1)
     files = {e.name: e.filename for e in resolve(None)}
     return Course(
-        store=store, settings=settings, grading=grading, files_by_exercise=files, quizzes_dir=pack.quizzes_dir
+        store=store,
+        settings=settings,
+        grading=grading,
+        files_by_exercise=files,
+        quizzes_dir=pack.quizzes_dir,
+        folder=pack.root,
     )
 
 
@@ -65,7 +72,7 @@ def run_server(
     _logging()
     if workers == 1:
         try:
-            uvicorn.run(create_app(course), host=host, port=port, log_level="info", access_log=True)
+            uvicorn.run(create_app(course), host=host, port=port, **UVICORN_OPTIONS)
         finally:
             course.store.close()
         return
@@ -84,8 +91,7 @@ def run_server(
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
-        access_log=True,
+        **UVICORN_OPTIONS,
     )
 
 

@@ -123,12 +123,18 @@ def revoke(store: Store, name: str) -> None:
 
 def authenticate(store: Store, token: str | None) -> Principal:
     """The person holding `token`, or NotAuthenticated."""
-    from grader.store import enrolments
-
     if not token:
         raise NotAuthenticated("sign in: send your token as `Authorization: Bearer TOKEN`")
+    return holder_of(store, token_hash(token))
+
+
+def holder_of(store: Store, digest: str) -> Principal:
+    """The person whose token has the hash `digest`, or NotAuthenticated: a web page's signed-in
+    session keeps the hash, so that revoking or replacing the token ends the session too."""
+    from grader.store import enrolments
+
     with store.read() as session:
-        found = enrolments.holder(session, token_hash(token))
+        found = enrolments.holder(session, digest)
     if found is None:
         raise NotAuthenticated("this token is not valid (revoked, or replaced by a newer one)")
     name, role = found

@@ -15,6 +15,7 @@ to `fail` for that task; the others are graded.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -61,7 +62,9 @@ def run_tasks(
     processes: dict[int, Any] = {}
 
     def start(number: int) -> None:
-        process = context.Process(target=_work, args=(number, todo, answers, limits, protected), daemon=True)
+        process = context.Process(
+            target=_work, args=(number, todo, answers, limits, protected, os.getpid()), daemon=True
+        )
         process.start()
         processes[number] = process
 
@@ -106,8 +109,13 @@ def run_tasks(
         answers.close()
 
 
-def _work(number: int, todo: Any, answers: Any, limits: SandboxLimits, protected: tuple[Path, ...]) -> None:
+def _work(
+    number: int, todo: Any, answers: Any, limits: SandboxLimits, protected: tuple[Path, ...], grader: int
+) -> None:
     """A trusted worker process: grade tasks until the `None` that ends the queue."""
+    from grader.grading.processes import end_with
+
+    end_with(grader)
     from grader.grading.exercises import resolve
     from grader.grading.grade import grade_workspace
     from grader.sandbox.pool import WorkerPool

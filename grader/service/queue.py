@@ -22,7 +22,7 @@ from grader.errors import GraderError
 from grader.visible import one_line
 
 if TYPE_CHECKING:
-    from grader.service.regrade import ProgressHook, RegradeBatch
+    from grader.service.regrade import ProgressHook, RegradeBatch, RegradeOutcome
     from grader.store import Store
 
 HEARTBEAT_FRESH_SECONDS = 10.0
@@ -113,11 +113,32 @@ def regrade_through_queue(
     Each attempt is one job, recorded once with its own key however often it runs. The
     workers grade with their course folder (its suites, reference and course.toml).
     """
-    from grader.queue.jobs import RegradeJob, defer_regrades, deferring_app
-    from grader.service.regrade import FailedRegrade, RegradeBatch, RegradeOutcome, _keyed, _plan, attempts_to_regrade
-    from grader.store.jobs import FINISHED, job_statuses
+    from grader.service.regrade import attempts_to_regrade
 
     wanted, ids = attempts_to_regrade(store, exercises, students)
+    return _regrade_attempts_through_queue(store, wanted, ids, on_progress)
+
+
+def regrade_attempt_through_queue(store: Store, submission_id: int) -> RegradeOutcome:
+    """Regrade one attempt through the queue (an instructor's page), as `regrade_submission`
+    does here: its outcome, or a GraderError when there is nothing to regrade or the workers
+    could not."""
+    from grader.service.regrade import _plan
+
+    _plan(store, submission_id, ())  # nothing to regrade: the same error as `regrade_submission`
+    batch = _regrade_attempts_through_queue(store, (), [submission_id], None)
+    if batch.failed:
+        raise GraderError(batch.failed[0].reason)
+    return batch.regraded[0]
+
+
+def _regrade_attempts_through_queue(
+    store: Store, wanted: tuple[str, ...], ids: list[int], on_progress: ProgressHook | None
+) -> RegradeBatch:
+    from grader.queue.jobs import RegradeJob, defer_regrades, deferring_app
+    from grader.service.regrade import FailedRegrade, RegradeBatch, _keyed, _plan
+    from grader.store.jobs import FINISHED, job_statuses
+
     batch = uuid.uuid4().hex[:16]
     failed: dict[int, FailedRegrade] = {}
     plans = {}

@@ -18,7 +18,7 @@ The interactive sittings built on these functions (`QuizSitting`, `PracticeSessi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -108,6 +108,7 @@ def submit_attempt(
     complete: bool = True,
     shown_options: Mapping[str, tuple[Option, ...]] | None = None,
     labels: Mapping[str, str] | None = None,
+    on_stored: Callable[[Session, int], None] | None = None,
 ) -> AttemptResult:
     """Score an attempt, store it with every answer and review each answered question's
     practice card, in one transaction.
@@ -115,6 +116,8 @@ def submit_attempt(
     A complete attempt stores an answer for every question (a blank one for a question left
     out); an attempt the student stopped (`complete=False`) stores only the answers given.
     `shown_options` and `labels` say how each question was shown, for the verdicts.
+    `on_stored(session, attempt_id)` runs in the same transaction (a sitting saved between
+    page loads is marked finished there, so that it stores its attempt once).
     """
     name = student_name(student)
     for question_id, chosen in answers.items():
@@ -144,6 +147,8 @@ def submit_attempt(
         )
         reviewed = [s for s in stored if s.chosen]
         _review_cards(session, taker, [(recorded.question_ids[s.question_id], s) for s in reviewed], when)
+        if on_stored is not None:
+            on_stored(session, recorded.attempt_id)
         return recorded
 
     recorded = store.write(work)

@@ -222,12 +222,14 @@ def record_regrade(
 ) -> RegradeOutcome:
     """Record `result` as a regrade of the plan's attempt, with the course's late penalty (and
     `key`, unique per student, when given)."""
+    from grader.service.extensions import with_stored_extensions
     from grader.store.submissions import record_submission
 
     snapshot = plan.snapshot
     submitted = snapshot.settings.get("submitted_at")
     submitted_at = datetime.fromisoformat(submitted) if isinstance(submitted, str) else None
-    applied_result, applied = apply_course(course, result, submitted_at, snapshot.attempt, snapshot.student)
+    rules = with_stored_extensions(session, course, snapshot.student)
+    applied_result, applied = apply_course(rules, result, submitted_at, snapshot.attempt, snapshot.student)
     regrade_id, _ = record_submission(
         session,
         snapshot.student,

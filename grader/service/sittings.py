@@ -35,6 +35,8 @@ from grader.store.base import utcnow
 from grader.students import student_name
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from grader.store import Store
 
 Clock = Callable[[], datetime]
@@ -106,8 +108,9 @@ class QuizSitting:
         """The student quits: `finish()` stores the answers given so far."""
         self._stopped = True
 
-    def finish(self) -> AttemptResult | None:
-        """Store the attempt (once) and return it; None when nothing was answered."""
+    def finish(self, on_stored: Callable[[Session, int], None] | None = None) -> AttemptResult | None:
+        """Store the attempt (once) and return it; None when nothing was answered.
+        `on_stored(session, attempt_id)` runs in the attempt's transaction."""
         if self._result is not None:
             return self._result
         if not self._answers:
@@ -123,6 +126,7 @@ class QuizSitting:
             complete=complete,
             shown_options={p.question.id: p.options for p in self._shown},
             labels={p.question.id: self._label(n) for n, p in enumerate(self._shown)},
+            on_stored=on_stored,
         )
         return self._result
 

@@ -111,16 +111,15 @@ def grade_folder(
     folder: Path, names: list[str], limits: SandboxLimits | None, protected: tuple[Path, ...]
 ) -> GradingResult:
     """Grade with warm sandboxes forked from a zygote: one per exercise, started before grading."""
-    from grader.grading.grade import grade_workspace
-    from grader.sandbox.policy import SandboxLimits
-    from grader.sandbox.pool import WorkerPool
     from grader.sandbox.zygote import start_zygote
 
-    with (
-        start_zygote() as zygote,
-        WorkerPool(limits or SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool,
-    ):
-        return grade_workspace(folder, names, pool=pool, protected=protected)
+    with start_zygote() as zygote:  # first: it imports numpy while this process imports the suites
+        from grader.grading.grade import grade_workspace
+        from grader.sandbox.policy import SandboxLimits
+        from grader.sandbox.pool import WorkerPool
+
+        with WorkerPool(limits or SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool:
+            return grade_workspace(folder, names, pool=pool, protected=protected)
 
 
 def check_attempt_allowed(store: Store, course: CourseSettings, students: Iterable[str], now: datetime) -> None:
@@ -148,6 +147,7 @@ def record_graded(
     attempt may have landed meanwhile), late penalties taken off (none when `submitted_at` is
     None: the hand-in time is not known), and what was applied noted in the submission.
     Returns the attempt as recorded."""
+    from grader.service.extensions import with_stored_extensions
     from grader.store.base import utcnow
     from grader.store.reports import attempts_so_far
     from grader.store.submissions import record_submission
@@ -156,7 +156,8 @@ def record_graded(
     if course.source:
         attempts, last = attempts_so_far(session, student)
         check_attempt(course, student, attempts, last, now or submitted_at or utcnow())
-    applied_result, applied = apply_course(course, result, submitted_at, attempts + 1, student)
+    rules = with_stored_extensions(session, course, student)
+    applied_result, applied = apply_course(rules, result, submitted_at, attempts + 1, student)
     submission_id, attempt = record_submission(session, student, workspace, applied_result, settings=applied)
     return SubmitOutcome(submission_id, attempt, student, applied_result)
 

@@ -169,8 +169,11 @@ def grade_received(store: Store, submission_id: int, grade: Grade, course: Cours
         raise
 
     def record(session: Any) -> str:
+        from grader.service.extensions import with_stored_extensions
+
         attempt = submissions.attempt_number(session, _student_id(session, submission_id), submission_id)
-        applied_result, applied = apply_course(course, result, found.created_at, attempt)
+        rules = with_stored_extensions(session, course, found.student)
+        applied_result, applied = apply_course(rules, result, found.created_at, attempt, found.student)
         submissions.complete_submission(session, submission_id, applied_result, settings=applied)
         return "graded"
 

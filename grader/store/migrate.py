@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, inspect, text
 
-HEAD_REVISION = "0006_course_server"
+HEAD_REVISION = "0007_web_pages"
 POSTGRES_MIGRATION_LOCK = 7_272_740  # an arbitrary advisory-lock key of our own
 MIGRATIONS = Path(__file__).with_name("migrations")
 

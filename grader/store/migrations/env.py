@@ -5,6 +5,7 @@ from alembic import context
 from grader.store import (
     models,  # noqa: F401  (registers every table on Base.metadata)
     quiz_models,  # noqa: F401
+    web_models,  # noqa: F401
 )
 from grader.store.base import Base
 

@@ -1,0 +1,351 @@
+"""What the sandbox costs: a trivial call against the raw pipe floor, and whole submissions.
+
+    python bench/sandbox_cost.py [--calls 3000] [--rounds 5]
+    python bench/load.py --hogs 16 -- python bench/sandbox_cost.py    # the same on a busy machine
+
+Prints, side by side from one run:
+- the floor: the round trip of a few bytes between two forked Python processes over a pair of
+  pipes (nothing on top: no framing, no JSON, no isolation), and the same with 50 us of work on
+  each side, once with the child in the parent's session and once in a session of its own
+  (where the kernel groups sessions for scheduling, autogroup, the second waits behind other
+  sessions' work on a busy machine: the cause of the sandbox's slow calls under load, fixed by
+  keeping workers in the grader's session);
+- the sandbox's round trip of a trivial call (`f(1)` returning 1) through `StudentModule`;
+- a reference submission graded with a warm zygote (as `grader grade` grades each student)
+  against the same hidden suites run in this process on the student's modules imported here,
+  unsandboxed: wall and CPU time, the sandboxes' CPU included;
+- a whole `grader submit` of the reference, as a command (its start, its database and its
+  zygote included), against a command that runs the same suites in-process, unsandboxed.
+Medians of `--rounds` alternating runs. No assertion; the figures are for reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import types
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+BENCH = Path(__file__).resolve()
+
+
+def _ms(times: list[float]) -> str:
+    times = sorted(times)
+    return f"median {statistics.median(times) * 1e3:6.3f} ms, p90 {times[int(len(times) * 0.9)] * 1e3:6.3f} ms"
+
+
+def _busy(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def pipe_floor(calls: int, work: float = 0.0, new_session: bool = False) -> list[float]:
+    """Round trips of a few bytes between this process and a forked one (`work` s on each side)."""
+    request_read, request_write = os.pipe()
+    answer_read, answer_write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(request_write)
+        os.close(answer_read)
+        if new_session:
+            os.setsid()
+        while data := os.read(request_read, 64):
+            _busy(work)
+            os.write(answer_write, data)
+        os._exit(0)
+    os.close(request_read)
+    os.close(answer_write)
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        _busy(work)
+        os.write(request_write, b"ping")
+        os.read(answer_read, 64)
+        times.append(time.perf_counter() - started)
+    os.close(request_write)
+    os.waitpid(child, 0)
+    os.close(answer_read)
+    return times
+
+
+def sandbox_round_trip(calls: int) -> list[float]:
+    """Round trips of `f(1)` through a sandboxed worker forked from a zygote."""
+    from grader.sandbox.policy import SandboxLimits
+    from grader.sandbox.pool import WorkerPool
+    from grader.sandbox.student import StudentModule
+    from grader.sandbox.zygote import start_zygote
+
+    files = {"perceptron.py": "def f(x):\n    return x\n"}
+    limits = SandboxLimits()
+    with start_zygote() as zygote, WorkerPool(limits, size=1, refill=False, zygote=zygote) as pool:
+        student = StudentModule("perceptron", files, limits, pool=pool)
+        try:
+            student.f(1)
+            times = []
+            for _ in range(calls):
+                started = time.perf_counter()
+                student.f(1)
+                times.append(time.perf_counter() - started)
+        finally:
+            student.close()
+    return times
+
+
+class InProcessModule:
+    """The student's module imported into this process: the suites' `student`, unsandboxed.
+
+    Arguments are copied (as the wire would) and errors become the same `StudentRaised`
+    the suites expect, so the suites take the same paths; nothing else is added.
+    """
+
+    def __init__(self, exercise: str, source: str) -> None:
+        from grader.grading.feedback import CallDescription
+
+        self.exercise = exercise
+        self.module = types.ModuleType(exercise)
+        exec(compile(source, f"{exercise}.py", "exec"), self.module.__dict__)
+        self.last_call: Any = CallDescription("")
+        self.last_warnings: list[str] = []
+        self.import_error = None
+        self.output = ""
+        self.isolation_reports: list[dict[str, Any]] = []
+
+    def call(self, function: str, *args: Any, _readonly: bool = False, _timeout: float | None = None, **kw: Any) -> Any:
+        from grader.grading.feedback import CallDescription
+        from grader.sandbox.errors import MissingFunction, StudentRaised
+
+        self.last_call = CallDescription((f"{self.exercise}.{function}", args, kw))
+        target = self.module.__dict__.get(function)
+        if not callable(target):
+            raise MissingFunction(f"{self.exercise}.py has no function {function}()")
+        args, kw = copy.deepcopy(args), copy.deepcopy(kw)
+        if _readonly:
+            for value in (*args, *kw.values()):
+                if isinstance(value, np.ndarray):
+                    value.flags.writeable = False
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = target(*args, **kw)
+        except Exception as error:
+            name = type(error).__name__
+            raise StudentRaised(f"{self.last_call} raised {name}", name, str(error), "") from error
+        self.last_warnings = [f"{w.category.__name__}: {w.message}" for w in caught[:5]]
+        return result
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+
+    @property
+    def readonly(self) -> Any:
+        module = self
+
+        class View:
+            def __getattr__(self, name: str) -> Callable[..., Any]:
+                return lambda *args, **kwargs: module.call(name, *args, _readonly=True, **kwargs)
+
+        return View()
+
+    def close(self) -> None:
+        pass
+
+
+def _cpu() -> float:
+    own = os.times()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.user + own.system + children.ru_utime + children.ru_stime
+
+
+def sandboxed_submission(folder: Path, zygote: Any) -> tuple[float, float, float, float]:
+    """Grade the reference from a warm zygote, as `grader grade` grades each student: wall, CPU
+    (the sandboxes' included, read from /proc before each is ended), score, the sandboxes' CPU."""
+    from grader.grading.exercises import all_exercises
+    from grader.grading.grade import grade_workspace
+    from grader.sandbox.policy import SandboxLimits
+    from grader.sandbox.pool import WorkerPool
+
+    names = [e.name for e in all_exercises()]
+    cpu, started = _cpu(), time.perf_counter()
+    with _SandboxCpu() as sandboxes, WorkerPool(SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool:
+        result = grade_workspace(folder, names, pool=pool)
+    return time.perf_counter() - started, _cpu() - cpu + sandboxes.seconds, result.score, sandboxes.seconds
+
+
+class _SandboxCpu:
+    """Adds up the CPU time of every sandbox process (the worker, its INIT, the student's) just
+    before it is ended, since they are reaped by the zygote, not by this process."""
+
+    def __enter__(self) -> _SandboxCpu:
+        from grader.sandbox import process
+
+        self.seconds = 0.0
+        self._original = process.Worker.kill
+        bench = self
+
+        def kill(worker: Any) -> None:
+            if worker._pidfds:
+                bench.seconds += _tree_cpu(worker._process.pid)
+            bench._original(worker)
+
+        process.Worker.kill = kill  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from grader.sandbox import process
+
+        process.Worker.kill = self._original  # type: ignore[method-assign]
+
+
+def _tree_cpu(root: int) -> float:
+    """CPU seconds of `root` and its descendants, and of the children they reaped, from /proc."""
+    children: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            ticks = sum(int(field) for field in fields[11:15])  # utime, stime, cutime, cstime
+            cpu[int(entry)] = ticks / os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += cpu.get(pid, 0.0)
+        todo += children.get(pid, [])
+    return total
+
+
+def in_process_submission(folder: Path) -> tuple[float, float, float]:
+    """The same hidden suites, run here against the student's modules imported here."""
+    from grader import scoring
+    from grader.grading.exercises import all_exercises
+    from grader.grading.runner import run_suites
+
+    exercises = all_exercises()
+    cpu, started = _cpu(), time.perf_counter()
+    sys.path.insert(0, str(folder))  # the modules import each other (forward imports activations)
+    try:
+        students = {e.name: InProcessModule(e.name, (folder / e.filename).read_text()) for e in exercises}
+        tests = run_suites(exercises, students)
+    finally:
+        sys.path.remove(str(folder))
+        for name in [e.name for e in exercises]:
+            sys.modules.pop(name, None)
+    score = sum(scoring.exercise_score(t)[0] for t in tests.values())
+    return time.perf_counter() - started, _cpu() - cpu, score
+
+
+def sandboxed_command(folder: Path) -> None:
+    """What `grader submit` does to grade, without its database: a zygote first (it imports
+    numpy while this process imports the suites), warm workers, the reference graded."""
+    from grader.sandbox.zygote import start_zygote
+
+    with start_zygote() as zygote:
+        from grader.grading.exercises import all_exercises
+        from grader.grading.grade import grade_workspace
+        from grader.sandbox.policy import SandboxLimits
+        from grader.sandbox.pool import WorkerPool
+
+        names = [e.name for e in all_exercises()]
+        with WorkerPool(SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool:
+            grade_workspace(folder, names, pool=pool)
+        # The zygote's CPU and its workers' (which it reaped): this process never reaps them.
+        print(f"sandbox-cpu {_tree_cpu(zygote._process.pid)}")
+
+
+def timed_command(command: list[str]) -> tuple[float, float]:
+    """Wall and CPU time of a command; a sandboxed child adds the CPU of its sandboxes and zygote,
+    which it prints, since their processes are reaped by the zygote, not counted here."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    extra = sum(float(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("sandbox-cpu "))
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime) + extra
+
+
+def _report(label: str, sandboxed: list[tuple[float, ...]], plain: list[tuple[float, ...]]) -> None:
+    wall = [statistics.median(r[0] for r in runs) for runs in (plain, sandboxed)]
+    cpu = [statistics.median(r[1] for r in runs) for runs in (plain, sandboxed)]
+    print(f"{label}:")
+    print(f"  in-process, unsandboxed: {wall[0] * 1e3:6.0f} ms wall, {cpu[0] * 1e3:6.0f} ms CPU")
+    print(f"  sandboxed:               {wall[1] * 1e3:6.0f} ms wall, {cpu[1] * 1e3:6.0f} ms CPU")
+    print(f"  sandboxed / in-process:  {wall[1] / wall[0]:.2f}x wall, {cpu[1] / cpu[0]:.2f}x CPU  (goal: 1.1x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--child", choices=("sandboxed", "in-process"), help=argparse.SUPPRESS)
+    parser.add_argument("--workspace", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "in-process":  # the arms of the whole-command comparison
+        in_process_submission(args.workspace)
+        return
+    if args.child == "sandboxed":
+        sandboxed_command(args.workspace)
+        return
+    from grader.grading.exercises import write_reference_workspace
+    from grader.sandbox.zygote import start_zygote
+
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, python {sys.version.split()[0]}")
+    floor = pipe_floor(args.calls)
+    print(f"raw pipe ping-pong (floor):            {_ms(floor)}")
+    same = pipe_floor(args.calls // 3, work=50e-6)
+    own = pipe_floor(args.calls // 3, work=50e-6, new_session=True)
+    print(f"  with 50 us of work, same session:    {_ms(same)}")
+    print(f"  with 50 us of work, its own session: {_ms(own)}")
+    trivial = sandbox_round_trip(args.calls)
+    ratio = statistics.median(trivial) / statistics.median(floor)
+    print(f"sandbox trivial call:                  {_ms(trivial)}  ({ratio:.1f}x the floor)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        reference = write_reference_workspace(Path(tmp) / "ws")
+        with start_zygote() as zygote:
+            in_process_submission(reference)  # warm both paths once (imports, suite collection)
+            sandboxed_submission(reference, zygote)
+            sandboxed, plain = [], []
+            for _ in range(args.rounds):
+                plain.append(in_process_submission(reference))
+                sandboxed.append(sandboxed_submission(reference, zygote))
+        scores = {r[2] for r in sandboxed + plain}
+        _report(f"reference submission, warm (scores {sorted(scores)})", sandboxed, plain)
+        inside = statistics.median(r[3] for r in sandboxed)
+        print(f"  of which in the sandboxes (student code, each worker's start and end): {inside * 1e3:.0f} ms CPU")
+
+        child = [sys.executable, str(BENCH), "--workspace", str(reference), "--child"]
+        database = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        submit = [sys.executable, "-m", "grader", "submit", "--workspace", str(reference), "--db", database]
+        commands: list[tuple[float, ...]] = []
+        plain_commands: list[tuple[float, ...]] = []
+        submits = []
+        for number in range(args.rounds):
+            plain_commands.append(timed_command([*child, "in-process"]))
+            commands.append(timed_command([*child, "sandboxed"]))
+            submits.append(timed_command([*submit, "--student", f"bench{number}"]))
+    _report("whole command, a new process each (start-up and zygote included, no database)", commands, plain_commands)
+    wall, cpu = statistics.median(r[0] for r in submits), statistics.median(r[1] for r in submits)
+    print(f"  for comparison, `grader submit` (its database too): {wall * 1e3:6.0f} ms wall, {cpu * 1e3:6.0f} ms CPU")
+
+
+if __name__ == "__main__":
+    main()
