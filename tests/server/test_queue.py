@@ -298,6 +298,21 @@ def test_grader_regrade_goes_through_the_workers_queue_and_spends_no_attempt(tmp
         assert state["queue"] == "procrastinate" and state["jobs"]["succeeded"] == 2 and state["depth"] == 0
         history = json.loads(grader("report", "--db", course.db_url, "--student", "ada", "--format", "json").stdout)
         assert [len(a["regrades"]) for a in history["attempts"]] == [1]  # one attempt, its regrade beside it
+
+        # An instructor's regrade from the class page goes to the same workers.
+        from grader.server.run import open_course
+        from grader.server.web import regrading
+
+        [ada] = [r["submission_id"] for r in data["regraded"] if r["student"] == "ada"]
+        served = open_course(course.folder, db_url=course.db_url)
+        try:
+            outcome = regrading.regrade(served, ada)
+        finally:
+            served.store.close()
+        assert (outcome.student, outcome.attempt, outcome.old_score, outcome.new_score) == ("ada", 1, 18.0, 18.0)
+        assert queue_json(course)["jobs"]["succeeded"] == 3
+        history = json.loads(grader("report", "--db", course.db_url, "--student", "ada", "--format", "json").stdout)
+        assert [len(a["regrades"]) for a in history["attempts"]] == [2]  # still one attempt: none spent
     finally:
         stop_group(worker)
 
