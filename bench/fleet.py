@@ -237,6 +237,16 @@ def cpu_cgroup(name: str) -> Path | None:
     return group
 
 
+def remove_cgroup(group: Path) -> None:
+    """Remove `group` once the last of its processes (a sandbox exiting) has left it."""
+    for _ in range(100):
+        try:
+            group.rmdir()
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
 def local_submit_seconds(root: Path, runs: int = 3) -> float:
     """Baseline: a local `grader submit` of the reference workspace (median)."""
     from grader.grading.exercises import write_reference_workspace

@@ -26,7 +26,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fleet import DEFAULT_DB, Fleet, cpu_cgroup, load, local_submit_seconds, percentile, reference_files  # noqa: E402
+from fleet import DEFAULT_DB, Fleet, cpu_cgroup, load, local_submit_seconds, percentile, reference_files, remove_cgroup  # noqa: E402
 
 SLOW = "import time\ntime.sleep(6)  # a submission that takes a while to grade\n"
 
@@ -79,7 +79,7 @@ def throughput(root: Path, db: str, count: int, rounds: int) -> dict[str, float]
     finally:
         fleet.stop_all()
         if fleet.cgroup is not None:
-            fleet.cgroup.rmdir()
+            remove_cgroup(fleet.cgroup)
     best = {label: max(values) for label, values in rates.items()}
     for label, values in rates.items():
         print(

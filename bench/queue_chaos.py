@@ -10,8 +10,10 @@ again with the same Idempotency-Key until the server acknowledges it, as `grader
 --resend` does.
 
 The course's PostgreSQL database is WIPED first: give one of your own. Restarting
-PostgreSQL (`pg_ctlcluster VERSION main restart`, as root) interrupts everyone using that
-server for a few seconds; --no-postgres-restart leaves it alone. --submissions 100 makes a
+PostgreSQL (`pg_ctlcluster VERSION CLUSTER restart`, as root) interrupts everyone using that
+server for a few seconds: on a shared machine give the run a cluster of its own
+(`pg_createcluster 15 chaos --port 5433 --start`, then --pg-cluster chaos);
+--no-postgres-restart leaves it alone. --submissions 100 makes a
 quick check.
 
     python bench/queue_chaos.py --db postgresql+psycopg://... [--submissions 1000]
@@ -133,7 +135,8 @@ class Chaos:
             if self.options.postgres_restart and not postgres_done and acknowledged >= 2 * total / 3:
                 postgres_done = True
                 self.note(f"restart PostgreSQL ({acknowledged} acknowledged)")
-                subprocess.run(["pg_ctlcluster", self.options.pg_version, "main", "restart"], check=True)
+                cluster = [self.options.pg_version, self.options.pg_cluster]
+                subprocess.run(["pg_ctlcluster", *cluster, "restart"], check=True)
                 self.note("PostgreSQL is back")
 
     def graded_count(self) -> int:
@@ -158,6 +161,9 @@ def main() -> None:
     parser.add_argument("--kill-every", type=float, default=6.0, help="seconds between two kill -9 of a worker")
     parser.add_argument("--no-postgres-restart", dest="postgres_restart", action="store_false")
     parser.add_argument("--pg-version", default="15")
+    parser.add_argument(
+        "--pg-cluster", default="main", help="the cluster --db is on (a cluster of its own disturbs no one else)"
+    )
     options = parser.parse_args()
     if not options.db:
         parser.error("give --db postgresql+psycopg://... (a database of your own: it is wiped)")
