@@ -54,9 +54,16 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for queries in a plain (deferred) transaction; nothing it does is committed."""
-        with self._reads() as session:
-            yield session
+        """A session for queries in a plain (deferred) transaction; nothing it does is committed.
+
+        A database that cannot be reached (a server restarting, a link down) is a DatabaseError,
+        as in `write`: a server answers 503 and the caller tries again, rather than a fault of
+        its own."""
+        try:
+            with self._reads() as session:
+                yield session
+        except OperationalError as error:
+            raise DatabaseError(f"cannot read the database {self.url}: {_first_line(error)}") from error
 
     def write(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one transaction, committed whole or not at all.
