@@ -368,6 +368,16 @@ def test_grader_queue_shows_depth_the_oldest_job_and_jobs_per_state(store: Any, 
     assert (embedded["queue"], embedded["depth"], embedded["workers"]) == ("embedded", 0, None)
 
 
+def test_the_class_page_shows_the_queues_depth_and_oldest_job(store: Any, queued: Any) -> None:
+    from grader.server.web.queue import queue_state
+
+    upload(store, queued, "ada")
+    upload(store, queued, "ben")
+    state = queue_state(queued)
+    assert state is not None and state.depth == 2
+    assert state.oldest_seconds is not None and state.oldest_seconds >= 0
+
+
 def test_finished_jobs_are_pruned_and_waiting_ones_kept(store: Any, queued: Any, worker: Callable[..., Any]) -> None:
     from sqlalchemy import text
 
