@@ -334,7 +334,7 @@ def test_a_deadline_extended_in_the_browser_is_stored_and_applied_by_the_course_
 
 @pytest.mark.parametrize("fmt", ["csv", "canvas", "moodle", "json", "html"])
 def test_the_gradebook_exports_in_every_lms_format_of_grader_report(site: Site, fmt: str) -> None:
-    from grader.report.formats import format_class_report
+    from grader.contracts import class_report_document
     from grader.service.reports import class_report
 
     site.submit("ada", STEP_WRONG)
@@ -342,7 +342,7 @@ def test_the_gradebook_exports_in_every_lms_format_of_grader_report(site: Site, 
     assert answer.status_code == 200
     assert answer.headers["content-disposition"].startswith("attachment;")
     report = class_report(site.store, "best", [site.app.state.course.quizzes_dir])
-    assert answer.content.decode() == format_class_report(report, fmt)  # type: ignore[arg-type]
+    assert answer.content.decode() == class_report_document(report, fmt)
 
 
 def test_a_submitted_file_downloads_byte_for_byte(site: Site) -> None:

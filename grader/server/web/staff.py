@@ -172,7 +172,7 @@ async def raw_file(request: Request) -> Response:
 
 @page
 async def export(request: Request) -> Response:
-    from grader.report.formats import format_class_report
+    from grader.contracts import class_report_document
     from grader.server.web.quizzes import bank_of
     from grader.service.reports import class_report
 
@@ -184,7 +184,7 @@ async def export(request: Request) -> Response:
     if fmt not in EXPORTS or policy not in ("best", "latest"):
         raise UploadRejected(f"the format must be one of {', '.join(EXPORTS)}, the policy best or latest")
     report = await blocking(class_report, course.store, policy, bank_of(course))
-    text = format_class_report(report, fmt)  # type: ignore[arg-type]
+    text = class_report_document(report, fmt)
     media, name = EXPORTS[fmt]
     return _download(text.encode("utf-8"), f"{media}; charset=utf-8", name)
 
