@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from grader.report.model import ClassReport
     from grader.report.struggles import ExerciseStruggle, FailureMessage, TestStruggle
     from grader.service.batch import BatchResult
+    from grader.service.queue import QueueState
     from grader.service.regrade import RegradeBatch
     from grader.store.reports import OverrideRow
 
@@ -354,6 +355,19 @@ def regrade(result: RegradeBatch) -> JSON:
             for r in result.regraded
         ],
         "failed": [{"submission_id": f.submission_id, "student": f.student, "reason": f.reason} for f in result.failed],
+    }
+
+
+def queue_state(state: QueueState) -> JSON:
+    """`grader queue --json`: what an operator scales workers on."""
+    return {
+        "queue": state.engine,
+        "depth": state.depth,
+        "oldest_seconds": state.oldest_seconds,
+        "running": state.running,
+        "workers": state.workers,
+        "jobs": dict(state.jobs),
+        "waiting": dict(state.waiting),
     }
 
 

@@ -149,6 +149,20 @@ WRITER = textwrap.dedent("""
 """)
 
 
+def test_a_database_server_that_cannot_be_reached_mid_run_is_one_clear_error():
+    """A PostgreSQL restarting under a running server: its reads fail as DatabaseError (the
+    server answers 503, try again), not as a fault of the grader's own."""
+    from sqlalchemy import create_engine, text
+
+    from grader.store.engine import Store
+
+    store = Store(create_engine("postgresql+psycopg://nobody:secret@127.0.0.1:1/course"))
+    with pytest.raises(DatabaseError, match=r"^cannot read the database postgresql\+psycopg://nobody:\*\*\*@127"):
+        with store.read() as session:
+            session.execute(text("SELECT 1"))
+    store.close()
+
+
 def test_many_processes_writing_to_one_sqlite_file_at_once_all_succeed(tmp_path):
     url = f"sqlite:///{tmp_path / 'class.db'}"  # a fresh file: the writers also race to create the schema
     writers = [

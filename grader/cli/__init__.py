@@ -92,7 +92,7 @@ def main(debug: bool) -> None:
 
 
 def _register_commands() -> None:
-    from grader.cli import course, instructor, quiz, remote, student
+    from grader.cli import course, instructor, queue, quiz, remote, student
 
     for command in (
         student.submit,
@@ -105,6 +105,8 @@ def _register_commands() -> None:
         quiz.quiz,
         course.serve,
         course.course,
+        queue.worker,
+        queue.queue,
         remote.login,
         remote.logout,
     ):

@@ -29,20 +29,34 @@ server_db_option = click.option(
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option(
-    "--jobs", type=click.IntRange(min=1), metavar="N", help="Submissions graded at once [default: one per core]."
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Submissions graded at once, on SQLite [default: one per core].",
 )
-def serve(course_dir: Path, db_url: str | None, host: str, port: int, jobs: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Server processes answering requests (more than 1 needs PostgreSQL).",
+)
+def serve(course_dir: Path, db_url: str | None, host: str, port: int, jobs: int | None, workers: int) -> None:
     """Serve a course: students submit from their terminal, the hidden tests stay here.
 
     With no --db the course folder's grader.db is used, and grading runs in this process's own
-    pool of sandboxed workers. Students and staff also use the course in a browser: send each
-    person the link URL/login?token=TOKEN. Stops with Ctrl-C.
+    pool of sandboxed workers (--jobs at a time). With a PostgreSQL --db
+    (postgresql+psycopg://...) the server stores each upload and queues it, and
+    `grader worker` processes grade, on as many machines as needed; --workers N then runs N
+    server processes (put a reverse proxy in front for HTTPS). Students and staff also use the
+    course in a browser: send each person the link URL/login?token=TOKEN. Stops with Ctrl-C.
 
     Exit status: 0, or 2 for bad input.
     """
     from grader.server.run import run_server
 
-    run_server(course_dir, db_url=db_url, host=host, port=port, jobs=jobs)
+    run_server(course_dir, db_url=db_url, host=host, port=port, jobs=jobs, workers=workers)
 
 
 @click.group()

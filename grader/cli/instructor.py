@@ -118,17 +118,29 @@ def regrade(
     are worked out again from the course file as it is now and the hand-in time the attempt
     recorded. Run it after changing a hidden suite or the reference.
 
+    On a course database (PostgreSQL) whose `grader worker`s are running, the regrade goes
+    through their job queue, behind the students' submissions: the workers grade with their
+    course folder (suites, reference, course.toml), and --jobs and --course do not apply.
+
     Exit status: 0 when every attempt was regraded, 1 when some could not be (listed at the
     end), 2 for bad input (an unknown exercise, or no attempts to regrade).
     """
     from grader.course import NO_COURSE
+    from grader.service.queue import grades_through_queue, regrade_through_queue
     from grader.service.regrade import regrade_attempts
     from grader.store import open_store
 
-    with open_store(settings.db_url) as store, progress_bar("regrading") as hook:
-        result = regrade_attempts(
-            store, exercises, students, course=settings.course or NO_COURSE, jobs=jobs, on_progress=hook
-        )
+    with open_store(settings.db_url) as store:
+        queued = grades_through_queue(store)
+        if queued:
+            echo("regrading through the course's job queue, behind the students' submissions", err=True)
+        with progress_bar("regrading") as hook:
+            if queued:
+                result = regrade_through_queue(store, exercises, students, on_progress=hook)
+            else:
+                result = regrade_attempts(
+                    store, exercises, students, course=settings.course or NO_COURSE, jobs=jobs, on_progress=hook
+                )
     if as_json:
         from grader import contracts
 

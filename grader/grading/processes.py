@@ -40,10 +40,11 @@ class GradingProcesses:
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
 
-    def grade(self, files: Mapping[str, str], names: Sequence[str]) -> GradingResult:
+    def grade(self, files: Mapping[str, str], names: Sequence[str], *, seed: int | None = None) -> GradingResult:
+        """Grade `files` (`seed` repeats an attempt's hidden inputs; None draws new ones)."""
         executor = self._current()
         try:
-            record = executor.submit(_grade_files, dict(files), list(names)).result()
+            record = executor.submit(_grade_files, dict(files), list(names), seed).result()
         except BrokenProcessPool as error:
             self._replace(executor)
             raise GraderFault("a grading process stopped while grading (killed, or out of memory?)") from error
@@ -121,9 +122,9 @@ def _start_sandboxes(
     )
 
 
-def _grade_files(files: dict[str, str], names: list[str]) -> dict[str, Any]:
+def _grade_files(files: dict[str, str], names: list[str], seed: int | None) -> dict[str, Any]:
     from grader.grading.grade import grade_files
     from grader.records import result_to_record
 
-    result = grade_files(files, names, pool=_SANDBOXES["pool"], protected=_SANDBOXES["protected"])
+    result = grade_files(files, names, pool=_SANDBOXES["pool"], protected=_SANDBOXES["protected"], seed=seed)
     return result_to_record(result)

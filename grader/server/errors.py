@@ -11,6 +11,7 @@ from grader.errors import (
     AlreadyAnswered,
     AttemptsUsedUp,
     CoolingDown,
+    DatabaseError,
     GraderError,
     NotAuthenticated,
     NotFoundError,
@@ -32,6 +33,7 @@ STATUS = (
     (UploadRejected, 422),
     (TooFast, 429),
     (CoolingDown, 429),
+    (DatabaseError, 503),  # the server's database, not the request: try again shortly
     (GraderError, 422),
 )
 
@@ -48,6 +50,8 @@ async def grader_error(request: Request, error: Exception) -> Response:
         headers["WWW-Authenticate"] = 'Bearer realm="grader"'
     if isinstance(error, TooFast):
         headers["Retry-After"] = str(max(1, round(error.retry_after)))
+    if status == 503:
+        headers["Retry-After"] = "5"
     return error_response(status, str(error), headers)
 
 

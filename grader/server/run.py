@@ -1,12 +1,25 @@
-"""`grader serve`: open the course, build the application, and run it under uvicorn."""
+"""`grader serve`: open the course, build the application, and run it under uvicorn.
+
+On SQLite the server grades in its own pool (`grading.EmbeddedGrading`), so it is one
+process. On PostgreSQL it stores and queues (`queued.QueuedGrading`) and `grader worker`s
+grade, so several server processes (`workers`) can answer behind one reverse proxy; uvicorn
+starts each from `app_from_environment`, which reads the course and database from the
+environment this module sets.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
-from grader.server.app import Course, create_app
+from grader.errors import ConfigError
+from grader.server.app import Course, Grading, create_app
+
+COURSE_ENV, DB_ENV = "GRADER_SERVE_COURSE", "GRADER_SERVE_DB"
+# Live pages keep a stream open: on shutdown, wait a few seconds for them, not for ever.
+UVICORN_OPTIONS: dict[str, Any] = {"log_level": "info", "access_log": True, "timeout_graceful_shutdown": 5}
 
 
 def open_course(
@@ -18,7 +31,6 @@ def open_course(
     from grader.course import load_course
     from grader.grading.exercises import resolve, use_course_content
     from grader.pack import load_pack
-    from grader.server.grading import EmbeddedGrading
     from grader.store import open_store
 
     pack = load_pack(course_dir)
@@ -26,9 +38,28 @@ def open_course(
         use_course_content(pack.content)
     settings = load_course(pack.course_file if pack.course_file.is_file() else None)
     store = open_store(db_url or pack.default_db_url)
-    grading = EmbeddedGrading(
-        store, settings, jobs=jobs or os.cpu_count() or 1, content=pack.content, protected=(pack.root,)
-    )
+    grading: Grading
+    if store.engine.dialect.name == "postgresql":
+        from grader.queue.jobs import require_psycopg
+        from grader.server.queued import QueuedGrading
+
+        try:
+            require_psycopg(store.engine)
+            if jobs is not None:
+                raise ConfigError(
+                    "--jobs sizes the server's own pool (SQLite); with PostgreSQL, "
+                    "`grader worker --processes N` grades, on as many machines as needed"
+                )
+        except ConfigError:
+            store.close()
+            raise
+        grading = QueuedGrading(store)
+    else:
+        from grader.server.grading import EmbeddedGrading
+
+        grading = EmbeddedGrading(
+            store, settings, jobs=jobs or os.cpu_count() or 1, content=pack.content, protected=(pack.root,)
+        )
     files = {e.name: e.filename for e in resolve(None)}
     return Course(
         store=store,
@@ -40,15 +71,44 @@ def open_course(
     )
 
 
-def run_server(course_dir: Path, *, db_url: str | None, host: str, port: int, jobs: int | None) -> None:
+def run_server(
+    course_dir: Path, *, db_url: str | None, host: str, port: int, jobs: int | None, workers: int = 1
+) -> None:
     import uvicorn
 
     course = open_course(course_dir, db_url=db_url, jobs=jobs, own_content=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    try:
-        # live pages keep a stream open: on shutdown, wait a few seconds for them, not for ever
-        uvicorn.run(
-            create_app(course), host=host, port=port, log_level="info", access_log=True, timeout_graceful_shutdown=5
+    _logging()
+    if workers == 1:
+        try:
+            uvicorn.run(create_app(course), host=host, port=port, **UVICORN_OPTIONS)
+        finally:
+            course.store.close()
+        return
+    postgresql = course.store.engine.dialect.name == "postgresql"
+    url = course.store.engine.url.render_as_string(hide_password=False)
+    course.store.close()
+    if not postgresql:
+        raise ConfigError(
+            "--workers above 1 needs a PostgreSQL --db: on SQLite each process would grade in a pool of its own"
         )
-    finally:
-        course.store.close()
+    os.environ[COURSE_ENV] = str(course_dir.resolve())
+    os.environ[DB_ENV] = url
+    uvicorn.run(
+        "grader.server.run:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        **UVICORN_OPTIONS,
+    )
+
+
+def app_from_environment() -> Any:
+    """The application of one of several server processes (`grader serve --workers N`)."""
+    _logging()
+    return create_app(open_course(Path(os.environ[COURSE_ENV]), db_url=os.environ[DB_ENV], own_content=True))
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)  # not a line per deferred job

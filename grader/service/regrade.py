@@ -23,6 +23,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.course import NO_COURSE, CourseSettings, apply_course
@@ -76,6 +77,11 @@ class _Plan:
     old_score: float
 
 
+SnapshotGrader = Callable[["Snapshot", Sequence[str]], GradingResult]
+"""Grades an attempt's snapshot for the named exercises: a long-running grader's warm
+processes (a queue worker's) instead of sandboxes started for one regrade."""
+
+
 def regrade_submission(
     store: Store,
     submission_id: int,
@@ -83,16 +89,51 @@ def regrade_submission(
     *,
     course: CourseSettings = NO_COURSE,
     limits: SandboxLimits | None = None,
+    grade: SnapshotGrader | None = None,
+    key: str | None = None,
 ) -> RegradeOutcome:
     """Grade attempt `submission_id`'s snapshot again (only `exercises` of it, when named) and
-    record the regrade in one transaction; a GraderError when there is nothing to regrade."""
+    record the regrade in one transaction; a GraderError when there is nothing to regrade.
+
+    With `key` the regrade is recorded once: a second call with the same key (a queued job
+    delivered twice) grades nothing and returns the regrade recorded first.
+    """
+    from sqlalchemy.exc import IntegrityError
+
     from grader.service.submissions import grade_folder
     from grader.store.files import database_files
 
     plan = _plan(store, submission_id, _names(exercises))
+    if key is not None:
+        earlier = _keyed(store, plan, key)
+        if earlier is not None:
+            return earlier
+    if grade is not None:
+        result = grade(plan.snapshot, plan.exercises)
+    else:
+        files, seed = gradable_files(plan.snapshot), plan.snapshot.seed
+        result = grade_folder(files, list(plan.exercises), limits, database_files(store.url), seed=seed)
+    try:
+        return store.write(lambda session: record_regrade(session, plan, result, course, key=key))
+    except IntegrityError:
+        earlier = _keyed(store, plan, key) if key is not None else None
+        if earlier is None:
+            raise
+        return earlier  # the same job, run twice at once, recorded first elsewhere
+
+
+def _keyed(store: Store, plan: _Plan, key: str) -> RegradeOutcome | None:
+    from grader.store.submissions import regrade_keyed
+
+    with store.read() as session:
+        found = regrade_keyed(session, plan.snapshot.student, key)
+    if found is None:
+        return None
+    regrade_id, score, max_score, names = found
     snapshot = plan.snapshot
-    result = grade_folder(snapshot.files, list(plan.exercises), limits, database_files(store.url), seed=snapshot.seed)
-    return store.write(lambda session: record_regrade(session, plan, result, course))
+    return RegradeOutcome(
+        snapshot.submission_id, regrade_id, snapshot.student, snapshot.attempt, names, plan.old_score, score, max_score
+    )
 
 
 def regrade_attempts(
@@ -110,16 +151,8 @@ def regrade_attempts(
     from grader.sandbox.policy import SandboxLimits
     from grader.service.parallel import GradingTask, run_tasks
     from grader.store.files import database_files
-    from grader.store.submissions import attempt_ids
 
-    wanted = _names(exercises)
-    names = [student_name(s) for s in students]
-    with store.read() as session:
-        ids = attempt_ids(session, names, wanted)
-    if not ids:
-        who = f" of {', '.join(names)}" if names else ""
-        what = f" at {', '.join(wanted)}" if wanted else ""
-        raise NotFoundError(f"no attempts{who}{what} in the database to regrade")
+    wanted, ids = attempts_to_regrade(store, exercises, students)
     regraded: dict[int, RegradeOutcome] = {}
     failed: dict[int, FailedRegrade] = {}
 
@@ -151,7 +184,7 @@ def regrade_attempts(
         finish(FailedRegrade(plan.snapshot.submission_id, plan.snapshot.student, one_line(reason)))
 
     tasks = [
-        GradingTask(key, "", plan.exercises, plan.snapshot.seed, files=plan.snapshot.files)
+        GradingTask(key, "", plan.exercises, plan.snapshot.seed, files=gradable_files(plan.snapshot))
         for key, plan in plans.items()
     ]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
@@ -163,8 +196,29 @@ def regrade_attempts(
     )
 
 
-def record_regrade(session: Session, plan: _Plan, result: GradingResult, course: CourseSettings) -> RegradeOutcome:
-    """Record `result` as a regrade of the plan's attempt, with the course's late penalty."""
+def attempts_to_regrade(
+    store: Store, exercises: Iterable[str], students: Iterable[str]
+) -> tuple[tuple[str, ...], list[int]]:
+    """The exercises named (checked) and the ids of the attempts of `students` (everyone's
+    when none is named) that graded any of them, oldest first; a NotFoundError when none did."""
+    from grader.store.submissions import attempt_ids
+
+    wanted = _names(exercises)
+    names = [student_name(s) for s in students]
+    with store.read() as session:
+        ids = attempt_ids(session, names, wanted)
+    if not ids:
+        who = f" of {', '.join(names)}" if names else ""
+        what = f" at {', '.join(wanted)}" if wanted else ""
+        raise NotFoundError(f"no attempts{who}{what} in the database to regrade")
+    return wanted, ids
+
+
+def record_regrade(
+    session: Session, plan: _Plan, result: GradingResult, course: CourseSettings, *, key: str | None = None
+) -> RegradeOutcome:
+    """Record `result` as a regrade of the plan's attempt, with the course's late penalty (and
+    `key`, unique per student, when given)."""
     from grader.service.extensions import with_stored_extensions
     from grader.store.submissions import record_submission
 
@@ -180,6 +234,7 @@ def record_regrade(session: Session, plan: _Plan, result: GradingResult, course:
         applied_result,
         settings={**applied, "regrade_of": snapshot.submission_id},
         regrade_of=snapshot.submission_id,
+        idempotency_key=key,
     )
     return RegradeOutcome(
         submission_id=snapshot.submission_id,
@@ -218,3 +273,13 @@ def _plan(store: Store, submission_id: int, wanted: Sequence[str]) -> _Plan:
         raise NotFoundError(f"submission #{found.submission_id} stored no files to grade again")
     old = round(sum(row.score for row in current if row.exercise in names), 6)
     return _Plan(found, names, old)
+
+
+def gradable_files(snapshot: Snapshot) -> dict[str, str]:
+    """The snapshot's files with plain Python file names: what is graded again (any other
+    name is one a snapshot never takes; nothing outside a grading folder is ever written)."""
+    return {
+        path: text
+        for path, text in snapshot.files.items()
+        if path == Path(path).name and not path.startswith(".") and path.endswith(".py")
+    }

@@ -180,6 +180,21 @@ def grade_received(store: Store, submission_id: int, grade: Grade, course: Cours
     return store.write(record)
 
 
+def count_lost_runs(store: Store, submission_id: int, runs: int) -> str:
+    """Before a job queue grades a submission again: `runs` of its grading ended without a
+    result (a worker killed or cut off counts, as a failure `grade_received` saw does), so
+    its failures are at least that many, and at `GRADER_FAILURES_ALLOWED` it is
+    `not_gradable`. Returns its status; the caller grades it only if it still waits."""
+    from grader.store import submissions
+
+    status = store.write(
+        lambda session: submissions.count_lost_runs(session, submission_id, runs, GRADER_FAILURES_ALLOWED)
+    )
+    if status is None:
+        raise NotFoundError(f"no submission #{submission_id}")
+    return status
+
+
 def give_up(store: Store, submission_id: int) -> None:
     """Mark a submission that cannot be graded by the grader's fault (its runs keep failing)."""
     from grader.store import submissions

@@ -54,9 +54,16 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for queries in a plain (deferred) transaction; nothing it does is committed."""
-        with self._reads() as session:
-            yield session
+        """A session for queries in a plain (deferred) transaction; nothing it does is committed.
+
+        A database that cannot be reached (a server restarting, a link down) is a DatabaseError,
+        as in `write`: a server answers 503 and the caller tries again, rather than a fault of
+        its own."""
+        try:
+            with self._reads() as session:
+                yield session
+        except OperationalError as error:
+            raise DatabaseError(f"cannot read the database {self.url}: {_first_line(error)}") from error
 
     def write(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one transaction, committed whole or not at all.
@@ -146,6 +153,10 @@ def _create_engine(url: str) -> tuple[Engine, bool]:
                 # needs to create the -shm file, which a read-only folder forbids).
                 parsed = parsed.set(database=f"file:{path}").update_query_dict({"immutable": "1", "uri": "true"})
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    else:
+        # A server process outlives database restarts: test a pooled connection before use
+        # rather than fail the first request after one.
+        kwargs["pool_pre_ping"] = True
     try:
         engine = create_engine(parsed, **kwargs)
     except NoSuchModuleError as error:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -46,17 +46,24 @@ def record_submission(
     *,
     settings: dict[str, Any] | None = None,
     regrade_of: int | None = None,
+    idempotency_key: str | None = None,
 ) -> tuple[int, int]:
     """Add one graded submission with its results and source snapshot; return its id and its
     number among the student's attempts (1 for the first).
 
     With `regrade_of`, the row is a regrade of that attempt: no files are stored (they are
     the attempt's) and the number returned is the attempt's. Call it inside `Store.write`
-    so that the whole attempt is one transaction.
+    so that the whole attempt is one transaction. `idempotency_key` is unique per student:
+    a second row with the same key fails with an IntegrityError.
     """
     student = student_named(session, student_name)
     submission = Submission(
-        student_id=student.id, workspace=workspace, status="graded", graded_at=utcnow(), regrade_of=regrade_of
+        student_id=student.id,
+        workspace=workspace,
+        status="graded",
+        graded_at=utcnow(),
+        regrade_of=regrade_of,
+        idempotency_key=idempotency_key,
     )
     _fill(submission, result, settings)
     session.add(submission)
@@ -276,6 +283,37 @@ def set_status(session: Session, submission_id: int, status: str, *, failed: boo
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+
+
+def count_lost_runs(session: Session, submission_id: int, runs: int, allowed: int) -> str | None:
+    """Raise a waiting submission's failure count to `runs` (runs of its grading that ended
+    without a result, however they ended) and make it `not_gradable` once that reaches
+    `allowed`; return its status (None if unknown)."""
+    failures = case((Submission.failures < runs, runs), else_=Submission.failures)
+    session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id, Submission.status.in_(("queued", "grading")))
+        .values(
+            failures=failures,
+            status=case((failures >= allowed, "not_gradable"), else_=Submission.status),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return session.scalar(select(Submission.status).where(Submission.id == submission_id))
+
+
+def regrade_keyed(session: Session, student_name: str, key: str) -> tuple[int, float, float, tuple[str, ...]] | None:
+    """The regrade recorded with `key` for `student_name`: its id, score, maximum and
+    exercises; None if there is none."""
+    row = session.scalar(
+        select(Submission)
+        .join(Student)
+        .where(Student.name == student_name, Submission.idempotency_key == key, Submission.regrade_of.is_not(None))
+        .options(selectinload(Submission.exercises))
+    )
+    if row is None:
+        return None
+    return row.id, row.score or 0.0, row.max_score or 0.0, tuple(e.exercise for e in row.exercises)
 
 
 def waiting_submissions(session: Session) -> list[int]:

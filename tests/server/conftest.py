@@ -37,23 +37,49 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    """On PostgreSQL, the `grader worker`s that grade what the server queues."""
 
     def client(self, person: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.course.tokens[person]}"} if person else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=60)
 
     def kill(self) -> None:
-        """kill -9 the server and everything it started (its graders, their sandboxes)."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        """kill -9 the server and everything it started (its graders, their sandboxes), and its
+        workers: the whole machine lost."""
+        for process in (self.process, *self.workers):
+            kill_group(process)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        for process in (self.process, *self.workers):
+            stop_group(process)
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            kill_group(process)
+
+
+def start_worker(course: Course, log: Path, processes: int = 2) -> subprocess.Popen[bytes]:
+    """`grader worker` on the course, in its own process group, its output appended to `log`."""
+    command = [sys.executable, "-m", "grader", "worker", "--course", str(course.folder), "--db", course.db_url]
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [*command, "--processes", str(processes)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def free_port() -> int:
@@ -100,21 +126,26 @@ def course(request: pytest.FixtureRequest, tmp_path: Path) -> Course:
     return made
 
 
-def start_server(course: Course, tmp_path: Path, *, port: int | None = None) -> Server:
+def start_server(course: Course, tmp_path: Path, *, port: int | None = None, workers: int = 1) -> Server:
+    """`grader serve` on the course; on PostgreSQL `workers` `grader worker`s beside it."""
     port = port or free_port()
     log = tmp_path / f"server-{port}.log"
     command = [sys.executable, "-m", "grader", "serve", "--course", str(course.folder), "--db", course.db_url]
+    queued = not course.db_url.startswith("sqlite")
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [*command, "--port", str(port), "--jobs", "2"],
+            [*command, "--port", str(port), *([] if queued else ["--jobs", "2"])],
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     server = Server(course, f"http://127.0.0.1:{port}", process, log)
+    if queued:
+        server.workers = [start_worker(course, tmp_path / f"worker-{port}-{n}.log") for n in range(workers)]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            server.stop()
             raise AssertionError(f"the server exited: {log.read_text()[-2000:]}")
         try:
             if httpx.get(f"{server.url}/api/v1/health", timeout=2).status_code == 200:
