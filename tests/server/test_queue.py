@@ -94,20 +94,22 @@ class StandInGrader:
 
     def __init__(self, fail: bool = False, pause: threading.Barrier | None = None) -> None:
         self.calls = 0
+        self.seeds: list[int | None] = []
         self.fail = fail
         self.pause = pause
 
-    def grade(self, files: dict[str, str], names: list[str]) -> Any:
+    def grade(self, files: dict[str, str], names: list[str], seed: int | None = None) -> Any:
         from grader.records import ExerciseOutcome, GradingResult, TestOutcome
 
         self.calls += 1
+        self.seeds.append(seed)
         if self.pause is not None:
             self.pause.wait(timeout=60)
         if self.fail:
             raise RuntimeError("a grading process stopped")
         passed = {name: (TestOutcome(f"{name}::t", "t", "passed", 18.0, 18.0),) for name in names}
         exercises = tuple(ExerciseOutcome(name, 18.0, 18.0, "passed", "", passed[name], "v1") for name in names)
-        return GradingResult(exercises, {}, "v1", 0.1, files)
+        return GradingResult(exercises, {}, "v1", 0.1, files, seed)
 
 
 def run(attempts: int) -> Any:
@@ -263,13 +265,20 @@ def test_a_regrade_job_delivered_twice_records_one_regrade(store: Any, worker: C
 
     test = TestOutcome("perceptron::t", "t", "failed", 0.0, 18.0)
     result = GradingResult(
-        (ExerciseOutcome("perceptron", 0.0, 18.0, "failed", "", (test,), "v0"),), {}, "v0", 0.1, {"perceptron.py": "x"}
+        (ExerciseOutcome("perceptron", 0.0, 18.0, "failed", "", (test,), "v0"),),
+        {},
+        "v0",
+        0.1,
+        {"perceptron.py": "x"},
+        seed=2**40 + 3,
     )
     attempt, _ = store.write(lambda session: record_submission(session, "ada", "ws", result))
-    regrading = worker(StandInGrader())
+    grading = StandInGrader()
+    regrading = worker(grading)
     first = regrading.regrade_attempt(run(0), attempt, "ada", ["perceptron"], "regrade:b1:1")
     again = regrading.regrade_attempt(run(1), attempt, "ada", ["perceptron"], "regrade:b1:1")
     assert first == again == 18.0
+    assert grading.seeds == [2**40 + 3]  # graded once, with the attempt's hidden inputs
     with store.read() as session:
         regrades = session.execute(text("SELECT count(*) FROM submissions WHERE regrade_of = :a"), {"a": attempt})
         assert regrades.scalar_one() == 1
