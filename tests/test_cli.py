@@ -60,7 +60,6 @@ def test_a_wrong_answer_says_what_was_called_expected_against_got_and_a_hint(run
         "perceptron.step(0.0)",
         "  expected: 0",
         "  got:      1",
-        "  expected 0, got 1",
     ]
     assert "hint: the output is 1 only when z > threshold" in at_threshold["message"]
     assert "def test_" not in result.output  # the hidden suite's source is never shown
