@@ -102,8 +102,10 @@ def init_pack(root: Path) -> CoursePack:
     pack = CoursePack(root.resolve())
     try:
         pack.root.mkdir(parents=True, exist_ok=True)
+        (pack.root / "exercises").mkdir()
+        for name, text in _stub_texts(_stubs()).items():
+            (pack.exercises_dir / name).write_text(text, encoding="utf-8")
         for folder, source, pattern in (
-            ("exercises", _stubs(), "*.py"),
             ("reference", _package_folder("grader.reference"), "*.py"),
             ("suites", _package_folder("grader.suites"), "test_*.py"),
             ("quizzes", bundled_quizzes_dir(), "*.md"),
@@ -126,6 +128,31 @@ def _stubs() -> Path:
         if folder.is_dir():
             return folder
     raise ConfigError("the grader's own exercise stubs are not installed; reinstall nn-grader")
+
+
+def _stub_texts(folder: Path) -> dict[str, str]:
+    """The stubs as handed out. In a checkout (an editable install) `exercises/` is also where
+    the instructor may have tried the exercises, so each stub is read as git last committed it
+    where git can tell, never with the instructor's own answers in it."""
+    import subprocess
+
+    texts = {}
+    for path in sorted(folder.glob("*.py")):
+        texts[path.name] = path.read_text(encoding="utf-8")
+        if folder.name != "exercises" or not (folder.parent / ".git").exists():
+            continue
+        try:
+            committed = subprocess.run(
+                ["git", "-C", str(folder.parent), "show", f"HEAD:exercises/{path.name}"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if committed.returncode == 0:
+            texts[path.name] = committed.stdout
+    return texts
 
 
 def _package_folder(package: str) -> Path:

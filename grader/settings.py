@@ -43,6 +43,8 @@ class Settings:
     """
 
     db_url: str = ""
+    db_chosen: bool = False
+    """The database was chosen (--db, GRADER_DB or a course folder), not the default in the user's folder."""
     student: str | None = None
     student_given: bool = False
     """The student was named with --student (not a default): a course server then acts for them."""
@@ -68,12 +70,19 @@ class Settings:
         env = dict(os.environ if env is None else env)
         cwd = cwd or Path.cwd()
         course = None
+        folder = None
         if "course" in want:
-            from grader.course import find_course_file, load_course
+            from grader.course import COURSE_ENV, find_course_file, load_course
 
-            course = load_course(find_course_file(course_file, env, cwd))
+            given = course_file or (Path(env[COURSE_ENV]) if env.get(COURSE_ENV, "").strip() else None)
+            if given is not None and given.is_dir():
+                folder = use_course_folder(given)
+                course = load_course(folder / "course.toml" if (folder / "course.toml").is_file() else None)
+            else:
+                course = load_course(find_course_file(course_file, env, cwd))
         return cls(
-            db_url=resolve_db_url(db_url, env) if "db" in want else "",
+            db_url=resolve_db_url(db_url, env, folder) if "db" in want else "",
+            db_chosen=bool((db_url or "").strip() or env.get(DB_ENV, "").strip() or folder),
             student=resolve_student(student, env) if "student" in want else None,
             student_given=student is not None,
             course=course,
@@ -88,8 +97,20 @@ class Settings:
         return self.student
 
 
-def resolve_db_url(given: str | None, env: Mapping[str, str]) -> str:
-    """`--db`, else `GRADER_DB`, else `grader.db` in the user's app folder (created if need be).
+def use_course_folder(given: Path) -> Path:
+    """A course folder given as --course: checked, and its suites and reference made the ones
+    this process grades with (a command serves one course)."""
+    from grader.grading.exercises import use_course_content
+    from grader.pack import load_pack
+
+    pack = load_pack(given)
+    use_course_content(pack.content)
+    return pack.root
+
+
+def resolve_db_url(given: str | None, env: Mapping[str, str], course_folder: Path | None = None) -> str:
+    """`--db`, else `GRADER_DB`, else the course folder's `grader.db`, else `grader.db` in the
+    user's app folder (created if need be). A plain file path stands for a SQLite file.
 
     An in-memory database is refused: an attempt recorded there would be lost at exit.
     """
@@ -97,7 +118,11 @@ def resolve_db_url(given: str | None, env: Mapping[str, str]) -> str:
     if url:
         if IN_MEMORY_SQLITE.match(url):
             raise DatabaseError(f"{url!r} is an in-memory database, lost when the command ends: give a file")
+        if "://" not in url and url.endswith((".db", ".sqlite", ".sqlite3")):
+            return f"sqlite:///{Path(url).expanduser().resolve()}"
         return url
+    if course_folder is not None:
+        return f"sqlite:///{course_folder / 'grader.db'}"
     folder = app_folder()
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -76,7 +76,7 @@ def test_reports_show_students_messages_and_names_without_obeying_them(db_url: s
         assert_harmless(output)
     table = run("report", "--db", db_url)[1]
     assert MARKUP_NAME in table and MARKUP in table  # markup is shown as typed, not interpreted
-    assert f"Progress of {MARKUP_NAME}: 1 attempts" in run("progress", "--student", MARKUP_NAME, "--db", db_url)[1]
+    assert f"Progress of {MARKUP_NAME}: 1 attempt" in run("progress", "--student", MARKUP_NAME, "--db", db_url)[1]
     assert (
         "raised [bold red]boom[/bold red] \\x1b]0;pwned\\x07"
         in run("report", "--student", MARKUP_NAME, "--db", db_url)[1]

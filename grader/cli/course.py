@@ -76,7 +76,7 @@ def init(directory: Path) -> None:
 
     pack = init_pack(directory)
     echo(f"Wrote the course folder {pack.root}")
-    echo(f"Hand out {pack.exercises_dir}; keep reference/ and suites/ to yourself.")
+    echo(f"Hand out {pack.exercises_dir}; keep reference/, suites/ and quizzes/ (it holds the answers) to yourself.")
     echo(f"Next: grader course enrol ROSTER.csv --course {directory}, then grader serve --course {directory}")
 
 

@@ -12,7 +12,13 @@ import click
 
 from grader.cli.options import json_option, uses
 from grader.cli.output import write_output
-from grader.cli.remote import grade_remotely, report_remotely, server_options, staff_login
+from grader.cli.remote import (
+    grade_remotely,
+    refuse_the_default_database_when_logged_in,
+    report_remotely,
+    server_options,
+    staff_login,
+)
 from grader.cli.terminal import echo, progress_bar, raw_echo
 from grader.errors import ConfigError
 from grader.settings import Settings
@@ -130,6 +136,7 @@ def regrade(
     from grader.service.regrade import regrade_attempts
     from grader.store import open_store
 
+    refuse_the_default_database_when_logged_in(settings, "regrade")
     with open_store(settings.db_url) as store:
         queued = grades_through_queue(store)
         if queued:
@@ -171,6 +178,7 @@ def override(student: str, exercise: str, score: float, reason: str, settings: S
     from grader.service.overrides import override_score
     from grader.store import open_store
 
+    refuse_the_default_database_when_logged_in(settings, "override")
     policy: ScorePolicy = settings.course.score_policy if settings.course else "best"
     with open_store(settings.db_url) as store:
         kept = override_score(store, student, exercise, score, reason, policy=policy)
@@ -258,6 +266,8 @@ def report(
         else:
             write_output(text, output, "report")
         return
+    if not local:
+        refuse_the_default_database_when_logged_in(settings, "report")
     with open_store(settings.db_url) as store:
         if source is not None:
             text = _source(store, source, path, raw)

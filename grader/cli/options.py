@@ -30,9 +30,10 @@ _OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "course": (
         ("--course", "course_file"),
         {
-            "type": click.Path(path_type=Path, dir_okay=False),
-            "metavar": "FILE",
-            "help": "Course settings (deadlines, attempts) "
+            "type": click.Path(path_type=Path),
+            "metavar": "FILE|DIR",
+            "help": "Course settings (deadlines, attempts), or a course folder (`grader course init`): its "
+            "course.toml, suites and reference, and its grader.db unless --db is given "
             "[default: $GRADER_COURSE, else ./course.toml if there is one].",
         },
     ),

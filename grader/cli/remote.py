@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from grader.client.http import CourseClient
     from grader.client.pending import PendingUpload
     from grader.service.batch import BatchResult
+    from grader.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -170,6 +171,32 @@ def progress_remotely(session: Login, student: str | None, as_json: bool) -> Non
         from grader.cli.render import format_progress
 
         echo(format_progress(contracts.progress_record(data)))
+
+
+def refuse_the_default_database_when_logged_in(settings: Settings, command: str) -> None:
+    """A command that works on a database only, run by someone logged in to a course server
+    with no database chosen, would act on an empty one of their own: say so instead."""
+    import os
+
+    from grader.client.login import current_login
+    from grader.errors import ConfigError
+
+    if settings.db_chosen:
+        return
+    try:
+        login = current_login(os.environ)
+    except ConfigError:
+        return
+    if login is None:
+        return
+    if login.role == "student":
+        where = "`grader progress` shows your own work from the server; give --db URL for a database here"
+    else:
+        where = f"use the class pages ({login.server}/class), or run it on the server machine with --db URL"
+    raise ConfigError(
+        f"you are logged in to {login.server}, and `grader {command}` works on a database, not through the "
+        f"server: {where}"
+    )
 
 
 def staff_login(server: str | None, local: bool) -> Login | None:

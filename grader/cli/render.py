@@ -139,7 +139,8 @@ def _exercise_tables(progress: Progress) -> list[Any]:
     from rich.table import Table
     from rich.text import Text
 
-    title = Text(f"Progress of {one_line(progress.student)}: {len(progress.attempts)} attempts")
+    count = len(progress.attempts)
+    title = Text(f"Progress of {one_line(progress.student)}: {count} attempt{'' if count == 1 else 's'}")
     table = Table(title=title, title_justify="left")
     for column, justify in (
         ("exercise", "left"),

@@ -10,7 +10,6 @@ suite's source:
     perceptron.step(0.0)
       expected: 0
       got:      1
-      expected 0, got 1
     hint: at exactly the threshold the output is 0 (the lesson uses >, not >=)
 
 Every test compares with something the student does not control: the reference, or fixed
@@ -30,6 +29,7 @@ where the sandbox can), passes; otherwise the message names the wrong helper.
 from __future__ import annotations
 
 import copy
+import re
 import inspect
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -87,7 +87,12 @@ def expect_close(
     found = difference(got, expected, rtol=rtol, atol=atol)
     if found is not None:
         chosen = hint(got, expected, found) if callable(hint) else hint
-        fail(f"{call}\n  expected: {abbreviate(expected)}\n  got:      {abbreviate(got)}\n  {found}", hint=chosen)
+        said = "" if _RESTATED.fullmatch(found) else f"\n  {found}"  # "expected 0, got 1" says it twice
+        fail(f"{call}\n  expected: {abbreviate(expected)}\n  got:      {abbreviate(got)}{said}", hint=chosen)
+
+
+_RESTATED = re.compile(r"expected [^,()\[\]]*, got [^,()\[\]]*")
+"""What `difference` says of two plain values that differ, when it adds nothing to them."""
 
 
 def expect_equal(got: Any, expected: Any, *, call: object, hint: str | None = None) -> None:

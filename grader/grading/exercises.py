@@ -27,8 +27,17 @@ _suites_dir = SUITES_DIR
 """Where this process finds the hidden suites: the built-in ones unless a course pack's."""
 
 
+_content: CourseContent | None = None
+
+
 def suites_dir() -> Path:
     return _suites_dir
+
+
+def active_content() -> CourseContent | None:
+    """The course content this process grades with (None: the installed package's), for the
+    processes it starts to grade with the same."""
+    return _content
 
 
 @dataclass(frozen=True)
@@ -48,12 +57,13 @@ def use_course_content(content: CourseContent) -> None:
     grader.reference import forward`) and what the `reference` fixture loads, and the suites
     are collected from `suites`. Only trusted, instructor-written code is imported from them.
     """
-    global _suites_dir
+    global _suites_dir, _content
     package = importlib.import_module(REFERENCE_PACKAGE)
     for name in [m for m in sys.modules if m.startswith(f"{REFERENCE_PACKAGE}.")]:
         del sys.modules[name]
     package.__path__[:] = [str(content.reference)]
     _suites_dir = content.suites
+    _content = content
     importlib.invalidate_caches()
     _version.cache_clear()
     all_exercises.cache_clear()

@@ -36,6 +36,10 @@ class GradingProcesses:
         self.jobs = jobs
         self._limits = limits or SandboxLimits()
         self._protected = protected
+        if content is None:
+            from grader.grading.exercises import active_content
+
+            content = active_content()  # grade with this process's suites and reference
         self._content = content
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None

@@ -35,6 +35,8 @@ def check_answers(data: object, quiz: Quiz) -> dict[str, tuple[str, ...]]:
     `AnswerFormatError` names the first problem. A course server checks uploads with it."""
     if not isinstance(data, dict):
         raise AnswerFormatError('expected a JSON object of question id -> list of option keys, e.g. {"q1": ["b"]}')
+    if not data:
+        raise AnswerFormatError('answers no question: give question id -> option keys, e.g. {"q1": ["b"]}')
     answers: dict[str, tuple[str, ...]] = {}
     for question_id, chosen in data.items():
         question = quiz.question(question_id)

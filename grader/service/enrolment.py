@@ -136,6 +136,8 @@ def holder_of(store: Store, digest: str) -> Principal:
     with store.read() as session:
         found = enrolments.holder(session, digest)
     if found is None:
-        raise NotAuthenticated("this token is not valid (revoked, or replaced by a newer one)")
+        raise NotAuthenticated(
+            "this token is not valid: never issued by this course, revoked, or replaced by a newer one"
+        )
     name, role = found
     return Principal(name, role)  # type: ignore[arg-type]  # the store holds only ROLES

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import GraderError
+from grader.grading.exercises import CourseContent
 from grader.records import result_to_record
 from grader.sandbox.policy import SandboxLimits
 
@@ -63,9 +64,13 @@ def run_tasks(
     started: dict[int, str] = {}  # worker number -> the task it is grading
     processes: dict[int, Any] = {}
 
+    from grader.grading.exercises import active_content
+
+    content = active_content()  # the workers grade with this process's suites and reference
+
     def start(number: int) -> None:
         process = context.Process(
-            target=_work, args=(number, todo, answers, limits, protected, os.getpid()), daemon=True
+            target=_work, args=(number, todo, answers, limits, protected, os.getpid(), content), daemon=True
         )
         process.start()
         processes[number] = process
@@ -112,12 +117,22 @@ def run_tasks(
 
 
 def _work(
-    number: int, todo: Any, answers: Any, limits: SandboxLimits, protected: tuple[Path, ...], grader: int
+    number: int,
+    todo: Any,
+    answers: Any,
+    limits: SandboxLimits,
+    protected: tuple[Path, ...],
+    grader: int,
+    content: CourseContent | None,
 ) -> None:
     """A trusted worker process: grade tasks until the `None` that ends the queue."""
     from grader.grading.processes import end_with
 
     end_with(grader)
+    if content is not None:
+        from grader.grading.exercises import use_course_content
+
+        use_course_content(content)
     from grader.grading.exercises import resolve
     from grader.grading.grade import grade_files, grade_workspace
     from grader.sandbox.pool import WorkerPool
