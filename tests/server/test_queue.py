@@ -33,7 +33,7 @@ from tests.server.conftest import (
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="GRADER_TEST_POSTGRES_URL names no PostgreSQL server")
 
-SLOW_PERCEPTRON = "import time\ntime.sleep(4)  # a submission that takes a while to grade\n"
+SLOW_PERCEPTRON = "import time\ntime.sleep(10)  # blocked time: seen running even on a busy machine\n"
 
 
 # -- fixtures: a queue on a fresh database, and a worker's job bodies with a stand-in grader ---
