@@ -29,8 +29,8 @@ where the sandbox can), passes; otherwise the message names the wrong helper.
 from __future__ import annotations
 
 import copy
-import re
 import inspect
+import re
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
