@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -48,3 +48,14 @@ def db_url(tmp_path: Path) -> str:
 @pytest.fixture
 def quick_limits() -> SandboxLimits:
     return QUICK
+
+
+@pytest.fixture(autouse=True)
+def _installed_course_content() -> Iterator[None]:
+    """A command run in this process with `--course DIR` grades with that folder's suites from
+    then on (a command serves one course); the next test starts with the installed ones."""
+    yield
+    from grader.grading.exercises import active_content, use_course_content
+
+    if active_content() is not None:
+        use_course_content(None)

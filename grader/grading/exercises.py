@@ -28,6 +28,8 @@ _suites_dir = SUITES_DIR
 
 
 _content: CourseContent | None = None
+_built_in_reference: list[str] = []
+"""Where the installed `grader.reference` package is, kept when a course's replaces it."""
 
 
 def suites_dir() -> Path:
@@ -48,21 +50,26 @@ class CourseContent:
     reference: Path
 
 
-def use_course_content(content: CourseContent) -> None:
+def use_course_content(content: CourseContent | None) -> None:
     """Grade, in this process, with a course pack's hidden suites and reference solutions
-    instead of the installed package's (call it before grading anything).
+    instead of the installed package's (call it before grading anything); None goes back to
+    the installed ones.
 
     A grading process serves one course, so this is process-wide: the pack's `reference/`
     becomes the `grader.reference` package, which is what the suites import (`from
     grader.reference import forward`) and what the `reference` fixture loads, and the suites
     are collected from `suites`. Only trusted, instructor-written code is imported from them.
+    Modules imported from the content used before are forgotten, so nothing of it lingers.
     """
     global _suites_dir, _content
     package = importlib.import_module(REFERENCE_PACKAGE)
-    for name in [m for m in sys.modules if m.startswith(f"{REFERENCE_PACKAGE}.")]:
-        del sys.modules[name]
-    package.__path__[:] = [str(content.reference)]
-    _suites_dir = content.suites
+    _built_in_reference.extend([] if _built_in_reference else list(package.__path__))
+    for name, module in list(sys.modules.items()):
+        origin = str(getattr(module, "__file__", None) or "")
+        if name.startswith(f"{REFERENCE_PACKAGE}.") or (origin and Path(origin).parent == _suites_dir):
+            del sys.modules[name]
+    package.__path__[:] = [str(content.reference)] if content is not None else _built_in_reference
+    _suites_dir = content.suites if content is not None else SUITES_DIR
     _content = content
     importlib.invalidate_caches()
     _version.cache_clear()
