@@ -27,6 +27,8 @@ table { border-collapse: collapse; margin: .8rem 0; font-size: .92rem; }
 th, td { padding: .3rem .7rem; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
 th { background: #f4f6f8; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+thead th.num { white-space: normal; min-width: 4.5rem; max-width: 9rem; }
+.wide { overflow-x: auto; }
 td.none { color: #aaa; text-align: right; }
 td.override { background: #fff4d6; }
 tr.done td:first-child::after { content: " ✓"; color: #2e8b57; }
@@ -98,9 +100,9 @@ def gradebook_html(book: Gradebook) -> str:
         else ""
     )
     return (
-        f'<table id="gradebook-table"><thead><tr><th>student</th>{head}'
+        f'<div class="wide"><table id="gradebook-table"><thead><tr><th>student</th>{head}'
         f'<th class="num">total<br><small>/{points(book.max_total)}</small></th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>{legend}"
+        f"<tbody>{''.join(rows)}</tbody></table></div>{legend}"
     )
 
 
