@@ -219,7 +219,8 @@ def check_attempt(course: CourseSettings, student: str, attempts: int, last: dat
     where = Path(course.source).name
     if course.max_attempts is not None and attempts >= course.max_attempts:
         raise AttemptsUsedUp(
-            f"attempt refused: {student} has used all {course.max_attempts} attempts that {where} allows"
+            f"attempt refused: {student} has used all {course.max_attempts} "
+            f"attempt{'' if course.max_attempts == 1 else 's'} that {where} allows"
         )
     if course.cooldown is not None and last is not None and now < last + course.cooldown:
         wait = math.ceil((last + course.cooldown - now) / timedelta(minutes=1))

@@ -208,7 +208,7 @@ def test_submit_refuses_an_attempt_over_the_limit_before_grading_and_stores_noth
     second = CliRunner().invoke(main, args)
     assert (second.exit_code, second.output) == (
         2,
-        "Error: attempt refused: ada has used all 1 attempts that course.toml allows\n",
+        "Error: attempt refused: ada has used all 1 attempt that course.toml allows\n",
     )
     [stored] = submissions(db_url)
     assert stored.settings["attempt"] == 1 and stored.settings["max_attempts"] == 1
