@@ -507,16 +507,18 @@ def item_stats(item: ItemStats) -> JSON:
 # on an answer comes back with all of it, as `grader quiz take` shows it.
 
 
-def asked_question(asked: Asked) -> JSON:
+def asked_question(asked: Asked, *, numbered: bool = False) -> JSON:
     """A question as it is put to the student: options in the order shown, nothing that tells
-    which are right."""
+    which are right; `numbered` keys the options by their number as shown ("1", "2", ...)
+    instead of the author's keys."""
     question = asked.presented.question
+    options = asked.presented.options
     return {
         "label": asked.label,
         "id": question.id,
         "type": question.type,
         "prompt": question.prompt,
-        "options": [{"key": o.key, "text": o.text} for o in asked.presented.options],
+        "options": [{"key": str(n) if numbered else o.key, "text": o.text} for n, o in enumerate(options, 1)],
     }
 
 

@@ -79,9 +79,22 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("a number too large")
+    return value
+
+
 def load_answers_file(path: Path) -> object:
     """The parsed JSON of an answers file, unchecked (size-capped, UTF-8); `InputFileError` if unreadable."""
     try:
+        if path.exists() and not path.is_file():  # a FIFO or a device would be read for ever
+            raise InputFileError(path, "not a regular file")
         with path.open("rb") as file:
             data = file.read(MAX_BYTES + 1)
     except OSError as error:
@@ -93,7 +106,7 @@ def load_answers_file(path: Path) -> object:
     except UnicodeDecodeError as error:
         raise InputFileError(path, "the answers file is not UTF-8 text") from error
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except json.JSONDecodeError as error:
         raise InputFileError(path, f"not valid JSON: {error.msg}", error.lineno) from error
     except RecursionError as error:

@@ -61,7 +61,8 @@ def read_choice(presented: Presented, typed: str) -> tuple[str, ...]:
         raise AnswerFormatError("type the number of an option")
     picked: list[str] = []
     for number in numbers:
-        if not (number.isascii() and number.isdigit()) or not 1 <= int(number) <= len(presented.options):
+        plain = number.isascii() and number.isdigit() and len(number) <= 4
+        if not plain or not 1 <= int(number) <= len(presented.options):
             raise AnswerFormatError(f"{shown(number)} is not an option number (1-{len(presented.options)})")
         key = presented.options[int(number) - 1].key
         if key not in picked:

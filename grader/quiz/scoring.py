@@ -92,7 +92,13 @@ def score_quiz(quiz: Quiz, answers: Mapping[str, Sequence[str]]) -> QuizScore:
     return QuizScore(quiz.id, tuple(score_question(q, answers.get(q.id, ())) for q in quiz.questions))
 
 
+MAX_NUMBER_CHARS = 40
+"""The longest text read as a numeric answer: no honest number is longer, and answers are stored."""
+
+
 def parse_number(text: str) -> float | None:
+    if len(text) > MAX_NUMBER_CHARS:
+        return None
     try:
         value = float(text.strip().replace(",", "."))
     except ValueError:

@@ -226,7 +226,7 @@ async def json_body(request: Request) -> object:
 
 
 def whole_number(text: str, what: str) -> int:
-    if not text.isdigit() or len(text) > 12:
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
         raise UploadRejected(f"the {what} must be a whole number")
     return int(text)
 

@@ -16,9 +16,11 @@ from starlette.responses import JSONResponse, Response
 
 from grader import contracts
 from grader.errors import AlreadyAnswered, UploadRejected
+from grader.quiz.present import read_choice
 from grader.server.api import blocking, course_of, json_body, principal_of, whole_number
 
 if TYPE_CHECKING:
+    from grader.quiz.present import Presented
     from grader.quiz.results import AttemptResult
     from grader.service.saved_sittings import ResumedSitting
 
@@ -66,11 +68,18 @@ async def answer_sitting(request: Request) -> Response:
 
     saved = await _my_sitting(request)
     body = await json_body(request)
-    if not isinstance(body, dict) or not isinstance(body.get("answer"), list):
-        raise UploadRejected('the body must be {"position": N, "answer": [option keys, or the number as text]}')
-    keys = [str(k) for k in body["answer"] if isinstance(k, (str, int, float)) and not isinstance(k, bool)]
-    if body.get("position") != saved.answered or saved.finished:
+    shape = 'the body must be {"position": N, "answer": ["2"]}: option numbers as shown, or the number as text'
+    if not isinstance(body, dict) or type(body.get("position")) is not int or not isinstance(body.get("answer"), list):
+        raise UploadRejected(shape)
+    given = body["answer"]
+    if not given or len(given) > MAX_CHOSEN or not all(isinstance(k, str) for k in given):
+        raise UploadRejected(shape)
+    if body["position"] != saved.answered or saved.finished:
         raise AlreadyAnswered(f"question {saved.answered + 1} of this sitting is the one to answer now")
+    asked = saved.sitting.next_question()
+    if asked is None:
+        raise AlreadyAnswered("this sitting has no question left to answer")
+    keys = authored_keys(asked.presented, given)
     verdict = await blocking(saved_sittings.answer, course_of(request).store, saved, keys)
     if verdict is None:
         raise AlreadyAnswered("this question was answered already")
@@ -85,8 +94,8 @@ async def stop_sitting(request: Request) -> Response:
     from grader.service import saved_sittings
 
     saved = await _my_sitting(request)
-    if not saved.finished:
-        await blocking(saved_sittings.stop, course_of(request).store, saved)
+    if not saved.finished and not await blocking(saved_sittings.stop, course_of(request).store, saved):
+        saved = await _my_sitting(request)  # finished meanwhile (its last answer): say what was stored
     return JSONResponse({"attempt": await _finished(request, saved)})
 
 
@@ -114,9 +123,22 @@ async def _my_sitting(request: Request) -> ResumedSitting:
     return await blocking(saved_sittings.load, course_of(request).store, quiz_bank(request), sitting_id, who.student)
 
 
+MAX_CHOSEN = 64
+"""More options than any question has: a longer answer is not one."""
+
+
+def authored_keys(presented: Presented, given: list[str]) -> list[str]:
+    """The quiz's own option keys for the option numbers a client sent (1 for the first shown);
+    a numeric answer as given. The keys never leave the server before the verdict: in most
+    quizzes the author wrote the right option first, and its key would give it away."""
+    if presented.question.type == "numeric":
+        return given
+    return list(read_choice(presented, ",".join(given)))
+
+
 def _next(saved: ResumedSitting) -> dict[str, Any] | None:
     asked = None if saved.finished else saved.sitting.next_question()
-    return contracts.asked_question(asked) if asked is not None else None
+    return contracts.asked_question(asked, numbered=True) if asked is not None else None
 
 
 async def _finished(request: Request, saved: ResumedSitting) -> dict[str, Any] | None:
@@ -127,9 +149,11 @@ async def _finished(request: Request, saved: ResumedSitting) -> dict[str, Any] |
 
 
 def _attempt_document(result: AttemptResult) -> dict[str, Any]:
-    """`grader quiz take --json`'s object, the quiz's title, and the verdicts the summary lists."""
+    """`grader quiz take --json`'s object, the quiz's title, and the verdicts the summary lists:
+    those of the questions answered. A question left blank gets no verdict here, so that its
+    answer is not given away for nothing."""
     return {
         "result": contracts.quiz_attempt(result),
         "title": result.title,
-        "verdicts": [contracts.quiz_verdict(v) for v in result.verdicts],
+        "verdicts": [contracts.quiz_verdict(v) for v in result.verdicts if not v.blank],
     }

@@ -63,6 +63,10 @@ class ResumedSitting:
         return len(self.answers)
 
 
+MAX_OPEN_SITTINGS = 20
+"""Sittings a student may have begun and not finished, so that begun ones cannot pile up."""
+
+
 def quiz_fingerprint(quiz: Quiz) -> str:
     text = "\n".join(f"{q.id}:{q.content_hash()}" for q in quiz.questions)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -71,11 +75,20 @@ def quiz_fingerprint(quiz: Quiz) -> str:
 def start(store: Store, paths: Sequence[str | Path], quiz_id: str, student: str) -> int:
     """Begin a sitting of `quiz_id` for `student` with a fresh shuffle; its id."""
     from grader.store.sittings import create_sitting
+    from grader.store.sittings import open_sittings as open_rows
 
     quiz = find_quiz(load_bank(paths), quiz_id)
     name = student_name(student)
     seed = secrets.randbits(62)
-    return store.write(lambda session: create_sitting(session, name, quiz.id, quiz_fingerprint(quiz), seed))
+
+    def create(session: Session) -> int:
+        if len(open_rows(session, name)) >= MAX_OPEN_SITTINGS:
+            raise GraderError(
+                f"{MAX_OPEN_SITTINGS} quizzes are begun and not finished: finish or stop one before beginning another"
+            )
+        return create_sitting(session, name, quiz.id, quiz_fingerprint(quiz), seed)
+
+    return store.write(create)
 
 
 def load(store: Store, paths: Sequence[str | Path], sitting_id: int, student: str) -> ResumedSitting:

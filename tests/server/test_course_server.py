@@ -371,10 +371,23 @@ def test_a_student_takes_a_quiz_on_the_server_which_scores_and_keeps_it(
     listed = grader("quiz", "take", env=student_env, check=False)
     assert listed.returncode == 2 and "key-concepts" in listed.stderr  # the server's quizzes
 
-    with server.client("ada") as ada:  # a question goes out without its answer
+    with server.client("ada") as ada:  # a question goes out without its answer, or its author's keys
         started = ada.post("/api/v1/quizzes/key-concepts/sittings").json()
         assert "correct" not in json.dumps(started) and "Explanation" not in json.dumps(started)
         assert started["questions"] == 4 and started["question"]["label"] == "1/4"
+        assert [o["key"] for o in started["question"]["options"]] == ["1", "2", "3", "4"]
+        answers = f"/api/v1/quiz-sittings/{started['sitting_id']}/answers"
+        for bad in (
+            {"position": 0, "answer": []},
+            {"position": 0, "answer": [None]},
+            {"position": False, "answer": ["1"]},
+        ):
+            refused = ada.post(answers, json=bad)
+            assert refused.status_code == 422 and list(refused.json()) == ["error"]
+        assert ada.post("/api/v1/quiz-sittings/%C2%B2/stop").status_code == 422  # "²" is no sitting number
+    with server.client("ben") as ben:
+        one = ben.post("/api/v1/quizzes/key-concepts/attempts", json={"answers": {"concept-loss": ["b"]}}).json()
+        assert [v["question"]["id"] for v in one["attempt"]["verdicts"]] == ["concept-loss"]  # no key for blanks
 
     typed = subprocess.run(
         [sys.executable, "-m", "grader", "quiz", "take", "key-concepts"],
