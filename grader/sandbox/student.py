@@ -36,7 +36,35 @@ from grader.sandbox.process import Worker
 from grader.sandbox.text import cap
 
 
-class StudentModule:
+class CallsByName:
+    """A student's module as the suites use it: `module.step(0.0)` is `module.call("step", 0.0)`,
+    and `module.readonly.step(z)` passes read-only arrays. Subclasses define `call`."""
+
+    def call(self, function: str, *args: Any, _readonly: bool = False, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+
+    @property
+    def readonly(self) -> _ReadonlyView:
+        """Calls through this view receive read-only arrays: writing to an input raises."""
+        return _ReadonlyView(self)
+
+
+class _ReadonlyView:
+    def __init__(self, module: CallsByName) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self._module.call(name, *args, _readonly=True, **kwargs)
+
+
+class StudentModule(CallsByName):
     """The sandboxed module `exercise` of a snapshot, called through one worker at a time.
 
     `files` maps file names (`perceptron.py`) to their text: the exercise's module and every
@@ -90,16 +118,6 @@ class StudentModule:
     def blocked_seconds(self) -> float:
         """Wall-clock time the exercise's calls have spent blocked so far."""
         return self.budget.blocked_seconds
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
-
-    @property
-    def readonly(self) -> _ReadonlyView:
-        """Calls through this view receive read-only arrays: writing to an input raises."""
-        return _ReadonlyView(self)
 
     def call(
         self,
@@ -268,14 +286,4 @@ class StudentModule:
         raise StudentDataError(f"{self.last_call}: the grader could not understand the answer")
 
 
-class _ReadonlyView:
-    def __init__(self, module: StudentModule) -> None:
-        self._module = module
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return lambda *args, **kwargs: self._module.call(name, *args, _readonly=True, **kwargs)
-
-
-__all__ = ["StudentModule", "StudentCodeError"]
+__all__ = ["CallsByName", "StudentModule", "StudentCodeError"]

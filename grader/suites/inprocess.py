@@ -32,6 +32,7 @@ from grader.descriptions import CallDescription
 from grader.records import TestOutcome
 from grader.sandbox import protocol
 from grader.sandbox.errors import ImportFailed, MissingFunction, StudentDataError, StudentRaised
+from grader.sandbox.student import CallsByName
 
 _IMPORT_LOCK = threading.Lock()
 
@@ -91,7 +92,7 @@ def _where(error: BaseException) -> str:
     return where
 
 
-class InProcessModule:
+class InProcessModule(CallsByName):
     """A trusted module as a suite's `student`: see the module docstring."""
 
     def __init__(self, exercise: str, module: ModuleType | ImportFailed) -> None:
@@ -111,15 +112,6 @@ class InProcessModule:
     @property
     def last_call(self) -> CallDescription:
         return self._last_call
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
-
-    @property
-    def readonly(self) -> _ReadonlyView:
-        return _ReadonlyView(self)
 
     def call(
         self,
@@ -186,16 +178,6 @@ def _unreadable(value: Any) -> bool:
         return True
     items = value if isinstance(value, (list, tuple)) else value.values() if isinstance(value, dict) else ()
     return any(_unreadable(item) for item in items)
-
-
-class _ReadonlyView:
-    def __init__(self, module: InProcessModule) -> None:
-        self._module = module
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return lambda *args, **kwargs: self._module.call(name, *args, _readonly=True, **kwargs)
 
 
 def reference_sources() -> dict[str, str]:
