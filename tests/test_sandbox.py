@@ -324,6 +324,34 @@ def test_read_only_inputs_cannot_be_written_or_made_writable_again(sandboxed):
 
 
 @linux_only
+def test_the_students_process_runs_on_the_graders_cpu_and_follows_it_when_it_moves(sandboxed):
+    """A call hands over between two processes that never run at once; on one CPU that costs
+    a switch, across two a wake-up of the other CPU (grader.sandbox.placement)."""
+    student = sandboxed("""
+        import os
+        def cpus(): return sorted(os.sched_getaffinity(0))
+    """)
+    everywhere = os.sched_getaffinity(0)
+    try:
+        for cpu in sorted(everywhere)[:2]:
+            os.sched_setaffinity(0, {cpu})  # the grader (this test) moves to `cpu`
+            assert student.cpus() == [cpu]
+    finally:
+        os.sched_setaffinity(0, everywhere)
+
+
+def test_a_call_works_when_the_students_process_cannot_be_placed(sandboxed, monkeypatch):
+    from grader.sandbox import placement
+
+    def refused(pid, cpus):
+        raise PermissionError("not allowed")
+
+    monkeypatch.setattr(placement.os, "sched_setaffinity", refused)
+    student = sandboxed("def double(x): return 2 * x\n")
+    assert [student.double(n) for n in range(3)] == [0, 2, 4]
+
+
+@linux_only
 class TestIsolation:
     """What the Linux sandbox guarantees where the kernel offers Landlock and namespaces."""
 
