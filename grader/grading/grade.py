@@ -135,6 +135,9 @@ def _grade(
         graded = {exercise.name: open_module(exercise) for exercise in exercises}
         tests = run_suites(exercises, graded, seed=seed, upstream=upstream)
     finally:
+        for module in students.values():  # all at once, then wait for each
+            if isinstance(module, StudentModule):
+                module.signal_end()
         for module in students.values():
             module.close()
     outcomes = tuple(_exercise_outcome(e, tests.get(e.name, []), students[e.name]) for e in exercises)

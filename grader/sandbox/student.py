@@ -178,6 +178,11 @@ class StudentModule(CallsByName):
     def close(self) -> None:
         self._retire()
 
+    def signal_end(self) -> None:
+        """Start ending this module's process (see `Worker.signal_end`); `close` finishes."""
+        if self._worker is not None:
+            self._worker.signal_end()
+
     @property
     def output(self) -> str:
         """What the module printed, up to the output cap (kept after its worker is gone)."""
