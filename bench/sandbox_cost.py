@@ -22,7 +22,6 @@ Medians of `--rounds` alternating runs. No assertion; the figures are for readin
 from __future__ import annotations
 
 import argparse
-import copy
 import os
 import resource
 import statistics
@@ -30,15 +29,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import types
-import warnings
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 BENCH = Path(__file__).resolve()
+SEED = 20261127  # both arms grade the same inputs
 
 
 def _ms(times: list[float]) -> str:
@@ -52,14 +49,20 @@ def _busy(seconds: float) -> None:
         pass
 
 
-def pipe_floor(calls: int, work: float = 0.0, new_session: bool = False) -> list[float]:
-    """Round trips of a few bytes between this process and a forked one (`work` s on each side)."""
+def pipe_floor(
+    calls: int, work: float = 0.0, new_session: bool = False, cpus: tuple[int, int] | None = None
+) -> list[float]:
+    """Round trips of a few bytes between this process and a forked one (`work` s on each side),
+    each on the CPU given in `cpus` (this one's, the child's), or where the kernel puts them."""
     request_read, request_write = os.pipe()
     answer_read, answer_write = os.pipe()
+    everywhere = os.sched_getaffinity(0)
     child = os.fork()
     if child == 0:
         os.close(request_write)
         os.close(answer_read)
+        if cpus is not None:
+            os.sched_setaffinity(0, {cpus[1]})
         if new_session:
             os.setsid()
         while data := os.read(request_read, 64):
@@ -68,6 +71,8 @@ def pipe_floor(calls: int, work: float = 0.0, new_session: bool = False) -> list
         os._exit(0)
     os.close(request_read)
     os.close(answer_write)
+    if cpus is not None:
+        os.sched_setaffinity(0, {cpus[0]})
     times = []
     for _ in range(calls):
         started = time.perf_counter()
@@ -78,6 +83,7 @@ def pipe_floor(calls: int, work: float = 0.0, new_session: bool = False) -> list
     os.close(request_write)
     os.waitpid(child, 0)
     os.close(answer_read)
+    os.sched_setaffinity(0, everywhere)
     return times
 
 
@@ -104,67 +110,6 @@ def sandbox_round_trip(calls: int) -> list[float]:
     return times
 
 
-class InProcessModule:
-    """The student's module imported into this process: the suites' `student`, unsandboxed.
-
-    Arguments are copied (as the wire would) and errors become the same `StudentRaised`
-    the suites expect, so the suites take the same paths; nothing else is added.
-    """
-
-    def __init__(self, exercise: str, source: str) -> None:
-        from grader.grading.feedback import CallDescription
-
-        self.exercise = exercise
-        self.module = types.ModuleType(exercise)
-        exec(compile(source, f"{exercise}.py", "exec"), self.module.__dict__)
-        self.last_call: Any = CallDescription("")
-        self.last_warnings: list[str] = []
-        self.import_error = None
-        self.output = ""
-        self.isolation_reports: list[dict[str, Any]] = []
-
-    def call(self, function: str, *args: Any, _readonly: bool = False, _timeout: float | None = None, **kw: Any) -> Any:
-        from grader.grading.feedback import CallDescription
-        from grader.sandbox.errors import MissingFunction, StudentRaised
-
-        self.last_call = CallDescription((f"{self.exercise}.{function}", args, kw))
-        target = self.module.__dict__.get(function)
-        if not callable(target):
-            raise MissingFunction(f"{self.exercise}.py has no function {function}()")
-        args, kw = copy.deepcopy(args), copy.deepcopy(kw)
-        if _readonly:
-            for value in (*args, *kw.values()):
-                if isinstance(value, np.ndarray):
-                    value.flags.writeable = False
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                result = target(*args, **kw)
-        except Exception as error:
-            name = type(error).__name__
-            raise StudentRaised(f"{self.last_call} raised {name}", name, str(error), "") from error
-        self.last_warnings = [f"{w.category.__name__}: {w.message}" for w in caught[:5]]
-        return result
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
-
-    @property
-    def readonly(self) -> Any:
-        module = self
-
-        class View:
-            def __getattr__(self, name: str) -> Callable[..., Any]:
-                return lambda *args, **kwargs: module.call(name, *args, _readonly=True, **kwargs)
-
-        return View()
-
-    def close(self) -> None:
-        pass
-
-
 def _cpu() -> float:
     own = os.times()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -182,33 +127,48 @@ def sandboxed_submission(folder: Path, zygote: Any) -> tuple[float, float, float
     names = [e.name for e in all_exercises()]
     cpu, started = _cpu(), time.perf_counter()
     with _SandboxCpu() as sandboxes, WorkerPool(SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool:
-        result = grade_workspace(folder, names, pool=pool)
+        result = grade_workspace(folder, names, pool=pool, seed=SEED)
     return time.perf_counter() - started, _cpu() - cpu + sandboxes.seconds, result.score, sandboxes.seconds
+
+
+@contextmanager
+def _no_placement() -> Iterator[None]:
+    """The sandbox as it was before its process followed the grader's CPU (`grader.sandbox.placement`)."""
+    from grader.sandbox import placement
+
+    reader = placement._current_cpu_reader
+    placement._current_cpu_reader = lambda: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        placement._current_cpu_reader = reader
 
 
 class _SandboxCpu:
     """Adds up the CPU time of every sandbox process (the worker, its INIT, the student's) just
-    before it is ended, since they are reaped by the zygote, not by this process."""
+    before it is signalled to end, since they are reaped by the zygote, not by this process."""
 
     def __enter__(self) -> _SandboxCpu:
         from grader.sandbox import process
 
         self.seconds = 0.0
-        self._original = process.Worker.kill
+        self._original = process.Worker.signal_end
+        counted: set[int] = set()
         bench = self
 
-        def kill(worker: Any) -> None:
-            if worker._pidfds:
+        def signal_end(worker: Any) -> None:
+            if worker._pidfds and id(worker) not in counted:
+                counted.add(id(worker))
                 bench.seconds += _tree_cpu(worker._process.pid)
             bench._original(worker)
 
-        process.Worker.kill = kill  # type: ignore[method-assign]
+        process.Worker.signal_end = signal_end  # type: ignore[method-assign]
         return self
 
     def __exit__(self, *exc: object) -> None:
         from grader.sandbox import process
 
-        process.Worker.kill = self._original  # type: ignore[method-assign]
+        process.Worker.signal_end = self._original  # type: ignore[method-assign]
 
 
 def _tree_cpu(root: int) -> float:
@@ -233,21 +193,16 @@ def _tree_cpu(root: int) -> float:
 
 
 def in_process_submission(folder: Path) -> tuple[float, float, float]:
-    """The same hidden suites, run here against the student's modules imported here."""
+    """The same hidden suites, with the same seed, run here on the student's modules imported
+    here (`grader.suites.inprocess`: arguments and answers still copied as the wire would)."""
     from grader.grading import scoring
     from grader.grading.exercises import all_exercises
-    from grader.grading.runner import run_suites
+    from grader.suites.inprocess import grade_sources
 
     exercises = all_exercises()
     cpu, started = _cpu(), time.perf_counter()
-    sys.path.insert(0, str(folder))  # the modules import each other (forward imports activations)
-    try:
-        students = {e.name: InProcessModule(e.name, (folder / e.filename).read_text()) for e in exercises}
-        tests = run_suites(exercises, students)
-    finally:
-        sys.path.remove(str(folder))
-        for name in [e.name for e in exercises]:
-            sys.modules.pop(name, None)
+    sources = {e.name: (folder / e.filename).read_text() for e in exercises}
+    tests = grade_sources(sources, seed=SEED)
     score = sum(scoring.exercise_score(t)[0] for t in tests.values())
     return time.perf_counter() - started, _cpu() - cpu, score
 
@@ -265,7 +220,7 @@ def sandboxed_command(folder: Path) -> None:
 
         names = [e.name for e in all_exercises()]
         with WorkerPool(SandboxLimits(), size=len(names), refill=False, zygote=zygote) as pool:
-            grade_workspace(folder, names, pool=pool)
+            grade_workspace(folder, names, pool=pool, seed=SEED)
         # The zygote's CPU and its workers' (which it reaped): this process never reaps them.
         print(f"sandbox-cpu {_tree_cpu(zygote._process.pid)}")
 
@@ -310,13 +265,21 @@ def main() -> None:
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, python {sys.version.split()[0]}")
     floor = pipe_floor(args.calls)
     print(f"raw pipe ping-pong (floor):            {_ms(floor)}")
+    cpus = sorted(os.sched_getaffinity(0))
+    one_cpu = pipe_floor(args.calls, cpus=(cpus[0], cpus[0]))
+    print(f"  both on one CPU:                     {_ms(one_cpu)}")
+    if len(cpus) > 1:
+        print(f"  on two CPUs:                         {_ms(pipe_floor(args.calls, cpus=(cpus[0], cpus[1])))}")
     same = pipe_floor(args.calls // 3, work=50e-6)
     own = pipe_floor(args.calls // 3, work=50e-6, new_session=True)
     print(f"  with 50 us of work, same session:    {_ms(same)}")
     print(f"  with 50 us of work, its own session: {_ms(own)}")
     trivial = sandbox_round_trip(args.calls)
-    ratio = statistics.median(trivial) / statistics.median(floor)
-    print(f"sandbox trivial call:                  {_ms(trivial)}  ({ratio:.1f}x the floor)")
+    ratio = statistics.median(trivial) / statistics.median(one_cpu)
+    print(f"sandbox trivial call:                  {_ms(trivial)}  ({ratio:.1f}x the floor on one CPU)")
+    with _no_placement():
+        scattered = sandbox_round_trip(args.calls)
+    print(f"  without following the grader's CPU:  {_ms(scattered)}")
 
     with tempfile.TemporaryDirectory() as tmp:
         reference = write_reference_workspace(Path(tmp) / "ws")
