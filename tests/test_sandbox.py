@@ -340,6 +340,27 @@ def test_the_students_process_runs_on_the_graders_cpu_and_follows_it_when_it_mov
         os.sched_setaffinity(0, everywhere)
 
 
+@linux_only
+def test_a_process_that_has_ended_is_not_placed_since_its_pid_number_may_be_someone_elses(monkeypatch):
+    import subprocess
+
+    from grader.sandbox import placement
+
+    ended = subprocess.Popen(["sleep", "60"])
+    pidfd = os.pidfd_open(ended.pid)
+    ended.kill()
+    ended.wait()  # reaped: the number is free for the next process on the machine
+    placed = []
+    monkeypatch.setattr(placement.os, "sched_setaffinity", lambda pid, cpus: placed.append(pid))
+    try:
+        follower = placement.FollowTheGrader(ended.pid, pidfd)
+        follower.follow()
+        follower.follow()
+    finally:
+        os.close(pidfd)
+    assert placed == []
+
+
 def test_a_call_works_when_the_students_process_cannot_be_placed(sandboxed, monkeypatch):
     from grader.sandbox import placement
 

@@ -15,13 +15,14 @@ student's process follows at the next call. Threads the student's code starts in
 budgets are CPU time, so this changes no grade, only how long the student's code waits for a CPU.
 
 Nothing depends on this for correctness: where the CPU cannot be read or set (not Linux, no
-`sched_getcpu`, a process that has just ended), calls only take longer.
+`sched_getcpu` or pidfds, a process that has just ended), calls only take longer.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import signal
 from collections.abc import Callable
 from functools import cache
 
@@ -29,7 +30,7 @@ from functools import cache
 @cache
 def _current_cpu_reader() -> Callable[[], int] | None:
     """libc's `sched_getcpu` (a vDSO read, about a microsecond), or None where there is none."""
-    if not hasattr(os, "sched_setaffinity"):
+    if not hasattr(os, "sched_setaffinity") or not hasattr(signal, "pidfd_send_signal"):
         return None
     try:
         function = ctypes.CDLL(None, use_errno=True).sched_getcpu
@@ -41,12 +42,18 @@ def _current_cpu_reader() -> Callable[[], int] | None:
 
 
 class FollowTheGrader:
-    """Moves the process `pid` to the CPU this process is on, whenever that changes."""
+    """Moves the process `pid` to the CPU this process is on, whenever that changes.
 
-    def __init__(self, pid: int | None) -> None:
+    `pidfd` (a pidfd of that process) is asked first whether the process is still the one
+    meant: a pid number is free for reuse once its process has been reaped, and the CPU of
+    somebody else's process is not ours to set.
+    """
+
+    def __init__(self, pid: int | None, pidfd: int | None = None) -> None:
         self._pid = pid
+        self._pidfd = pidfd
         self._cpu = -1
-        self._read_cpu = _current_cpu_reader() if pid is not None else None
+        self._read_cpu = _current_cpu_reader() if pid is not None and pidfd is not None else None
 
     def follow(self) -> None:
         """Call just before waking the process (sending it a request)."""
@@ -56,8 +63,14 @@ class FollowTheGrader:
         if cpu == self._cpu or cpu < 0:
             return
         try:
+            signal.pidfd_send_signal(self._pidfd, 0)  # type: ignore[arg-type]  # still that process?
             os.sched_setaffinity(self._pid, {cpu})  # type: ignore[arg-type]
         except OSError:  # ended, or not ours to place: leave it where the kernel puts it
-            self._read_cpu = None
+            self.stop()
             return
         self._cpu = cpu
+
+    def stop(self) -> None:
+        """Never place the process again (its pidfd is about to be closed)."""
+        self._read_cpu = None
+        self._pidfd = None

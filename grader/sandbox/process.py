@@ -282,6 +282,7 @@ class Worker:
     def kill(self) -> None:
         """End the worker and everything it started; idempotent."""
         self.signal_end()
+        self._placement.stop()
         for pidfd in self._pidfds:
             os.close(pidfd)
         self._pidfds = []
@@ -351,7 +352,7 @@ class Worker:
         self.meter.close()
         self.meter = meters[0]
         self._pidfds = pidfds
-        self._placement = FollowTheGrader(meters[0].pid)
+        self._placement = FollowTheGrader(meters[0].pid, pidfds[-1] if pidfds else None)  # INIT's comes first
 
     # -- plumbing --------------------------------------------------------------------------
 
