@@ -4,9 +4,8 @@ A call into a sandbox is a strict alternation: the grader writes a request and w
 student's process computes, answers and waits. When the two sit on different CPUs, each
 hand-over wakes the other CPU, which on a virtual machine costs tens of microseconds: measured
 here (`bench/sandbox_cost.py`), a pipe round trip between two processes is about 60 us across
-two CPUs and 8 us on one. A submission makes hundreds of calls, so that wake-up was most of what
-the sandbox cost. The two processes never run at the same time, so sharing one CPU costs no
-parallelism.
+two CPUs and 8 us on one, and a trivial call took 0.12-0.16 ms across two CPUs against 0.06 ms
+on one. The two processes never run at the same time, so sharing one CPU costs no parallelism.
 
 So before each call the student's process is given the grader's current CPU as its only one,
 when that changed (rarely: the kernel keeps a process where it is unless that CPU is busy). The
