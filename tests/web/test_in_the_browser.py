@@ -27,13 +27,31 @@ __all__ = ["browser", "course", "server", "student_env"]  # fixtures, used by na
 STEP_BUG = ("if z > threshold", "if z >= threshold")
 
 
+LEFT_THE_DOCUMENT = "does not belong to the document"
+"""Chromium's words when an element found a moment ago went with the page that held it: a navigation
+between finding it and reading it. Selenium raises them as a plain WebDriverException, not as stale."""
+
+
 def wait_for(driver: Any, check: Callable[[Any], Any], seconds: float = WAIT_SECONDS) -> Any:
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    """Wait until `check` holds; an element read while its page or live region is being replaced
+    is looked for again at the next poll."""
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+        WebDriverException,
+    )
     from selenium.webdriver.support.ui import WebDriverWait
 
-    # a live region swapped in while we read it is read again
+    def check_again_if_replaced(d: Any) -> Any:
+        try:
+            return check(d)
+        except WebDriverException as error:
+            if LEFT_THE_DOCUMENT in str(error.msg):
+                return False
+            raise
+
     ignored = (NoSuchElementException, StaleElementReferenceException)
-    return WebDriverWait(driver, seconds, poll_frequency=0.2, ignored_exceptions=ignored).until(check)
+    return WebDriverWait(driver, seconds, poll_frequency=0.2, ignored_exceptions=ignored).until(check_again_if_replaced)
 
 
 def sign_in(driver: Any, server: Server, person: str) -> None:
