@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -285,6 +286,32 @@ def test_an_output_flood_is_capped_and_does_not_block_the_answer(sandboxed):
     assert student.step(1.0) == 1
     assert len(student.output) <= 4096
     assert student._worker is not None and student._worker.output_bytes_seen > 1_000_000
+
+
+def test_what_a_call_printed_right_before_its_process_ended_is_kept(sandboxed):
+    student = sandboxed("""
+        import os, sys
+        def step(z, threshold=0.0):
+            print("last words"); sys.stdout.flush()
+            os._exit(3)
+    """)
+    with pytest.raises(StudentCrashed):
+        student.step(1.0)
+    assert student.output == "last words\n"
+
+
+def test_a_sandbox_adds_no_thread_to_the_grader(sandboxed):
+    """Its output is read while the grader waits for it: a thread per sandbox cost more to start
+    and join than a whole trivial call."""
+    before = threading.active_count()
+    student = sandboxed("""
+        def step(z, threshold=0.0):
+            print("hello")
+            return 1
+    """)
+    assert student.step(1.0) == 1
+    assert threading.active_count() == before
+    assert student.output == "hello\n"
 
 
 def test_look_alike_answers_printed_to_stdout_and_stderr_are_not_answers(sandboxed):
