@@ -55,10 +55,14 @@ class GradingProcesses:
         return result_from_record(record)
 
     def close(self) -> None:
+        """End the processes: gradings not yet begun are dropped, one in progress is finished.
+
+        Waiting for them lets multiprocessing release its queue's semaphores; a server that
+        left without it printed a "leaked semaphore objects" warning at every stop."""
         with self._lock:
-            if self._executor is not None:
-                self._executor.shutdown(wait=False, cancel_futures=True)
-                self._executor = None
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
 
     def _current(self) -> ProcessPoolExecutor:
         import multiprocessing

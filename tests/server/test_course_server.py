@@ -4,10 +4,13 @@ instructor, and every attempt lands in the instructor's gradebook as it happens.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import stat
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -194,6 +197,34 @@ def test_the_server_grades_with_the_course_folders_own_suites_and_reference(cour
         assert scores == [(0.0, 5.0), (5.0, 5.0)]
     finally:
         server.stop()
+
+
+def test_a_server_stopped_after_grading_leaves_no_warning_in_its_log(server: Server, tmp_path: Path) -> None:
+    """Stopped with SIGTERM (as systemd and Ctrl-C stop it), the server and its graders end
+    quietly: no "leaked semaphore objects" warning from the grading processes."""
+    with server.client("ada") as ada:
+        sent = ada.post("/api/v1/submissions", json={"files": reference_files(("perceptron",))}).json()
+        graded = ada.get(f"/api/v1/submissions/{sent['submission_id']}", params={"wait": 120}).json()
+    assert graded["status"] == "graded"
+    server.process.send_signal(signal.SIGTERM)  # the server alone, as `kill PID` or systemd sends it
+    server.process.wait(timeout=60)
+    assert group_ends(server.process.pid, within=60), "processes the server started outlived it"
+    server.stop()  # its workers, on PostgreSQL
+    logs = "".join(log.read_text() for log in (server.log, *tmp_path.glob("worker-*.log")))
+    assert "Finished server process" in server.log.read_text()
+    assert "leaked" not in logs and "Traceback" not in logs, logs[-2000:]
+
+
+def group_ends(group: int, *, within: float) -> bool:
+    """Whether every process of the process group `group` ends within `within` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_a_server_killed_with_kill_9_grades_every_acknowledged_submission_after_a_restart(
