@@ -197,3 +197,45 @@ def test_a_file_name_that_is_not_utf8_is_bad_input_for_submit_too(runner, worksp
         "Error: the file name 'notes\\\\xff.py' is not UTF-8 text: rename it\n",
     )
     assert json.loads(runner.invoke(main, ["progress", "--json"]).output)["attempts"] == []
+
+
+ENDING_PROBE = """
+import atexit, sys
+import grader.cli as cli
+
+class FreedAtTeardown:
+    def __del__(self):
+        sys.__stderr__.write("torn down\\n")
+
+KEPT = FreedAtTeardown()  # freed only if the interpreter is torn down
+command = cli.main
+
+def main():
+    atexit.register(lambda: print("exit handler of the command ran"))  # as a library's would be
+    command()
+
+cli.main = main
+sys.argv = ["grader", *sys.argv[1:]]
+cli.run()
+"""
+
+
+def test_the_program_ends_once_its_output_and_exit_handlers_are_done_keeping_its_exit_status(tmp_path):
+    """`grader` skips the interpreter's teardown (0.1-0.2 s after `grader submit` printed its
+    score): every exit handler still runs, the output is all there, the status is the command's."""
+    bad = subprocess.run(
+        [sys.executable, "-c", ENDING_PROBE, "submit", "--workspace", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("Error: ") and "no such folder" in bad.stderr
+    assert "torn down" not in bad.stderr
+    assert bad.stdout == "exit handler of the command ran\n"
+
+    exported = subprocess.run(
+        [sys.executable, "-m", "grader", "quiz", "export", "--format", "json"], capture_output=True, text=True
+    )
+    assert exported.returncode == 0, exported.stderr
+    in_process = CliRunner().invoke(main, ["quiz", "export", "--format", "json"])
+    assert json.loads(exported.stdout) == json.loads(in_process.output)
