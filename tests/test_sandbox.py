@@ -300,6 +300,24 @@ def test_what_a_call_printed_right_before_its_process_ended_is_kept(sandboxed):
     assert student.output == "last words\n"
 
 
+def test_threads_flooding_the_output_do_not_keep_an_endless_call_from_its_limit(sandboxed):
+    student = sandboxed("""
+        import os, threading
+        def flood():
+            block = b"x" * 65536
+            while True:
+                os.write(1, block)
+        for _ in range(3):
+            threading.Thread(target=flood, daemon=True).start()
+        def step(z, threshold=0.0):
+            while True:
+                pass
+    """)
+    with pytest.raises(StudentTimeout, match="used more than 1 s of CPU time"):
+        student.step(1.0)
+    assert len(student.output) <= student.limits.output_bytes
+
+
 def test_a_sandbox_adds_no_thread_to_the_grader(sandboxed):
     """Its output is read while the grader waits for it: a thread per sandbox cost more to start
     and join than a whole trivial call."""

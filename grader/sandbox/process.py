@@ -43,10 +43,12 @@ from grader.sandbox.text import cap
 from grader.sandbox.zygote import Zygote, ZygoteChild
 
 STARTUP_SECONDS = 120.0
-LAST_WORDS_SECONDS = 2.0
-"""How long a worker found gone is given to have its last frame read (it wrote it before ending)."""
 """How long a worker may take to start (fork, namespaces, numpy) before grading gives up on it:
 charged to nobody, and long, since a loaded machine slows it down."""
+LAST_WORDS_SECONDS = 2.0
+"""How long a worker found gone is given to have its last frame read (it wrote it before ending)."""
+OUTPUT_READS_AT_ONCE = 16
+"""Reads of the output pipe (64 KiB each) before the grader looks at the worker's budget again."""
 
 
 class Worker:
@@ -436,8 +438,13 @@ class Worker:
 
     def _drain_output(self) -> None:
         """Read what the worker printed so far (without waiting), keeping the first `output_bytes`;
-        at the end of the output (every process holding the pipe gone) stop watching the pipe."""
-        while self._output_read >= 0:
+        at the end of the output (every process holding the pipe gone) stop watching the pipe.
+
+        At most OUTPUT_READS_AT_ONCE reads: a student's threads writing on another CPU as fast
+        as this reads must not keep the grader from checking the budget between reads."""
+        for _ in range(OUTPUT_READS_AT_ONCE):
+            if self._output_read < 0:
+                return
             try:
                 chunk = os.read(self._output_read, 65536)
             except BlockingIOError:
