@@ -8,11 +8,12 @@ reached or does not answer in time.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -30,15 +31,29 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def server_options(command: F) -> F:
-    """`--server URL` and `--local`: which way a command works when the user is logged in."""
-    command = click.option(
+    """`--server URL` and `--local`: which way a command works when the user is logged in.
+    A server that cannot be reached is reported with the way out: `--local`."""
+
+    @functools.wraps(command)
+    def with_way_out(*args: Any, **kwargs: Any) -> Any:
+        from grader.errors import ServerUnreachable
+
+        try:
+            return command(*args, **kwargs)
+        except ServerUnreachable as error:
+            raise ServerUnreachable(f"{error}; --local works on this machine") from error
+
+    with_local = click.option(
         "--local", is_flag=True, help="Work on this machine even when logged in to a course server."
-    )(command)
-    return click.option(
-        "--server",
-        metavar="URL",
-        help="The course server to use [default: $GRADER_SERVER, else the one you logged in to].",
-    )(command)
+    )(with_way_out)
+    return cast(
+        F,
+        click.option(
+            "--server",
+            metavar="URL",
+            help="The course server to use [default: $GRADER_SERVER, else the one you logged in to].",
+        )(with_local),
+    )
 
 
 def chosen_login(server: str | None, local: bool) -> Login | None:

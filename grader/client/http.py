@@ -135,9 +135,7 @@ class CourseClient:
         except httpx.TimeoutException as error:
             raise ServerUnreachable(f"the server {self.login.server} did not answer in time") from error
         except httpx.TransportError as error:
-            raise ServerUnreachable(
-                f"cannot reach the server {self.login.server} ({type(error).__name__}); --local works on this machine"
-            ) from error
+            raise ServerUnreachable(f"cannot reach the server {self.login.server} ({type(error).__name__})") from error
         try:
             data = response.json()
         except ValueError:

@@ -279,6 +279,10 @@ def test_the_cli_exits_3_when_the_server_cannot_be_reached(student_env: dict[str
         result = grader(*args, env=env, check=False)
         assert result.returncode == 3, result.stderr
         assert result.stderr.startswith("Error: cannot reach the server")
+        assert result.stderr.rstrip().endswith("--local works on this machine")  # the way out
+    login = grader("login", env["GRADER_SERVER"], "--token", "t", env=student_env, check=False)
+    assert login.returncode == 3, login.stderr
+    assert login.stderr.startswith("Error: cannot reach the server") and "--local" not in login.stderr  # none here
 
 
 def test_tokens_are_stored_hashed_and_enrolling_again_revokes_the_old_one(server: Server) -> None:
