@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -239,3 +240,20 @@ def test_the_program_ends_once_its_output_and_exit_handlers_are_done_keeping_its
     assert exported.returncode == 0, exported.stderr
     in_process = CliRunner().invoke(main, ["quiz", "export", "--format", "json"])
     assert json.loads(exported.stdout) == json.loads(in_process.output)
+
+
+def test_a_command_whose_output_reader_went_away_stops_silently_with_status_141():
+    """`grader quiz practice | head -1`: the pipe closes under the command, which stops there,
+    as programs ended by SIGPIPE do, instead of reporting a failure of the grader."""
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader is gone before the first write
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "grader", "quiz", "export", "--format", "gift"],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        os.close(writer)
+    assert (result.returncode, result.stderr) == (141, "")

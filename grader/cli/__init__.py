@@ -59,6 +59,9 @@ class _Edge(click.Group):
             raise BadInput(one_line(str(error))) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            _stop_writing_to_stdout()
+            sys.exit(OUTPUT_GONE)
         except Exception as error:
             if _debugging(ctx):
                 if isinstance(error, GraderFault) and error.detail:
@@ -70,6 +73,19 @@ class _Edge(click.Group):
                 err=True,
             )
             sys.exit(1)
+
+
+OUTPUT_GONE = 141
+"""The status of a command whose output's reader went away (`| head -1`): 128 + SIGPIPE, as a
+program that SIGPIPE ended would have. Python ignores SIGPIPE, so the write raises instead."""
+
+
+def _stop_writing_to_stdout() -> None:
+    """Point stdout at /dev/null, so that nothing left in its buffer fails again at exit."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation: no file (a test's stdout)
+        pass
 
 
 def _debugging(ctx: click.Context) -> bool:
