@@ -112,6 +112,22 @@ def test_bad_input_is_one_line_on_stderr_with_exit_2_and_nothing_stored(runner, 
     assert json.loads(runner.invoke(main, ["progress", "--json"]).output)["attempts"] == []
 
 
+def test_a_folder_without_the_exercise_files_is_bad_input_and_uses_no_attempt(runner, tmp_path):
+    """A mistyped --workspace, or `grader submit` run from the wrong folder, is not graded 0."""
+    elsewhere = tmp_path / "not-the-course-folder"
+    elsewhere.mkdir()
+    (elsewhere / "notes.py").write_text("x = 1\n")
+    every = "(activations.py, backprop.py, forward.py, perceptron.py)"
+    result = runner.invoke(main, ["submit", "--workspace", str(elsewhere)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"Error: {elsewhere}: none of the exercise files {every} is in this folder")
+    (elsewhere / "forward.py").write_text("x = 1\n")  # another exercise's file is not the one asked for
+    result = runner.invoke(main, ["submit", "perceptron", "--workspace", str(elsewhere)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"Error: {elsewhere}: none of the exercise files (perceptron.py) is in this")
+    assert json.loads(runner.invoke(main, ["progress", "--json"]).output)["attempts"] == []
+
+
 def test_progress_lists_attempts_with_best_and_latest(runner, workspace):
     good = workspace(reference=True)
     runner.invoke(main, ["submit", "perceptron", "--workspace", str(good)])

@@ -164,13 +164,14 @@ def _course_files(workspace: Path, course: dict[str, str], only: tuple[str, ...]
     """The course's exercise files in `workspace` (those of `only`, when named), as the grader
     snapshots them: regular files, size-capped, text."""
     from grader.errors import UnknownExerciseError
-    from grader.grading.workspace import check_workspace, snapshot
+    from grader.grading.workspace import check_holds_exercises, check_workspace, snapshot
 
     folder = check_workspace(workspace)
     unknown = [name for name in only if name.removesuffix(".py") not in course]
     if unknown:
         raise UnknownExerciseError(f"unknown exercise {unknown[0]!r}; known exercises: {', '.join(course)}")
     wanted = {course[n.removesuffix(".py")] for n in only} if only else set(course.values())
+    check_holds_exercises(folder, wanted)
     return {name: text for name, text in snapshot(folder).files.items() if name in wanted}
 
 

@@ -20,7 +20,7 @@ import keyword
 import os
 import stat
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +53,16 @@ def check_workspace(workspace: Path) -> Path:
     if not workspace.is_dir():
         raise WorkspaceError(f"{workspace}: not a folder")
     return workspace.resolve()
+
+
+def check_holds_exercises(folder: Path, filenames: Collection[str]) -> None:
+    """Refuse a folder that holds none of the exercise files `filenames`: a mistyped --workspace,
+    or a submit run from the wrong folder, would otherwise be graded 0 and use up an attempt."""
+    if filenames and not any(os.path.lexists(folder / name) for name in filenames):
+        raise WorkspaceError(
+            f"{folder}: none of the exercise files ({', '.join(sorted(filenames))}) is in this folder "
+            "(run from your course folder, or pass --workspace)"
+        )
 
 
 def snapshot(workspace: Path) -> Snapshot:

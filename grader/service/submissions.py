@@ -100,11 +100,13 @@ def submit_workspace_beside(
 
 def _checked(student: str, workspace: Path, exercises: Iterable[str]) -> tuple[str, Path, list[str]]:
     from grader.grading.exercises import resolve
-    from grader.grading.workspace import check_file_names, check_workspace
+    from grader.grading.workspace import check_file_names, check_holds_exercises, check_workspace
 
     folder = check_workspace(workspace)
     check_file_names(folder)
-    return student_name(student), folder, [e.name for e in resolve(exercises)]
+    chosen = resolve(exercises)
+    check_holds_exercises(folder, [e.filename for e in chosen])
+    return student_name(student), folder, [e.name for e in chosen]
 
 
 def grade_folder(
