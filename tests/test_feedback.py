@@ -158,6 +158,19 @@ def test_a_numpy_error_is_explained_by_the_convention_it_breaks(exercise, old, n
         assert lesson in message
 
 
+def test_a_perceptron_shape_error_is_explained_with_the_perceptrons_vectors_not_layers() -> None:
+    sources = _plant(
+        "perceptron", "z = np.asarray(weights, dtype=float) @ X + bias", "z = X @ np.asarray(weights) + bias"
+    )
+    messages = _messages(grade_sources(sources, ["perceptron"], seed=2))
+    raised = [m for m in messages.values() if " raised " in m.splitlines()[0]]
+    assert raised
+    for message in raised:
+        assert "predict's X holds one sample per column" in _hint(message), message
+        assert "lesson: Perceptron: How It Works, Step 1: Weighted Sum" in message
+        assert "W is (n_out, n_in)" not in message and "A_prev" not in message  # a network's words
+
+
 def test_samples_kept_as_rows_are_told_that_samples_are_columns() -> None:
     sources = _plant("forward", "Z = W @ A_prev + b", "Z = A_prev.T @ W.T + b.T")
     message = _messages(grade_sources(sources, ["forward"], seed=2))[

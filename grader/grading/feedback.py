@@ -191,18 +191,29 @@ def common_ratio(got: Any, expected: Any) -> float | None:
 
 
 SHAPES_SECTION = "Forward Propagation (h = f(W · x + b), with samples as columns)"
+PERCEPTRON_SHAPES_SECTION = "Perceptron: How It Works, Step 1: Weighted Sum"
 _MATMUL = re.compile(r"matmul: Input operand \d has a mismatch in its core dimension")
 _NOT_ALIGNED = re.compile(r"shapes \(([\d, ]*)\) and \(([\d, ]*)\) not aligned")
 _BROADCAST = re.compile(r"operands could not be broadcast together with shapes ((?:\([\d,]*\) ?)+)")
 
 
-def explain_raised(message: str) -> tuple[str, str] | None:
-    """(hint, lesson section or "") for an error a student's numpy code raised, naming the course
-    convention it breaks; None when the message matches none of them.
+def explain_raised(message: str, exercise: str = "") -> tuple[str, str] | None:
+    """(hint, lesson section or "") for an error a student's numpy code raised in `exercise`,
+    naming the course convention it breaks; None when the message matches none of them.
 
     The raw numpy text ("matmul: Input operand 1 has a mismatch in its core dimension 0 ...")
-    says what numpy could not do, not which of the course's conventions the code broke.
+    says what numpy could not do, not which of the course's conventions the code broke. A
+    perceptron has no layers: its shape errors are explained with its own vectors.
     """
+    if exercise == "perceptron" and (
+        _MATMUL.search(message) or _NOT_ALIGNED.search(message) or _BROADCAST.search(message)
+    ):
+        return (
+            "the shapes do not fit: inputs and weights have one entry per feature, so z = weights @ inputs + bias; "
+            "predict's X holds one sample per column, (n_features, m), so weights @ X + bias gives one z per "
+            "sample (X @ weights would need samples as rows)",
+            PERCEPTRON_SHAPES_SECTION,
+        )
     if "read-only" in message:
         return (
             "the grader passes inputs read-only, and a function must not change what it is given: "

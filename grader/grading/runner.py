@@ -194,7 +194,7 @@ class _SuitePlugin:
 def _classify(error: BaseException, planned: _Planned, students: Mapping[str, Any]) -> tuple[Outcome, str]:
     lesson = f"\nlesson: {planned.lesson}" if planned.lesson else ""
     if isinstance(error, StudentRaised):
-        explained = explain_raised(error.message)
+        explained = explain_raised(error.message, planned.exercise)
         if explained is not None:
             hint, section = explained
             return "error", f"{error.feedback}\nhint: {hint}\nlesson: {section or planned.lesson}"
