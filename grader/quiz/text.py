@@ -218,10 +218,17 @@ def take_summary_text(result: AttemptResult, width: int | None) -> str:
         stopped = f"You stopped after {given} of {result.questions} questions; the {left} not answered score 0."
         lines.append(_fill(stopped, width, "", ""))
     lines.append(f"Score: {result.score.score:g} / {result.score.max_score:g} (attempt {result.attempt})")
-    missed = result.missed
-    if missed:
+    # A question left blank is counted, not shown: a course server never sends its verdict (that
+    # would give the answer away for nothing), and the same file must read the same either way.
+    answered = [v for v in result.verdicts if not v.blank]
+    missed = [v for v in answered if not v.correct]
+    blank = result.questions - len(answered) if result.complete else len(result.verdicts) - len(answered)
+    if missed or blank:
         lines.append("")
-        lines.append(f"Missed {len(missed)} of {len(result.verdicts)}:")
+        head = f"Missed {len(missed)} of {len(answered)}"
+        if blank:
+            head += f" answered; {_count(blank, 'question')} left blank (0 points, the answer not shown)"
+        lines.append(_fill(head + (":" if missed else "."), width, "", ""))
         for verdict in missed:
             lines.append("")
             lines.append(_missed_text(verdict, width))

@@ -243,6 +243,24 @@ def test_the_end_of_a_take_from_a_file_lists_what_was_missed_with_the_answer_and
     )
 
 
+def test_a_question_left_blank_in_the_file_is_counted_not_shown_as_a_course_server_does(
+    runner: CliRunner, quiz_dir: Path, db_url: str, tmp_path: Path
+) -> None:
+    answers = answers_file(tmp_path, '{"q-range": ["b"], "q-z": 0.25}')  # q-pairs left blank
+
+    result = take_from(runner, quiz_dir, db_url, answers)
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        "Score: 1 / 3 (attempt 1)\n"
+        "\n"
+        "Missed 1 of 2 answered; 1 question left blank (0 points, the answer not shown):\n"
+        "\n"
+        "[1/3] What is the output range of sigmoid function?\n"
+    )
+    assert "Which pairs are right?" not in result.output
+
+
 @pytest.mark.parametrize("given", ["0.25", "[0.25]", '["0.25"]', "0.2500001"])
 def test_a_numeric_answer_may_be_a_json_number_or_a_list_holding_it(
     runner: CliRunner, quiz_dir: Path, db_url: str, tmp_path: Path, given: str
