@@ -85,7 +85,9 @@ class CallDescription:
 
     __slots__ = ("_call", "_suffix", "_text")
 
-    def __init__(self, call: tuple[str, tuple[Any, ...], dict[str, Any]] | str, suffix: str = "") -> None:
+    def __init__(
+        self, call: tuple[str, tuple[Any, ...], dict[str, Any]] | str, suffix: tuple[str | CallDescription, ...] = ()
+    ) -> None:
         self._call = call
         self._suffix = suffix
         self._text: str | None = None
@@ -93,11 +95,13 @@ class CallDescription:
     def __str__(self) -> str:
         if self._text is None:
             head = self._call if isinstance(self._call, str) else describe_call(*self._call)
-            self._text = head + self._suffix
+            self._text = head + "".join(str(part) for part in self._suffix)
         return self._text
 
-    def __add__(self, other: str) -> CallDescription:
-        return CallDescription(self._call, self._suffix + other)
+    def __add__(self, other: str | CallDescription) -> CallDescription:
+        """This description followed by `other` (text, or another call's description, formatted
+        only when this one is)."""
+        return CallDescription(self._call, (*self._suffix, other))
 
     def __eq__(self, other: object) -> bool:
         return str(self) == str(other)

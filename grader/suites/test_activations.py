@@ -185,7 +185,7 @@ def test_sigmoid_stays_in_zero_one_and_is_symmetric(student, reference, rng):
     )
     s_neg = student.call("sigmoid", -z, _readonly=True)
     expect_close(
-        s_neg, 1.0 - s, call=f"{student.last_call} against 1 - sigmoid(z)", rtol=1e-9, atol=1e-12, hint=HINTS["sigmoid"]
+        s_neg, 1.0 - s, call=student.last_call + " against 1 - sigmoid(z)", rtol=1e-9, atol=1e-12, hint=HINTS["sigmoid"]
     )
 
 
@@ -197,7 +197,7 @@ def test_tanh_is_odd_and_in_minus_one_one(student, reference, rng):
     t = _matching(student, reference, "tanh", z)
     expect(bool(np.all(np.abs(t) < 1)), student.last_call, "values outside (-1, 1)", hint=HINTS["tanh"])
     t_neg = student.call("tanh", -z, _readonly=True)
-    expect_close(t_neg, -t, call=f"{student.last_call} against -tanh(z)", rtol=1e-12, atol=1e-15, hint=HINTS["tanh"])
+    expect_close(t_neg, -t, call=student.last_call + " against -tanh(z)", rtol=1e-12, atol=1e-15, hint=HINTS["tanh"])
 
 
 @pytest.mark.points(1)
@@ -210,7 +210,7 @@ def test_relu_is_idempotent_and_non_negative(student, reference, rng):
     expect_close(
         student.call("relu", r, _readonly=True),
         r,
-        call=f"{student.last_call} against relu(z)",
+        call=student.last_call + " against relu(z)",
         rtol=0,
         atol=0,
         hint=HINTS["relu"],
@@ -234,7 +234,7 @@ def test_derivative_equals_centred_finite_differences(student, reference, rng, n
         lambda got: expect_close(
             got,
             numerical,
-            call=f"{student.last_call} against finite differences of {name}",
+            call=student.last_call + f" against finite differences of {name}",
             rtol=FD_RTOL,
             atol=FD_ATOL,
             hint=HINTS[f"{name}_derivative"],

@@ -314,7 +314,7 @@ def test_loss_gradient_equals_finite_differences_of_the_loss(student, reference,
     expect_close(
         got,
         numerical,
-        call=f"{student.last_call} against finite differences of sum((AL - Y)^2) / m",
+        call=student.last_call + " against finite differences of sum((AL - Y)^2) / m",
         rtol=1e-6,
         atol=1e-8,
         hint=_gradient_hint(m, n_out),
@@ -372,7 +372,7 @@ def _expect_triple(student, got):
     expect(
         isinstance(got, tuple) and len(got) == 3,
         student.last_call,
-        f"expected a tuple (dA_prev, dW, db), got {abbreviate(got)}",
+        lambda: f"expected a tuple (dA_prev, dW, db), got {abbreviate(got)}",
         hint="return dA_prev, dW, db",
     )
 
@@ -392,7 +392,7 @@ def test_layer_backward_matches_reference_on_reference_caches(student, reference
                 expect_close(
                     g,
                     e,
-                    call=f"{student.last_call}, {part}",
+                    call=student.last_call + f", {part}",
                     rtol=RTOL,
                     atol=ATOL,
                     hint=_part_hint(part, LAYER_HINT, m),
@@ -456,7 +456,7 @@ def test_layer_backward_equals_finite_differences_of_the_layer(student, referenc
                 expect_close(
                     g,
                     n,
-                    call=f"{student.last_call}, {part} against finite differences",
+                    call=student.last_call + f", {part} against finite differences",
                     rtol=1e-6,
                     atol=1e-8,
                     hint=LAYER_HINT,
@@ -495,7 +495,7 @@ def test_backward_pass_matches_reference_on_reference_caches(student, reference,
             expect(
                 isinstance(got, list) and len(got) == len(expected),
                 student.last_call,
-                f"expected a list of {len(expected)} gradient dicts, first layer first; got {abbreviate(got)}",
+                lambda: f"expected a list of {len(expected)} gradient dicts, first layer first; got {abbreviate(got)}",
                 hint=PASS_HINT,
             )
             expect_close(got, expected, call=student.last_call, rtol=RTOL, atol=ATOL, hint=PASS_HINT)
@@ -537,7 +537,7 @@ def test_whole_network_gradients_equal_numerical_gradients(student, reference, u
             and len(got) == len(parameters)
             and all(isinstance(g, dict) and {"W", "b"} <= set(g) for g in got),
             student.last_call,
-            f"expected a list of {len(parameters)} {{'W', 'b'}} gradient dicts, got {abbreviate(got)}",
+            lambda: f"expected a list of {len(parameters)} {{'W', 'b'}} gradient dicts, got {abbreviate(got)}",
             hint=PASS_HINT,
         )
         for layer, key in [(layer, key) for layer in range(len(parameters)) for key in ("W", "b")]:
@@ -639,7 +639,7 @@ def test_batch_gradient_is_the_mean_of_the_sample_gradients(student, reference, 
     expect_close(
         batch,
         mean,
-        call=f"{batch_call} against the mean over its {m} samples",
+        call=batch_call + f" against the mean over its {m} samples",
         hint=(
             "the loss averages over the samples, so its gradient is the mean of the samples' gradients: "
             "the 1/m comes from loss_gradient, and dW, db sum over the columns"
@@ -788,14 +788,16 @@ def _check_training(student, reference, upstream, X, Y, sizes, names, expected, 
             and isinstance(result[0], list)
             and isinstance(result[1], list),
             call,
-            f"expected (parameters, losses): a list of layer dicts and a list of floats; got {abbreviate(result)}",
+            lambda: (
+                f"expected (parameters, losses): a list of layer dicts and a list of floats; got {abbreviate(result)}"
+            ),
             hint="return parameters, losses",
         )
         parameters, losses = result
         expect(
             len(losses) > 0 and all(isinstance(v, (float, np.floating)) for v in losses),
             call,
-            f"losses should be a non-empty list of floats, got {abbreviate(losses)}",
+            lambda: f"losses should be a non-empty list of floats, got {abbreviate(losses)}",
             hint="append float(loss(AL, Y))",
         )
         if len(losses) != len(expected_losses):
@@ -806,12 +808,12 @@ def _check_training(student, reference, upstream, X, Y, sizes, names, expected, 
             )
         first_hint = "losses[0] is the loss of init_parameters(layer_sizes, seed), before any step"
         expect_close(
-            losses[:1], expected_losses[:1], call=f"{call}, losses", rtol=TRAIN_RTOL, atol=1e-12, hint=first_hint
+            losses[:1], expected_losses[:1], call=call + ", losses", rtol=TRAIN_RTOL, atol=1e-12, hint=first_hint
         )
         expect_close(  # as arrays: a list of 1000 floats is compared in one step
             np.array(losses, dtype=np.float64),
             np.array(expected_losses, dtype=np.float64),
-            call=f"{call}, losses",
+            call=call + ", losses",
             rtol=TRAIN_RTOL,
             atol=1e-12,
             hint=lambda got, e, found: _trajectory_hint(reference, args, kwargs, losses),
@@ -819,7 +821,7 @@ def _check_training(student, reference, upstream, X, Y, sizes, names, expected, 
         expect_close(
             parameters,
             expected_parameters,
-            call=f"{call}, parameters",
+            call=call + ", parameters",
             rtol=TRAIN_RTOL,
             atol=TRAIN_ATOL,
             hint="return the parameters of the last forward pass: no step after the last loss",

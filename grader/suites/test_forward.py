@@ -145,7 +145,7 @@ def _expect_pair(student, got, what, hint):
     expect(
         isinstance(got, tuple) and len(got) == 2,
         student.last_call,
-        f"expected a tuple {what}, got {abbreviate(got)}",
+        lambda: f"expected a tuple {what}, got {abbreviate(got)}",
         hint=hint,
     )
 
@@ -177,33 +177,28 @@ def test_init_parameters_shapes(student, rng):
     expect(
         isinstance(got, list) and len(got) == layers,
         call,
-        f"expected a list of {layers} layer dicts, got {abbreviate(got)}",
+        lambda: f"expected a list of {layers} layer dicts, got {abbreviate(got)}",
         hint=INIT_HINT,
     )
     for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layer = got[index]
-        expect(
-            isinstance(layer, dict) and {"W", "b"} <= set(layer),
-            call,
-            f"layer {index}: expected a dict with keys 'W' and 'b', got {abbreviate(layer)}",
-            hint=INIT_HINT,
-        )
-        for key, shape in (("W", (n_out, n_in)), ("b", (n_out, 1))):
-            value = layer[key]
-            expect(
-                isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating),
-                call,
-                f"layer {index} {key}: expected a float array, got {abbreviate(value)}",
+        if not (isinstance(layer, dict) and {"W", "b"} <= set(layer)):
+            fail(
+                f"{call}\n  layer {index}: expected a dict with keys 'W' and 'b', got {abbreviate(layer)}",
                 hint=INIT_HINT,
             )
-            expect_close(value.shape, shape, call=f"{call}[{index}][{key!r}].shape", hint=INIT_HINT)
+        for key, shape in (("W", (n_out, n_in)), ("b", (n_out, 1))):
+            value = layer[key]
+            if not (isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating)):
+                fail(f"{call}\n  layer {index} {key}: expected a float array, got {abbreviate(value)}", hint=INIT_HINT)
+            expect_close(value.shape, shape, call=call + f"[{index}][{key!r}].shape", hint=INIT_HINT)
         expect(not np.any(layer["b"]), call, f"layer {index}: the biases should start at zero", hint=INIT_HINT)
-        expect(
-            layer["W"].size == 1 or np.unique(layer["W"]).size > 1,
-            call,
-            f"layer {index}: the weights are all equal ({abbreviate(layer['W'])}): neurons alike learn alike",
-            hint=INIT_HINT,
-        )
+        if not (layer["W"].size == 1 or np.unique(layer["W"]).size > 1):
+            fail(
+                f"{call}\n  layer {index}: the weights are all equal ({abbreviate(layer['W'])}): "
+                "neurons alike learn alike",
+                hint=INIT_HINT,
+            )
 
 
 @pytest.mark.points(2)
@@ -365,7 +360,7 @@ def test_dense_layer_cache_holds_what_backprop_needs(student, reference, upstrea
         expect(
             isinstance(cache, dict),
             student.last_call,
-            f"expected (A, cache) with cache a dict, got {abbreviate(got)}",
+            lambda: f"expected (A, cache) with cache a dict, got {abbreviate(got)}",
             hint='cache = {"A_prev": A_prev, "Z": Z, "W": W, "b": b, "activation": activation}',
         )
         extra = sorted((abbreviate(k, 20) for k in set(cache) - set(expected)), key=str)[:5]
@@ -503,7 +498,7 @@ def test_a_batch_gives_the_same_output_as_its_samples_one_at_a_time(student, ref
             judge=lambda single, j=j: expect_close(
                 single[0] if isinstance(single, tuple) else single,
                 batch[0][:, j : j + 1],
-                call=f"{student.last_call} against column {j} of {batch_call}",
+                call=student.last_call + f" against column {j} of " + batch_call,
                 rtol=1e-9,
                 atol=1e-12,
                 hint="each sample (column) must be computed independently of the others: no sums or means over axis 1",

@@ -72,7 +72,7 @@ def _pair(student, got):
     expect(
         isinstance(got, tuple) and len(got) == 2,
         student.last_call,
-        f"expected the tuple (weights, bias), got {abbreviate(got)}",
+        lambda: f"expected the tuple (weights, bias), got {abbreviate(got)}",
         hint="return weights, bias",
     )
     return got
@@ -334,13 +334,13 @@ def test_trained_perceptron_learns_the_data(student, reference, rng, case):
         expect(
             np.shape(weights) == (X.shape[0],),
             student.last_call,
-            f"expected {X.shape[0]} weights, got {abbreviate(weights)}",
+            lambda: f"expected {X.shape[0]} weights, got {abbreviate(weights)}",
         )
         z = np.asarray(weights, dtype=float) @ X + float(bias)
         expect_equal(
             (z > 0).astype(int),
             np.array(y),
-            call=f"{student.last_call}, then the trained perceptron on each column",
+            call=student.last_call + ", then the trained perceptron on each column",
             hint="update only on a mistake: " + RULE_HINT,
         )
 
