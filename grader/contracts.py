@@ -551,6 +551,7 @@ def quiz_verdict(verdict: Verdict) -> JSON:
         "correct": score.correct,
         "points": score.points,
         "max_points": score.max_points,
+        "next_due": verdict.next_due.isoformat() if verdict.next_due else None,
     }
 
 
@@ -581,7 +582,11 @@ def verdict_from(data: JSON) -> Verdict:
         float(data["points"]),
         float(data["max_points"]),
     )
-    return Verdict(question, score, shown, str(data.get("label", "")))
+    from datetime import datetime
+
+    next_due = data.get("next_due")
+    when = datetime.fromisoformat(next_due) if isinstance(next_due, str) else None
+    return Verdict(question, score, shown, str(data.get("label", "")), when)
 
 
 def attempt_result_from(data: JSON, title: str, verdicts: Sequence[Verdict]) -> AttemptResult:

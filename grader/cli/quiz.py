@@ -46,19 +46,31 @@ def quiz() -> None:
 @quiz.command("list", short_help="List the quizzes: id, title, size.")
 @uses("quizzes")
 @json_option
-def list_quizzes(settings: Settings, as_json: bool) -> None:
+@server_options
+def list_quizzes(settings: Settings, as_json: bool, server: str | None, local: bool) -> None:
     """List the quizzes of the bank: the id that the other commands take, title and size.
 
-    Exit status: 0, or 2 when the bank cannot be read.
+    Logged in to a course server (`grader login`), the course's quizzes; --local lists this
+    machine's bank.
+
+    Exit status: 0, 2 when the bank cannot be read, 3 when the course server cannot be reached.
     """
     import json
 
     from grader import contracts
-    from grader.quiz.text import quiz_list_text
+    from grader.quiz.text import quiz_rows_text
     from grader.service import quizzes as service
 
-    found = service.list_quizzes([_bank(settings)])
-    echo(json.dumps(contracts.quiz_list(found), indent=2) if as_json else quiz_list_text(found))
+    login = chosen_login(server, local)
+    if login is not None:
+        from grader.client.http import CourseClient
+
+        with CourseClient(login) as client:
+            listing = client.quizzes()
+    else:
+        listing = contracts.quiz_list(service.list_quizzes([_bank(settings)]))
+    rows = [(str(q["id"]), str(q["title"]), int(q["questions"])) for q in listing["quizzes"]]
+    echo(json.dumps(listing, indent=2) if as_json else quiz_rows_text(rows))
 
 
 @quiz.command(short_help="Validate quiz files: FILE:LINE: problem.")
@@ -220,13 +232,18 @@ def _take_remotely(session: Login, quiz_id: str | None, answers_file: Path | Non
     help="Most questions this session.",
 )
 @click.option("--seed", type=int, hidden=True, help="Seed the option shuffle (for tests).")
-def practice(quiz_id: str | None, settings: Settings, limit: int, seed: int | None) -> None:
+@server_options
+def practice(
+    quiz_id: str | None, settings: Settings, limit: int, seed: int | None, server: str | None, local: bool
+) -> None:
     """Practise with spaced repetition (FSRS): due questions first, then new ones.
 
     Answers given in `grader quiz take` count too. Type q at a prompt to stop; each answer
-    is recorded as it is given.
+    is recorded as it is given. Logged in to a course server (`grader login`), you practise
+    on your schedule there, the one the course's /practice page uses; --local practises on
+    this machine.
 
-    Exit status: 0, or 2 for bad input (an unknown quiz).
+    Exit status: 0, 2 for bad input (an unknown quiz), 3 when the course server cannot be reached.
     """
     import random
 
@@ -235,6 +252,10 @@ def practice(quiz_id: str | None, settings: Settings, limit: int, seed: int | No
     from grader.store import open_store
     from grader.store.base import utcnow
 
+    login = chosen_login(server, local)
+    if login is not None:
+        _practise_remotely(login, quiz_id, limit)
+        return
     who, width = settings.need_student(), _width()
     with open_store(settings.db_url) as store:
         session = PracticeSession.start(store, [_bank(settings)], quiz_id, who, limit=limit, rng=random.Random(seed))
@@ -245,6 +266,24 @@ def practice(quiz_id: str | None, settings: Settings, limit: int, seed: int | No
         echo(text.practice_opening_text(opening.due, opening.new))
         _answer_until_done(session, width, now=utcnow)
         echo(text.practice_summary_text(session.summary(), utcnow(), width))
+
+
+def _practise_remotely(session: Login, quiz_id: str | None, limit: int) -> None:
+    """`grader quiz practice` on the course server's schedule: it shuffles, scores and stores."""
+    from grader.client.http import CourseClient
+    from grader.client.practice import RemotePracticeSession
+    from grader.quiz import text
+    from grader.store.base import utcnow
+
+    width = _width()
+    with CourseClient(session) as client:
+        practising = RemotePracticeSession(client, quiz_id, limit=limit)
+        if not practising.has_question:
+            echo(text.nothing_due_text(practising.next_due, utcnow()))
+            return
+        echo(text.practice_opening_text(practising.due, practising.new))
+        _answer_until_done(practising, width, now=utcnow)
+        echo(text.practice_summary_text(practising.summary(), utcnow(), width))
 
 
 @quiz.command(short_help="Item analysis of the quizzes taken.")

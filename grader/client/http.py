@@ -126,6 +126,13 @@ class CourseClient:
     def stop_sitting(self, sitting_id: int) -> dict[str, Any]:
         return self._call("POST", f"/api/v1/quiz-sittings/{sitting_id}/stop")
 
+    def practice(self, quiz_id: str | None) -> dict[str, Any]:
+        return self._call("GET", "/api/v1/practice", params={"quiz": quiz_id} if quiz_id else None)
+
+    def practice_answer(self, quiz_id: str | None, ticket: object, keys: tuple[str, ...]) -> dict[str, Any]:
+        body = {"quiz": quiz_id or "", "ticket": ticket, "answer": list(keys)}
+        return self._call("POST", "/api/v1/practice/answers", json=body)
+
     def quiz_attempt(self, quiz_id: str, answers: object) -> dict[str, Any]:
         return self._call("POST", f"/api/v1/quizzes/{quote(quiz_id, safe='')}/attempts", json={"answers": answers})
 

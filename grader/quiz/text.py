@@ -306,10 +306,15 @@ def quiz_history_text(progress: QuizProgress) -> str:
 
 def quiz_list_text(quizzes: Sequence[Quiz]) -> str:
     """`grader quiz list`: one quiz a line, its id (what the commands take), title and size."""
-    if not quizzes:
+    return quiz_rows_text([(q.id, q.title, len(q.questions)) for q in quizzes])
+
+
+def quiz_rows_text(rows: Sequence[tuple[str, str, int]]) -> str:
+    """`grader quiz list` from (id, title, questions): the bank's, or a course server's list."""
+    if not rows:
         return "No quizzes."
-    width = max(len(q.id) for q in quizzes)
-    return "\n".join(f"{q.id:<{width}}  {q.title} ({_count(len(q.questions), 'question')})" for q in quizzes)
+    width = max(len(quiz_id) for quiz_id, _, _ in rows)
+    return "\n".join(f"{quiz_id:<{width}}  {title} ({_count(size, 'question')})" for quiz_id, title, size in rows)
 
 
 def _count(number: int, noun: str) -> str:

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grader.course import CourseSettings
 from grader.errors import GraderError
-from grader.server import api, quiz_api
+from grader.server import api, practice_api, quiz_api
 from grader.server.errors import grader_error, server_fault
 from grader.server.limits import SubmissionRate
 from grader.server.web import pages as web
@@ -73,6 +73,8 @@ def routes() -> list[Route]:
         Route("/api/v1/quizzes/{quiz_id}/attempts", quiz_api.post_attempt, methods=["POST"]),
         Route("/api/v1/quiz-sittings/{sitting_id}/answers", quiz_api.answer_sitting, methods=["POST"]),
         Route("/api/v1/quiz-sittings/{sitting_id}/stop", quiz_api.stop_sitting, methods=["POST"]),
+        Route("/api/v1/practice", practice_api.practice_state),
+        Route("/api/v1/practice/answers", practice_api.practice_answer, methods=["POST"]),
         Route("/api/v1/openapi.json", openapi),
     ]
 

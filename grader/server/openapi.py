@@ -21,6 +21,11 @@ def _answer(description: str, schema: dict[str, Any] | None = None) -> dict[str,
     return {"description": description, "content": content}
 
 
+def _json_body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 def _errors(*codes: int) -> dict[str, Any]:
     meaning = {
         401: "no token, or a token the course does not know",
@@ -47,6 +52,20 @@ SUBMISSION = {
         "exercises": {"type": "array", "items": {"type": "object"}},
     },
     "description": "Once graded, every key of `grader submit --json` is present too.",
+}
+
+
+PRACTICE = {
+    "type": "object",
+    "required": ["due", "new", "next_due", "question", "ticket"],
+    "properties": {
+        "quiz": {"type": ["string", "null"]},
+        "due": {"type": "integer", "description": "questions due now"},
+        "new": {"type": "integer", "description": "questions never practised"},
+        "next_due": {"type": ["string", "null"], "description": "when the next question not due yet comes back"},
+        "question": {"type": ["object", "null"], "description": "options numbered as shown, without the answer"},
+        "ticket": {"type": ["object", "null"], "description": "send it back with the answer"},
+    },
 }
 
 
@@ -103,21 +122,13 @@ def document() -> dict[str, Any]:
                             "description": "seconds to wait for the grade before answering 202 (0: answer at once)",
                         },
                     ],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["files"],
-                                    "properties": {
-                                        "files": {"type": "object", "additionalProperties": {"type": "string"}},
-                                        "exercises": {"type": "array", "items": {"type": "string"}},
-                                    },
-                                }
-                            }
+                    "requestBody": _json_body(
+                        ["files"],
+                        {
+                            "files": {"type": "object", "additionalProperties": {"type": "string"}},
+                            "exercises": {"type": "array", "items": {"type": "string"}},
                         },
-                    },
+                    ),
                     "responses": {
                         "200": _answer("graded within a short wait", {"$ref": "#/components/schemas/Submission"}),
                         "202": _answer("stored and queued", {"$ref": "#/components/schemas/Submission"}),
@@ -250,6 +261,41 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _answer("the attempt, or null when nothing was answered"),
                         **_errors(401, 404),
+                    },
+                }
+            },
+            "/api/v1/practice": {
+                "get": {
+                    "summary": "Spaced repetition: where your practice stands, and the question due first (no answer)",
+                    "security": BEARER,
+                    "parameters": [
+                        {"name": "quiz", "in": "query", "required": False, "schema": {"type": "string"}},
+                    ],
+                    "responses": {
+                        "200": _answer(
+                            "due, new, next_due, and question with its ticket (both null when nothing is due)",
+                            PRACTICE,
+                        ),
+                        **_errors(401, 404),
+                    },
+                }
+            },
+            "/api/v1/practice/answers": {
+                "post": {
+                    "summary": "Answer the ticket's question: scored, stored and rescheduled; the next one",
+                    "security": BEARER,
+                    "requestBody": _json_body(
+                        ["quiz", "ticket", "answer"],
+                        {
+                            "quiz": {"type": "string", "description": "the quiz, or empty for all"},
+                            "ticket": {"type": "object", "description": "as the question came with it"},
+                            "answer": {"type": "array", "items": {"type": "string"}},
+                        },
+                    ),
+                    "responses": {
+                        "200": _answer("the verdict (with next_due), and next: as GET /api/v1/practice"),
+                        "409": _answer("that question was answered already, or is no longer the one due first", ERROR),
+                        **_errors(401, 404, 422),
                     },
                 }
             },

@@ -23,6 +23,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 FULL_MARKS = sum(max_points().values())
 
 
+def typed_into(args: list[str], typed: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`grader ARGS` with `typed` as what the user types at its prompts."""
+    command = [sys.executable, "-m", "grader", *args]
+    return subprocess.run(command, input=typed, capture_output=True, text=True, env=env, timeout=300)
+
+
 def workspace_of(tmp_path: Path, files: dict[str, str], name: str = "ws") -> Path:
     folder = tmp_path / name
     folder.mkdir(parents=True, exist_ok=True)
@@ -424,14 +430,7 @@ def test_a_student_takes_a_quiz_on_the_server_which_scores_and_keeps_it(
         one = ben.post("/api/v1/quizzes/key-concepts/attempts", json={"answers": {"concept-loss": ["b"]}}).json()
         assert [v["question"]["id"] for v in one["attempt"]["verdicts"]] == ["concept-loss"]  # no key for blanks
 
-    typed = subprocess.run(
-        [sys.executable, "-m", "grader", "quiz", "take", "key-concepts"],
-        input="1\n1\nq\n",
-        capture_output=True,
-        text=True,
-        env=student_env,
-        timeout=300,
-    )
+    typed = typed_into(["quiz", "take", "key-concepts"], "1\n1\nq\n", student_env)
     assert typed.returncode == 0, typed.stderr
     assert "Key concepts: 4 questions. Type q to stop" in typed.stdout
     assert "[2/4]" in typed.stdout and "[3/4]" in typed.stdout
@@ -466,3 +465,48 @@ def test_a_student_takes_a_quiz_on_the_server_which_scores_and_keeps_it(
         check=False,
     )
     assert "none.json" in local.stderr  # --local reads the file here, and takes the quiz here
+
+
+def test_a_logged_in_student_practises_in_the_terminal_on_the_servers_schedule(
+    server: Server, tmp_path: Path, student_env: dict[str, str]
+) -> None:
+    """One schedule per student: what the terminal practises is what /practice sees, and the
+    other way round; the questions and quizzes are the course's, not this machine's."""
+    elsewhere = tmp_path / "no-quizzes-here"
+    elsewhere.mkdir()
+    env = {**student_env, "GRADER_QUIZZES": str(elsewhere)}
+    grader("login", server.url, "--token", server.course.tokens["ada"], env=env)
+
+    listed = json.loads(grader("quiz", "list", "--json", env=env).stdout)
+    assert "key-concepts" in [q["id"] for q in listed["quizzes"]]  # the course's quizzes
+    here = grader("quiz", "list", "--local", env=env, check=False)  # this machine's bank: empty
+    assert here.returncode == 2 and "no quiz files" in here.stderr
+
+    with server.client("ada") as ada:
+        opening = ada.get("/api/v1/practice", params={"quiz": "key-concepts"}).json()
+        assert (opening["due"], opening["new"]) == (0, 4)
+        assert "correct" not in json.dumps(opening) and "explanation" not in json.dumps(opening)
+        assert [o["key"] for o in opening["question"]["options"]][:2] == ["1", "2"]
+        for bad in ({"quiz": "key-concepts", "answer": ["1"]}, {"quiz": "key-concepts", "ticket": {}, "answer": ["1"]}):
+            assert ada.post("/api/v1/practice/answers", json=bad).status_code == 422
+        assert ada.get("/api/v1/practice", params={"quiz": "nosuch"}).status_code == 404
+
+    typed = typed_into(["quiz", "practice", "key-concepts", "--limit", "2"], "1\n1\n", env)
+    assert typed.returncode == 0, typed.stderr
+    assert typed.stdout.startswith("0 due, 4 new. Type q to stop.")
+    assert "Practised 2 questions:" in typed.stdout and "2 new" in typed.stdout
+
+    with server.client("ada") as ada:  # the terminal's two answers are on the server's schedule
+        later = ada.get("/api/v1/practice", params={"quiz": "key-concepts"}).json()
+        assert later["new"] == 2
+        answer = {"quiz": "key-concepts", "ticket": later["ticket"], "answer": ["1"]}
+        answered = ada.post("/api/v1/practice/answers", json=answer)
+        assert answered.status_code == 200 and answered.json()["verdict"]["next_due"]
+        assert answered.json()["next"]["new"] == 1
+        assert ada.post("/api/v1/practice/answers", json=answer).status_code == 409  # not reviewed twice
+
+    rest = typed_into(["quiz", "practice", "key-concepts"], "q\n", env)
+    assert rest.returncode == 0, rest.stderr
+    assert rest.stdout.startswith("0 due, 1 new.")  # what the API answered counts in the terminal too
+    unknown = grader("quiz", "practice", "nosuch", env=env, check=False)
+    assert unknown.returncode == 2 and unknown.stderr.startswith("Error:") and "nosuch" in unknown.stderr

@@ -70,7 +70,9 @@ class Shown:
     due: str
 
 
-def _session(course: Course, student: str, scope: str, seed: int) -> PracticeSession:
+def practice_session(course: Course, student: str, scope: str, seed: int) -> PracticeSession:
+    """The student's practice of `scope` (one quiz, or "" for all), its shuffle seeded by `seed`:
+    rebuilt from the database at each answer, by the web pages and by `/api/v1/practice`."""
     from grader.service.sittings import PracticeSession
 
     ids = [scope] if scope else None
@@ -101,9 +103,10 @@ class PracticeView:
     """Quiz id -> title, to say which quiz a question is from."""
 
 
-def _next(course: Course, student: str, scope: str) -> tuple[Shown | None, PracticeSession]:
+def next_shown(course: Course, student: str, scope: str) -> tuple[Shown | None, PracticeSession]:
+    """The question due first, with a fresh shuffle, and the session it was asked in."""
     seed = secrets.randbits(62)
-    session = _session(course, student, scope, seed)
+    session = practice_session(course, student, scope, seed)
     item = session.opening.item
     asked = session.next_question()
     if item is None or asked is None:
@@ -126,13 +129,20 @@ def _due(moment: datetime | None) -> str:
     return "new" if moment is None else moment.isoformat()
 
 
+def still_first(session: PracticeSession, question: str, due: str) -> bool:
+    """Whether the question answered (its stored id, and when it was due, as `Shown` has them)
+    is still the one due first: an answer sent twice, or from another window, is not taken."""
+    item = session.opening.item
+    return item is not None and (str(item.question_row_id), _due(item.due)) == (question, due)
+
+
 def start(course: Course, web: WebState, student: str, scope: str) -> PracticeView:
     from grader.quiz.bank import find_quiz
 
     quizzes = synced_bank(course, web)
     if scope:
         find_quiz(quizzes, scope)  # an unknown quiz is a clear error
-    shown, session = _next(course, student, scope)
+    shown, session = next_shown(course, student, scope)
     return _view(course, Tally(scope), shown, session)
 
 
@@ -140,11 +150,10 @@ def answer(course: Course, student: str, form: FormData) -> PracticeView:
     """Take the page's answer if its question is still the one due first; the next page."""
     tally = _tally(form)
     seed = _number(form.get("seed"))
-    session = _session(course, student, tally.scope, seed)
+    session = practice_session(course, student, tally.scope, seed)
     item = session.opening.item
-    posted = (str(form.get("question", "")), str(form.get("due", "")))
-    if item is None or (str(item.question_row_id), _due(item.due)) != posted:
-        shown, later = _next(course, student, tally.scope)
+    if item is None or not still_first(session, str(form.get("question", "")), str(form.get("due", ""))):
+        shown, later = next_shown(course, student, tally.scope)
         return _view(course, tally, shown, later, stale=True)
     asked = session.next_question()
     assert asked is not None
@@ -155,7 +164,7 @@ def answer(course: Course, student: str, form: FormData) -> PracticeView:
         return _view(course, tally, shown, session, problem=str(error))
     verdict = session.answer(keys)
     tally = tally.after(verdict)
-    following, later = (None, session) if tally.done >= LIMIT else _next(course, student, tally.scope)
+    following, later = (None, session) if tally.done >= LIMIT else next_shown(course, student, tally.scope)
     return _view(course, tally, following, later, verdict=verdict)
 
 
