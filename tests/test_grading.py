@@ -164,10 +164,11 @@ def test_a_hard_link_to_a_protected_file_is_neither_recorded_nor_imported(worksp
         "notes.py: a hard link (the file has more than one name), which is not read: copy the file instead",
     ]
     by_name = {e.name: e for e in result.exercises}
-    assert by_name["forward"].status == "error"  # it imports activations, which is not there
+    assert by_name["forward"].score == by_name["forward"].max_score  # the reference's activations stood in
     assert by_name["forward"].message.endswith(
-        "(activations.py was not graded: a hard link (the file has more than one name), which is not read: "
-        "copy the file instead)"
+        "tests passed; there was no activations.py to import (activations.py was not graded: a hard link "
+        "(the file has more than one name), which is not read: copy the file instead), so the reference's functions "
+        "stood in for it here: that mistake costs points in activations only"
     )
 
 
@@ -234,3 +235,67 @@ def test_the_sandbox_report_keeps_its_keys_and_says_when_no_student_code_ran(wor
     ]
     assert sandbox["warnings"] == ["no student code ran"]
     assert result.exercises[0].message == "perceptron.py is not in the workspace"
+
+
+# -- a sibling that cannot be imported is charged in its own exercise only ---------------------------
+
+
+@pytest.mark.parametrize(
+    "broken, how, blamed, stood_in",
+    [
+        (
+            "activations",
+            lambda text: text.replace("def relu(z):", "def relu(z:"),
+            "could not be imported (SyntaxError",
+            2,
+        ),
+        (
+            "activations",
+            lambda text: text + "\nimport scipy.special\n",
+            "could not be imported (ModuleNotFoundError",
+            2,
+        ),
+        ("activations", lambda text: text.replace("def tanh_derivative", "def tanh_deriv"), "importing from your", 1),
+        ("forward", lambda text: text.replace("def forward_pass", "def forward_all"), "importing from your", 1),
+    ],
+    ids=["syntax-error", "a-package-the-sandbox-lacks", "a-renamed-function", "a-renamed-forward-function"],
+)
+def test_a_sibling_that_cannot_be_imported_costs_points_in_its_own_exercise_only(
+    workspace, broken, how, blamed, stood_in
+):
+    folder = workspace(reference=True)
+    path = folder / f"{broken}.py"
+    path.write_text(how(path.read_text()))
+    result = grade_workspace(folder)
+    by_name = {e.name: e for e in result.exercises}
+    later = ["forward", "backprop"] if broken == "activations" else ["backprop"]
+    for name in later:  # graded on their own code, with the reference's functions for the broken file's
+        assert by_name[name].score == by_name[name].max_score, [t.message for t in by_name[name].tests if t.message]
+    noted = [name for name in later if f"costs points in {broken} only" in by_name[name].message]
+    assert noted == later[-stood_in:]  # a module that imports nothing broken is graded as always
+    assert all(blamed in by_name[name].message for name in noted)
+    assert by_name[broken].score < by_name[broken].max_score
+    assert result.files[f"{broken}.py"] == path.read_text()  # what is recorded is the student's file
+
+
+def test_a_module_that_fails_to_import_by_its_own_fault_is_not_given_a_stand_in(workspace):
+    folder = workspace(reference=True)
+    (folder / "activations.py").write_text("def sigmoid(z:\n")
+    backprop = folder / "backprop.py"
+    backprop.write_text(backprop.read_text() + "\nraise RuntimeError('mine')\n")
+    result = grade_workspace(folder, ["backprop"])
+    (graded,) = result.exercises
+    assert (graded.status, graded.score) == ("error", 0)
+    assert graded.message.startswith("importing your module raised SyntaxError at activations.py:1")  # the first reason
+
+
+def test_an_import_of_a_package_the_sandbox_lacks_says_what_can_be_imported(workspace):
+    folder = workspace(reference=True)
+    path = folder / "perceptron.py"
+    path.write_text(path.read_text() + "\nimport matplotlib.pyplot as plt\n")
+    line = len(path.read_text().splitlines())
+    (perceptron,) = grade_workspace(folder, ["perceptron"]).exercises
+    assert perceptron.message == (
+        f"importing your module raised ModuleNotFoundError at perceptron.py:{line}: No module named 'matplotlib' "
+        "(the grader imports Python's standard library, numpy and your own files only)"
+    )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from grader.grading import scoring
 from grader.grading.exercises import Exercise, resolve, suite_version
+from grader.grading.stand_ins import stand_in_finder
 from grader.grading.workspace import Snapshot, check_workspace, snapshot, snapshot_of
 from grader.records import ExerciseOutcome, GradingResult, TestOutcome
 from grader.sandbox.errors import StudentCodeError
@@ -120,6 +121,7 @@ def _grade(
                     protected=protected,
                     layers=layers,
                     pool=pool,
+                    stand_in=stand_in_finder(exercise.name),
                 )
             else:
                 students[exercise.name] = MissingExercise(exercise, taken.skipped.get(exercise.filename))
@@ -171,5 +173,7 @@ def _exercise_outcome(
         status, message = "error", "the hidden suite has no tests (a problem of the course, not of your code)"
     else:
         status, message = scoring.exercise_status(tests), f"{passed} of {len(tests)} tests passed"
+        if isinstance(module, StudentModule) and module.stood_in:
+            message += "; " + "; ".join(module.stood_in)
     output = module.output if isinstance(module, StudentModule) else ""
     return ExerciseOutcome(exercise.name, score, max_score, status, message, tuple(tests), exercise.version, output)

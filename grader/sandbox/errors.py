@@ -47,7 +47,16 @@ class MissingFunction(StudentCodeError):
 
 
 class ImportFailed(StudentCodeError):
-    pass
+    def __init__(self, feedback: str, *, type_name: str = "", message: str = "", where: str = "") -> None:
+        super().__init__(feedback)
+        self.type_name = type_name
+        """What the import raised (`SyntaxError`), when it raised; "" when it crashed or hung."""
+        self.message = message
+        self.where = where
+        """The student's file and line where it was raised (`activations.py:40`), if known."""
+
+    def noted(self, note: str) -> ImportFailed:
+        return ImportFailed(self.feedback + note, type_name=self.type_name, message=self.message, where=self.where)
 
 
 class StudentCrashed(StudentCodeError):

@@ -144,10 +144,11 @@ class Worker:
         if message.get("op") == "import_failed":
             raised = message.get("raised") or {}
             self.kill()
-            where = f" at {cap(raised.get('where'), 200)}" if raised.get("where") else ""
-            raise ImportFailed(
-                f"importing your module raised {cap(raised.get('type'), 100)}{where}: {cap(raised.get('message'), 300)}"
-            )
+            type_name, said = cap(raised.get("type"), 100), cap(raised.get("message"), 300)
+            place = cap(raised.get("where"), 200) if raised.get("where") else ""
+            where = f" at {place}" if place else ""
+            feedback = f"importing your module raised {type_name}{where}: {said}"
+            raise ImportFailed(feedback, type_name=type_name, message=said, where=place)
         if message.get("op") != "ready":
             self.kill()
             raise ImportFailed("your module's process answered with something other than a ready signal")

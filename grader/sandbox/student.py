@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +65,32 @@ class _ReadonlyView:
         return lambda *args, **kwargs: self._module.call(name, *args, _readonly=True, **kwargs)
 
 
+@dataclass(frozen=True)
+class StandIn:
+    """A sibling file to import in place of the snapshot's, whose functions trusted code answers.
+
+    `files` (file name -> text) replace or add to the snapshot's files for this module only;
+    the names in `substitute` answer every call through upcalls (see `StudentModule.call`), so
+    the text only needs to name them. `note` says what stood in, and why, in the feedback."""
+
+    files: Mapping[str, str]
+    substitute: Mapping[str, Callable[..., Any]]
+    note: str
+
+
+StandInFinder = Callable[[ImportFailed, frozenset[str]], StandIn | None]
+"""Given why the module could not be imported, and the files already stood in, the next `StandIn`
+to try, or None."""
+
+
 class StudentModule(CallsByName):
     """The sandboxed module `exercise` of a snapshot, called through one worker at a time.
 
     `files` maps file names (`perceptron.py`) to their text: the exercise's module and every
     sibling it may import. `skipped` maps the names of files left out of the snapshot to why,
-    so that an import of one of them is explained.
+    so that an import of one of them is explained. When the module cannot be imported because
+    of a sibling, `stand_in` may offer a replacement for it (see `StandIn`); the module is
+    then imported again with it, and graded on its own code.
     """
 
     def __init__(
@@ -82,9 +103,16 @@ class StudentModule(CallsByName):
         protected: tuple[Path, ...] = (),
         layers: Layers = Layers(),
         pool: WorkerPool | None = None,
+        stand_in: StandInFinder | None = None,
     ) -> None:
         self.exercise = exercise
         self.files = dict(files)
+        self.stood_in: list[str] = []
+        """Notes on the siblings that stood in for files that could not be imported."""
+        self._find_stand_in = stand_in
+        self._standing: dict[str, Callable[..., Any]] = {}
+        self._stand_in_files: set[str] = set()
+        self._first_import_error: ImportFailed | None = None
         self.skipped = dict(skipped or {})
         self.limits = limits
         self.layers = layers
@@ -137,6 +165,8 @@ class StudentModule(CallsByName):
         """
         self._last_call = CallDescription((f"{self.exercise}.{function}", args, kwargs))
         worker = self._ready_worker()
+        if self._standing:
+            _substitute = {**self._standing, **(_substitute or {})}
         try:
             answer = worker.call(
                 function,
@@ -242,17 +272,43 @@ class StudentModule(CallsByName):
             raise BudgetExhausted(f"{self.last_call} was not run: {error.feedback}") from error
         except ImportFailed as error:
             self._retire()
-            self._import_error = ImportFailed(error.feedback + self._skipped_note(error.feedback))
+            failed = error.noted(self._skipped_note(error.feedback))
+            if self._stand_in_for(failed):
+                return self._ready_worker()
+            self.stood_in = []  # nothing stood in for long: the module is not graded
+            self._import_error = self._first_import_error or failed
             raise self._import_error from error
         if self._worker.isolation not in self.isolation_reports:
             self.isolation_reports.append(self._worker.isolation)
         return self._worker
 
+    def _stand_in_for(self, failed: ImportFailed) -> bool:
+        """Start again with a stand-in for the sibling that `failed` blames, if one is offered.
+        If the module still cannot be imported, the first reason is the one given."""
+        found = self._find_stand_in(failed, frozenset(self._stand_in_files)) if self._find_stand_in else None
+        if found is None or not set(found.files) - self._stand_in_files:
+            return False
+        self._first_import_error = self._first_import_error or failed
+        self.files.update(found.files)
+        self._stand_in_files.update(found.files)
+        self._standing.update(found.substitute)
+        self.stood_in.append(found.note)
+        self._start()  # a fresh worker on the new files: not a restart of the student's code
+        return True
+
     def _skipped_note(self, feedback: str) -> str:
-        """Why a module that the import missed is not there, when the snapshot left it out."""
+        """Why a module that the import missed is not there: the snapshot left it out, or it is
+        neither the student's file nor something the sandbox offers (a package of their own
+        machine: click, scipy, matplotlib)."""
         missing = re.search(r"No module named '([^'.]+)", feedback)
-        reason = self.skipped.get(f"{missing[1]}.py") if missing else None
-        return f" ({missing[1]}.py was not graded: {reason})" if missing and reason else ""
+        if not missing:
+            return ""
+        reason = self.skipped.get(f"{missing[1]}.py")
+        if reason:
+            return f" ({missing[1]}.py was not graded: {reason})"
+        if f"{missing[1]}.py" not in self.files:
+            return " (the grader imports Python's standard library, numpy and your own files only)"
+        return ""
 
     def _unpack(self, function: str, answer: dict[str, Any]) -> Any:
         caught = answer.get("warnings")
@@ -291,4 +347,4 @@ class StudentModule(CallsByName):
         raise StudentDataError(f"{self.last_call}: the grader could not understand the answer")
 
 
-__all__ = ["CallsByName", "StudentModule", "StudentCodeError"]
+__all__ = ["CallsByName", "StandIn", "StandInFinder", "StudentModule", "StudentCodeError"]
