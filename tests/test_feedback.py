@@ -210,6 +210,38 @@ def test_a_loss_gradient_without_2_over_m_is_named_as_such_not_as_a_factor_of_tw
     assert "twice" not in messages["backprop::test_loss_gradient_matches_reference"]
 
 
+def test_a_step_that_returns_a_bool_is_shown_the_type_and_told_to_return_an_int() -> None:
+    messages = _messages(
+        grade_sources(
+            _plant("perceptron", "return 1 if z > threshold else 0", "return z > threshold"), ["perceptron"], seed=2
+        )
+    )
+    step_tests = {test_id: m for test_id, m in messages.items() if "::test_step" in test_id}
+    assert len(step_tests) == 3
+    for message in step_tests.values():
+        assert "got bool" in message  # True == 1 in Python: without the type, the answer looks right
+        assert _hint(message).startswith("return the int 1 or 0")
+
+
+def test_a_step_that_ignores_its_threshold_is_told_so_not_about_greater_or_equal() -> None:
+    messages = _messages(
+        grade_sources(_plant("perceptron", "1 if z > threshold else 0", "1 if z > 0 else 0"), ["perceptron"], seed=2)
+    )
+    step_tests = {test_id: m for test_id, m in messages.items() if "::test_step" in test_id}
+    assert step_tests and all(
+        _hint(m) == "compare z with the threshold argument, not with 0" for m in step_tests.values()
+    )
+
+
+def test_a_factor_that_two_mistakes_explain_names_both() -> None:
+    from grader.grading.checks import ratio_hint
+
+    hint = ratio_hint([(0.5, "the 2 is missing"), (1 / 2, "divided by the 2 outputs too"), (3.0, "m")], "other")
+    assert hint(np.array([1.0, 2.0]), np.array([2.0, 4.0]), "") == "the 2 is missing; or divided by the 2 outputs too"
+    assert hint(np.array([3.0]), np.array([1.0]), "") == "m"
+    assert hint(np.array([5.0]), np.array([1.0]), "") == "other"
+
+
 def test_relu_derivative_with_ge_is_not_told_to_convert_to_float() -> None:
     sources = _plant("activations", "np.where(_floats(z) > 0, 1.0, 0.0)", "np.where(_floats(z) >= 0, 1.0, 0.0)")
     messages = _messages(grade_sources(sources, ["activations"], seed=6))

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import re
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -90,15 +89,14 @@ def expect_close(
     found = difference(got, expected, rtol=rtol, atol=atol)
     if found is not None:
         chosen = hint(got, expected, found) if callable(hint) else hint
-        said = "" if _RESTATED.fullmatch(found) else f"\n  {found}"  # "expected 0, got 1" says it twice
-        fail(f"{call}\n  expected: {abbreviate(expected)}\n  got:      {abbreviate(got)}{said}", hint=chosen)
+        shown_expected, shown_got = abbreviate(expected), abbreviate(got)
+        said = "" if found == f"expected {shown_expected}, got {shown_got}" else f"\n  {found}"  # not twice
+        fail(f"{call}\n  expected: {shown_expected}\n  got:      {shown_got}{said}", hint=chosen)
 
 
-_RESTATED = re.compile(r"expected [^,()\[\]]*, got [^,()\[\]]*")
-"""What `difference` says of two plain values that differ, when it adds nothing to them."""
-
-
-def expect_equal(got: Any, expected: Any, *, call: object, hint: str | None = None) -> None:
+def expect_equal(
+    got: Any, expected: Any, *, call: object, hint: str | None | Callable[[Any, Any, str], str | None] = None
+) -> None:
     """Like `expect_close` with no tolerance: for class labels, counts and exact arithmetic."""
     expect_close(got, expected, call=call, rtol=0.0, atol=0.0, hint=hint)
 
@@ -122,17 +120,21 @@ def matches_reference(
     return got
 
 
-def ratio_hint(factors: Mapping[float, str], otherwise: str | None) -> Callable[[Any, Any, str], str | None]:
+def ratio_hint(
+    factors: Mapping[float, str] | Iterable[tuple[float, str]], otherwise: str | None
+) -> Callable[[Any, Any, str], str | None]:
     """A hint for `expect_close` naming the cause of a constant factor between got and expected
-    (`{2.0: "the 2 of 2 (AL - Y) / m twice?"}`), or `otherwise`."""
+    (`{2.0: "the 2 of 2 (AL - Y) / m twice?"}`), or `otherwise`. Where two causes give the same
+    factor (with 2 outputs, dividing by them halves the answer as a missing 2 does), the hint
+    names both."""
+    pairs = list(factors.items()) if isinstance(factors, Mapping) else list(factors)
 
     def choose(got: Any, expected: Any, found: str) -> str | None:
         ratio = common_ratio(got, expected)
-        if ratio is not None:
-            for factor, hint in factors.items():
-                if abs(ratio - factor) <= 1e-6 * abs(factor):
-                    return hint
-        return otherwise
+        if ratio is None:
+            return otherwise
+        causes = [hint for factor, hint in pairs if abs(ratio - factor) <= 1e-6 * abs(factor)]
+        return "; or ".join(dict.fromkeys(causes)) if causes else otherwise
 
     return choose
 

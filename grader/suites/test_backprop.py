@@ -73,26 +73,27 @@ def _network(rng, sizes, bias_scale=1.0):
 
 def _loss_hint(m, n_out):
     """Hints for a wrong loss, by the factor between got and expected."""
-    factors = {
-        2.0: "a factor of 2 in the loss? L = sum((AL - Y)^2) / m",
-        0.5: "a factor of 1/2: this course's loss is sum((AL - Y)^2) / m, without 1/2",
-        float(m): "you summed over the samples: divide by m, the number of columns",
-    }
+    factors = [
+        (2.0, "a factor of 2 in the loss? L = sum((AL - Y)^2) / m"),
+        (0.5, "a factor of 1/2: this course's loss is sum((AL - Y)^2) / m, without 1/2"),
+        (float(m), "you summed over the samples: divide by m, the number of columns"),
+    ]
     if n_out > 1:
-        factors[1 / n_out] = "np.mean over every entry also divides by the number of outputs: sum, then divide by m"
+        mean = "np.mean over every entry also divides by the number of outputs: sum, then divide by m"
+        factors.append((1 / n_out, mean))
     return ratio_hint(factors, LOSS_HINT)
 
 
 def _gradient_hint(m, n_out):
     """Hints for a wrong loss gradient, by the factor between got and expected (2 (AL - Y) / m)."""
-    factors = {
-        m / 2: "AL - Y alone leaves out the 2 / m: dL/dAL = 2 * (AL - Y) / m",
-        0.5: "the 2 is missing: the derivative of (AL - Y)^2 is 2 (AL - Y), then divide by m",
-        float(m): "divide by m, the number of columns (samples)",
-        -1.0: "the sign is flipped: AL - Y, not Y - AL",
-    }
+    factors = [
+        (m / 2, "AL - Y alone leaves out the 2 / m: dL/dAL = 2 * (AL - Y) / m"),
+        (0.5, "the 2 is missing: the derivative of (AL - Y)^2 is 2 (AL - Y), then divide by m"),
+        (float(m), "divide by m, the number of columns (samples)"),
+        (-1.0, "the sign is flipped: AL - Y, not Y - AL"),
+    ]
     if n_out > 1:
-        factors[1 / n_out] = "divide by m only (the columns), not by the number of outputs too"
+        factors.append((1 / n_out, "divide by m only (the columns), not by the number of outputs too"))
     return ratio_hint(factors, GRADIENT_HINT)
 
 

@@ -28,6 +28,19 @@ RULE_HINT = (
 RATES = (0.25, 0.5, 2.0)  # powers of two keep every update exact; never 1.0, which hides a rate used twice
 
 
+def _step_hint(z, threshold=0.0):
+    """The hint for step(z, threshold) answering wrong: the mistake its answer shows."""
+
+    def choose(got, expected, found):
+        if isinstance(got, (bool, np.bool_)):
+            return "return the int 1 or 0 (`1 if z > threshold else 0`): a comparison alone gives a bool"
+        if threshold != 0.0 and got == int(z > 0) and got != expected:
+            return "compare z with the threshold argument, not with 0"
+        return STEP_HINT
+
+    return choose
+
+
 def _quarters(rng, size, bound):
     """Multiples of 1/4 in [-bound, bound]: sums of their products with halves are exact."""
     return rng.integers(-4 * bound, 4 * bound + 1, size=size) / 4
@@ -112,20 +125,24 @@ def test_step_fires_above_and_stays_silent_below(student, rng):
         threshold = 0.0 if rng.random() < 0.5 else float(_quarters(rng, (), 2))
         for z, expected in ((threshold + gap, 1), (threshold - gap, 0)):
             if threshold == 0.0:
-                expect_equal(student.step(z), expected, call=student.last_call, hint=STEP_HINT)
+                expect_equal(student.step(z), expected, call=student.last_call, hint=_step_hint(z))
             else:
-                expect_equal(student.step(z, threshold), expected, call=student.last_call, hint=STEP_HINT)
+                expect_equal(
+                    student.step(z, threshold), expected, call=student.last_call, hint=_step_hint(z, threshold)
+                )
 
 
 @pytest.mark.points(1)
 @pytest.mark.lesson("Perceptron: How It Works, Step 3: Output")
 def test_step_at_exactly_the_threshold_is_zero(student, rng):
     """step at exactly the threshold returns 0, and just above it 1"""
-    expect_equal(student.step(0.0), 0, call=student.last_call, hint=STEP_HINT)
+    expect_equal(student.step(0.0), 0, call=student.last_call, hint=_step_hint(0.0))
     for threshold in _quarters(rng, 3, 3):
         threshold = float(threshold)
-        expect_equal(student.step(threshold, threshold), 0, call=student.last_call, hint=STEP_HINT)
-        expect_equal(student.step(threshold + 0.125, threshold), 1, call=student.last_call, hint=STEP_HINT)
+        hint = _step_hint(threshold, threshold)
+        expect_equal(student.step(threshold, threshold), 0, call=student.last_call, hint=hint)
+        hint = _step_hint(threshold + 0.125, threshold)
+        expect_equal(student.step(threshold + 0.125, threshold), 1, call=student.last_call, hint=hint)
 
 
 @pytest.mark.points(1)
@@ -140,7 +157,7 @@ def test_step_honours_a_nonzero_threshold(student, rng):
             student.step(between, threshold),
             expected,
             call=student.last_call,
-            hint="compare z with the threshold argument, not with 0",
+            hint=_step_hint(between, threshold),
         )
 
 
