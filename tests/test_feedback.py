@@ -274,6 +274,41 @@ def test_the_stopping_rule_is_blamed_only_when_training_stops_at_another_step() 
     assert "tol" not in _hint(message)
 
 
+def test_a_training_that_stops_elsewhere_because_its_steps_differ_is_told_about_the_steps() -> None:
+    sources = _plant(
+        "backprop",
+        "parameters = gradient_step(parameters, gradients, learning_rate)",
+        "parameters = gradient_step(parameters, gradients, learning_rate * learning_rate)",
+    )
+    messages = _messages(grade_sources(sources, ["backprop"], seed=7))
+    counted = {t: m for t, m in messages.items() if "losses, got" in m}
+    assert counted  # some trainings stop at another loss: the steps, not the stopping rule, are at fault
+    for message in counted.values():
+        assert "part from the reference's at loss 2" in message
+        assert "learning rate is applied twice" in _hint(message) and "previous - current" not in _hint(message)
+    one_step = messages["backprop::test_first_training_step_is_one_forward_backward_step"]
+    assert "no step after" not in _hint(one_step) and "one gradient step" in _hint(one_step)
+
+
+def test_train_returning_losses_then_parameters_is_told_the_order() -> None:
+    sources = _plant("backprop", "return parameters, losses", "return losses, parameters")
+    messages = _messages(grade_sources(sources, ["backprop"], seed=7))
+    trainings = [m for t, m in messages.items() if "::test_train" in t]
+    assert trainings and all(_hint(m) == "return parameters, losses: in that order" for m in trainings)
+
+
+def test_an_if_on_an_array_is_told_to_work_element_wise() -> None:
+    sources = _plant("activations", "def relu(z):\n", "def relu(z):\n    return max(0, z)\n")
+    messages = _messages(grade_sources(sources, ["activations"], seed=7))
+    raised = [m for m in messages.values() if "truth value of an array" in m]
+    assert raised and all("work element-wise" in _hint(m) for m in raised)
+
+
+def test_an_array_inside_an_answer_is_named_before_its_elements() -> None:
+    found = difference((np.array([0.5, 0.5]), 1.0), (np.array([1.0, 0.25]), 1.0), rtol=0, atol=0)
+    assert found == "[0]: 2 of 2 elements differ; first at [0]: expected 1.0, got 0.5"
+
+
 def test_an_abs_stopping_rule_fails_where_the_loss_rises_and_says_so() -> None:
     sources = _plant(
         "backprop",

@@ -135,7 +135,8 @@ def _array_difference(got: Any, expected: np.ndarray, *, rtol: float, atol: floa
     error = np.where(np.isnan(error), np.inf, error)
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(error)), error.shape))
     text = (
-        f"{len(bad)} of {got.size} elements differ{where}; first at {list(first)}: "
+        f"{where.removeprefix(' at ') + ': ' if where else ''}"  # the array's place, then its elements'
+        f"{len(bad)} of {got.size} elements differ; first at {list(first)}: "
         f"expected {_number(expected[first])}, got {_number(got[first])}"
     )
     if worst != first:
@@ -219,6 +220,13 @@ def explain_raised(message: str, exercise: str = "") -> tuple[str, str] | None:
             "the grader passes inputs read-only, and a function must not change what it is given: "
             "compute into a new array (x = x + 1, np.where(...), x.astype(float)) instead of writing "
             "into an input (x += 1, x[...] = ..., out=x)",
+            "",
+        )
+    if "truth value of an array with more than one element is ambiguous" in message:
+        return (
+            "`if`, `and`, `or`, `not`, max() and min() ask an array for one True or False, and an array of many "
+            "elements has none: work element-wise instead, with np.maximum(z, 0.0), np.where(z > 0, a, b), "
+            "& and | (in parentheses)",
             "",
         )
     if "Cannot cast ufunc" in message and "output from dtype" in message:

@@ -40,9 +40,9 @@ HINTS = {
 }
 FLOATS_HINT = "the answer is a float64 array whatever comes in (ints too): convert with np.asarray(z, dtype=float)"
 BOTH_BRANCHES_HINT = (
-    "np.where(z >= 0, f(z), g(z)) computes BOTH f and g on every element before choosing, so exp still "
-    "sees the large z and overflows: compute e = np.exp(-np.abs(z)) once (never more than 1) and build "
-    "both branches from it"
+    "exp overflows for a large z (np.exp(710) is inf), even inside np.where(z >= 0, f(z), g(z)), which "
+    "computes BOTH f and g on every element before choosing: compute e = np.exp(-np.abs(z)) once (never "
+    "more than 1) and build both branches from it"
 )
 
 

@@ -761,6 +761,44 @@ def _count_hint(losses, expected_losses, tol, max_steps):
     return f"make at most max_steps = {max_steps} steps, one loss each"
 
 
+def _parameters_hint(expected_losses, tol):
+    """Why the parameters differ when the losses agree: what training does after its last loss."""
+    if len(expected_losses) > 1 and expected_losses[-2] - expected_losses[-1] < tol:
+        return "training stopped at its last loss: return the parameters of that forward pass, with no step after it"
+    if len(expected_losses) == 1:
+        return "with max_steps=1: one forward pass, its loss appended, one backward pass and one gradient step"
+    return (
+        "each loss is followed by a backward pass and a gradient step, unless training stops there: "
+        "after max_steps losses, return the parameters of the last step"
+    )
+
+
+def _parting(losses, expected_losses):
+    """The index of the first loss that differs from the reference's, over the losses both have
+    (None when they agree as far as both go)."""
+    n = min(len(losses), len(expected_losses))
+    try:
+        got = np.asarray(losses[:n], dtype=np.float64)
+    except (TypeError, ValueError):
+        return 0
+    close = np.isclose(got, np.asarray(expected_losses[:n], dtype=np.float64), rtol=TRAIN_RTOL, atol=1e-12)
+    return None if close.all() else int(np.argmin(close))
+
+
+def _swapped(result):
+    """train returned (losses, parameters): a list of numbers, then a list of layer dicts."""
+    return (
+        isinstance(result, tuple)
+        and len(result) == 2
+        and isinstance(result[0], list)
+        and isinstance(result[1], list)
+        and bool(result[0])
+        and bool(result[1])
+        and all(isinstance(v, (float, int, np.floating)) for v in result[0])
+        and all(isinstance(layer, dict) for layer in result[1])
+    )
+
+
 def _trajectory_hint(reference, args, kwargs, losses):
     """What the student's losses match instead of the reference's: an uphill step, a rate used twice."""
     rate = kwargs.get("learning_rate", 1.0)
@@ -783,6 +821,11 @@ def _check_training(student, reference, upstream, X, Y, sizes, names, expected, 
 
     def judge(result):
         call = student.last_call
+        if _swapped(result):
+            fail(
+                f"{call}\n  returned (losses, parameters): the list of floats first, the layer dicts second",
+                hint="return parameters, losses: in that order",
+            )
         expect(
             isinstance(result, tuple)
             and len(result) == 2
@@ -801,13 +844,19 @@ def _check_training(student, reference, upstream, X, Y, sizes, names, expected, 
             lambda: f"losses should be a non-empty list of floats, got {abbreviate(losses)}",
             hint="append float(loss(AL, Y))",
         )
-        if len(losses) != len(expected_losses):
-            fail(
-                f"{call}\n  expected {len(expected_losses)} losses, got {len(losses)}: {abbreviate(losses)}",
-                hint=hint
-                or _count_hint(losses, expected_losses, kwargs.get("tol", 1e-9), kwargs.get("max_steps", 1000)),
-            )
         first_hint = "losses[0] is the loss of init_parameters(layer_sizes, seed), before any step"
+        if len(losses) != len(expected_losses):
+            tol, max_steps = kwargs.get("tol", 1e-9), kwargs.get("max_steps", 1000)
+            parted = _parting(losses, expected_losses)
+            if parted is None:  # the same losses as far as both go: where training stopped is what differs
+                why, said = hint or _count_hint(losses, expected_losses, tol, max_steps), ""
+            else:  # the steps differ: the count follows from them
+                why = first_hint if parted == 0 else _trajectory_hint(reference, args, kwargs, losses)
+                said = f"\n  your losses part from the reference's at loss {parted + 1}, so training stops elsewhere"
+            fail(
+                f"{call}\n  expected {len(expected_losses)} losses, got {len(losses)}: {abbreviate(losses)}{said}",
+                hint=why,
+            )
         expect_close(
             losses[:1], expected_losses[:1], call=call + ", losses", rtol=TRAIN_RTOL, atol=1e-12, hint=first_hint
         )
@@ -825,7 +874,7 @@ def _check_training(student, reference, upstream, X, Y, sizes, names, expected, 
             call=call + ", parameters",
             rtol=TRAIN_RTOL,
             atol=TRAIN_ATOL,
-            hint="return the parameters of the last forward pass: no step after the last loss",
+            hint=_parameters_hint(expected_losses, kwargs.get("tol", 1e-9)),
         )
 
     check_downstream(
