@@ -85,7 +85,7 @@ def train_perceptron(X, y, learning_rate=0.1, epochs=100):
         weights = weights + learning_rate * error * x
         bias    = bias    + learning_rate * error
     Stop after the first epoch with no mistakes, or after `epochs` epochs.
-    Returns (weights, bias): a 1-D float array of n_inputs numbers, and a float.
+    Returns (weights, bias): a 1-D float64 array of n_inputs numbers, and a float.
     Do not modify X or y.
 
     >>> X = np.array([[0, 0, 1, 1], [0, 1, 0, 1]])

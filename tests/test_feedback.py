@@ -290,6 +290,13 @@ def test_a_training_that_stops_elsewhere_because_its_steps_differ_is_told_about_
     assert "no step after" not in _hint(one_step) and "one gradient step" in _hint(one_step)
 
 
+def test_a_perceptron_trained_in_float32_is_told_to_keep_float64_not_about_the_rule() -> None:
+    sources = _plant("perceptron", "return weights, float(bias)", "return weights.astype(np.float32), float(bias)")
+    messages = _messages(grade_sources(sources, ["perceptron"], seed=7))
+    message = messages["perceptron::test_train_perceptron_follows_the_learning_rule_exactly"]
+    assert "float32" in message and _hint(message).startswith("keep the weights in float64")
+
+
 def test_train_returning_losses_then_parameters_is_told_the_order() -> None:
     sources = _plant("backprop", "return parameters, losses", "return losses, parameters")
     messages = _messages(grade_sources(sources, ["backprop"], seed=7))
