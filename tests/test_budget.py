@@ -110,10 +110,27 @@ def test_readings_taken_late_by_a_busy_grader_do_not_add_up_to_blocked_time():
     now = time.monotonic()
     readings = []
     for second in range(1, 11):
-        late = 0.5 if second % 2 and second > 1 else 0.0
+        late = 0.5 if second % 2 and second > 1 else 0.0  # descheduled between reading /proc and the clock
         busy = second - late
-        readings.append(Reading(now + second, busy / 4, busy, busy))  # a quarter on a CPU, the rest waiting
+        readings.append(Reading(now + second, busy / 4, busy, busy, read_seconds=late))  # a quarter on a CPU
     watch = budget.watch(ScriptedMeter(*readings), start)
     for _ in readings:
         watch.check()
     assert watch.blocked == pytest.approx(0.0, abs=0.01)
+
+
+def test_threads_queued_side_by_side_earn_no_time_to_sleep_afterwards():
+    # 200 threads runnable on 2 CPUs for a second show 200 s of progress in 1 s; the call then
+    # sleeps. Before, the surplus paid for minutes of sleep under the backstop.
+    budget = ExerciseBudget(LIMITS)
+    start = _start()
+    now = time.monotonic()
+    calm = Reading(now + 1, 0.1, 1.0, 1.0)
+    crowded = Reading(now + 2, 2.1, 2.0, 201.0)
+    asleep = [Reading(now + 2 + second, 2.1, 2.0, 201.0) for second in (5, 10, 16)]
+    watch = budget.watch(ScriptedMeter(calm, crowded, *asleep), start)
+    for _ in range(4):
+        watch.check()
+    with pytest.raises(OverBudget) as over:
+        watch.check()
+    assert over.value.limit == "blocked"

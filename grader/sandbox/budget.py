@@ -87,8 +87,10 @@ class CallWatch:
         self._cpu_kind: Limit = "call_cpu" if call_seconds < exercise_left else "exercise_cpu"
         self._blocked_left = budget.limits.blocked_seconds - budget.blocked_seconds
         self.blocked = 0.0
-        self._unclamped = 0.0
+        self._counted = 0.0
         self._trusted = 0.0
+        self._trusted_unread = 0.0
+        """Trusted work since the last reading: the student's process waited for it, not blocked."""
         self._charged = False
 
     @property
@@ -100,7 +102,7 @@ class CallWatch:
         helper the call used). The student's process waited meanwhile, which is not time it
         was blocked; the time is charged as the call's CPU time instead, so that a call that
         asks for helpers in a loop is bounded like one that computes."""
-        self._unclamped -= seconds
+        self._trusted_unread += seconds
         self._trusted += seconds
 
     def wait_seconds(self) -> float:
@@ -140,16 +142,23 @@ class CallWatch:
 
     def _advance(self, reading: Reading) -> None:
         """Add the time since the last reading that the process spent neither running nor
-        waiting for a CPU. Readings are taken at slightly different moments from their clock
-        (the grader may itself wait for a CPU in between), so a window may show more progress
-        than time; the error cancels out over the next window, which is why windows are not
-        clamped one by one. Only the first is: it counts from the call's start, while its
-        progress counts from the last reading, which may include threads busy between calls."""
+        waiting for a CPU, nor waiting for the grader's own work on its upcalls.
+
+        A reading's clock is read after the kernel's figures, so a grader descheduled while
+        reading makes its window look longer than the progress it saw, and the next window
+        shorter by as much. That next window may therefore show more progress than time, by at
+        most the earlier reading's own duration, and only that much is taken off: threads that
+        ran or waited for a CPU side by side show far more progress than time, and that surplus
+        must not pay for sleeping (200 threads queued on 2 CPUs for a second would otherwise
+        earn minutes of it). The first window counts from the call's start while its progress
+        counts from the last reading, which may include threads busy between calls: it is
+        never below zero."""
         progress = max(reading.busy_since(self._last), reading.cpu - self._last.cpu)  # threads that ended
-        gap = reading.wall - self._since - progress
+        gap = reading.wall - self._since - progress - self._trusted_unread
         first = self._last is self._start
-        self._unclamped += max(gap, 0.0) if first else gap
-        self.blocked = max(self._unclamped, 0.0)
+        self._counted += max(gap, 0.0 if first else -self._last.read_seconds)
+        self.blocked = max(self._counted, 0.0)
+        self._trusted_unread = 0.0
         self._last = reading
         self._since = reading.wall
 

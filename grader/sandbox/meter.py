@@ -41,6 +41,9 @@ class Reading:
     """Seconds the main thread (which runs every call) spent running or waiting for a CPU."""
     busy_all: float | None = None
     """The same summed over every live thread, when it was read (it costs a directory listing)."""
+    read_seconds: float = 0.0
+    """How long taking the reading took, the clock read last: by at most this much, `wall` may be
+    later than the moment the kernel's figures were read (a grader descheduled while reading)."""
 
     def busy_since(self, earlier: Reading) -> float:
         if self.busy_all is not None and earlier.busy_all is not None:
@@ -92,6 +95,7 @@ class ProcMeter:
         return int(self._stat_fields()[1])
 
     def read(self, all_threads: bool = False) -> Reading:
+        began = time.monotonic()
         fields = self._stat_fields()
         cpu = (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND  # utime + stime
         busy_main = _busy(self._pread(self._schedstat))
@@ -113,7 +117,8 @@ class ProcMeter:
                     pass
                 finally:
                     os.close(fd)
-        return Reading(time.monotonic(), cpu, busy_main, busy_all)  # the clock read last, as schedstat was
+        now = time.monotonic()  # the clock read last, as schedstat was
+        return Reading(now, cpu, busy_main, busy_all, now - began)
 
     def _pread(self, fd: int) -> bytes:
         if not self._fds:
