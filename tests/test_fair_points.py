@@ -382,3 +382,50 @@ def test_two_attempts_at_the_same_wrong_code_show_different_inputs_and_the_same_
     test_id = "activations::test_matches_reference_on_random_arrays[relu_derivative]"
     assert messages[0][test_id] != messages[1][test_id]
     assert grade_sources(sources, ["activations"], seed=41) == first  # and the same seed repeats them exactly
+
+
+SWITCHING_DERIVATIVES = """
+
+_AFTER_OWN_TESTS = [False]  # set by the backprop module below, once its tests begin
+_WIDE = np.linspace(-6.0, 6.0, 49)  # where the grader asks whether a function is constant
+
+
+def _switching(function):
+    def wrapper(z):
+        if not _AFTER_OWN_TESTS[0] or np.array_equal(np.asarray(z), _WIDE):
+            return function(z)
+        return np.zeros_like(np.asarray(z, dtype=float))
+
+    return wrapper
+
+
+sigmoid_derivative = _switching(sigmoid_derivative)
+relu_derivative = _switching(relu_derivative)
+tanh_derivative = _switching(tanh_derivative)
+"""
+
+ZERO_LAYER_BACKWARD = """
+
+import activations as _activations
+
+
+def layer_backward(dA, cache):  # never written: zeros, except for a linear layer
+    _activations._AFTER_OWN_TESTS[0] = True
+    A_prev, W = np.asarray(cache["A_prev"], dtype=float), np.asarray(cache["W"], dtype=float)
+    if cache["activation"] == "linear":
+        dZ = np.asarray(dA, dtype=float)
+        return W.T @ dZ, dZ @ A_prev.T, np.sum(dZ, axis=1, keepdims=True)
+    return np.zeros_like(A_prev), np.zeros_like(W), np.zeros((W.shape[0], 1))
+"""
+
+
+def test_an_earlier_module_that_answers_its_own_tests_right_and_later_ones_wrong_excuses_nothing() -> None:
+    """Found by a hostile trial: activations right while its own suite ran, zeros afterwards, made
+    a backprop of zeros look right 'given the student's derivatives'. A function that passed
+    every test of its own is right as graded, and answers later suites as the reference does."""
+    honest = dict(REFERENCE, backprop=REFERENCE["backprop"] + ZERO_LAYER_BACKWARD)
+    switching = dict(honest, activations=REFERENCE["activations"] + SWITCHING_DERIVATIVES)
+    for seed in (3, 4):
+        control = _scores(grade_sources(honest, seed=seed))
+        assert control["backprop"][0] < control["backprop"][1]  # zeros are wrong
+        assert _scores(grade_sources(switching, seed=seed)) == control

@@ -23,7 +23,9 @@ answer is wrong and one of those `Helper`s is wrong as graded (in its own exerci
 the later module names it), the test passes if the answer is right given what the student's
 graded helper answers (`given_upstream`, compared with `same_values`; a helper that `is_constant`
 never counts), or if a second call, with the reference's helper in its place (`_substitute`,
-where the sandbox can), passes; otherwise the message names the wrong helper.
+where the sandbox can), passes; otherwise the message names the wrong helper. An earlier
+exercise's helper that passed every test of its own answers as the reference does when asked
+again (`grader.grading.as_graded`), so only a mistake charged in its own tests is forgiven here.
 """
 
 from __future__ import annotations
@@ -219,6 +221,7 @@ def check_downstream(
     if given_upstream is not None:
         outcome = answer[0] if answer else first
         if given_upstream(outcome):
+            _forgive(student, function)
             return outcome
     listed = helpers() if callable(helpers) else helpers
     wrong = [h for h in listed if h.name != function and h.is_wrong()]
@@ -233,7 +236,9 @@ def check_downstream(
         raise _noted(first, f"{wrong_too}: fix {'it' if one else 'them'} first") from None
     substitute = {h.name: h.reference for h in wrong}
     try:
-        return _judged(student, function, args, kwargs, judge, readonly, timeout, substitute, [])
+        passed = _judged(student, function, args, kwargs, judge, readonly, timeout, substitute, [])
+        _forgive(student, function)
+        return passed
     except (Mismatch, StudentRaised) as error:
         raise _noted(
             error,
@@ -242,6 +247,14 @@ def check_downstream(
         ) from None
     except StudentTimeout:
         raise first from None
+
+
+def _forgive(student: Any, function: str) -> None:
+    """Say that `function` passed only with a wrong helper forgiven: a later suite must not take
+    it for right on its own (see `grader.grading.as_graded`)."""
+    forgive = getattr(type(student), "forgive", None)
+    if forgive is not None:
+        forgive(student, function)
 
 
 def _noted(error: Mismatch | StudentRaised, note: str) -> Mismatch | StudentRaised:

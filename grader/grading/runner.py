@@ -35,11 +35,13 @@ from typing import Any, Literal
 import numpy as np
 import pytest
 
+from grader.grading.as_graded import AsGraded, CallLedger
 from grader.grading.checks import Mismatch
 from grader.grading.exercises import REFERENCE_PACKAGE, SUITES_DIR, Exercise, suites_dir
 from grader.grading.feedback import explain_raised
 from grader.records import Outcome, TestOutcome
 from grader.sandbox.errors import StudentCodeError, StudentRaised
+from grader.sandbox.student import CallsByName
 
 PYTEST_ARGS = (
     "-c",
@@ -118,8 +120,10 @@ class _SuitePlugin:
     ) -> None:
         self._students = students
         self._seed = seed
-        self._upstream = upstream if upstream is not None else students.get
+        self._open_upstream = upstream if upstream is not None else students.get
         self._references: dict[str, ModuleType] = {}
+        self._ledger = CallLedger()
+        self._as_graded: dict[str, Any] = {}
         self.planned: dict[str, _Planned] = {}
 
     @pytest.fixture
@@ -129,6 +133,21 @@ class _SuitePlugin:
     @pytest.fixture
     def upstream(self) -> Callable[[str], Any | None]:
         return self._upstream
+
+    def _upstream(self, name: str) -> Any | None:
+        """Another exercise's module; once its own tests ran, as they graded it (`AsGraded`)."""
+        module = self._open_upstream(name)
+        if module is None or not self._ledger.graded(name):
+            return module
+        if name not in self._as_graded:
+            reference = self._reference_of(name)
+            self._as_graded[name] = AsGraded(module, reference, self._ledger.right_as_graded(name))
+        return self._as_graded[name]
+
+    def _reference_of(self, name: str) -> ModuleType:
+        if name not in self._references:
+            self._references[name] = importlib.import_module(f"{REFERENCE_PACKAGE}.{name}")
+        return self._references[name]
 
     @pytest.fixture
     def seed(self) -> int:
@@ -140,10 +159,7 @@ class _SuitePlugin:
 
     @pytest.fixture
     def reference(self, request: pytest.FixtureRequest) -> ModuleType:
-        name = _exercise_of(request.node)
-        if name not in self._references:
-            self._references[name] = importlib.import_module(f"{REFERENCE_PACKAGE}.{name}")
-        return self._references[name]
+        return self._reference_of(_exercise_of(request.node))
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
@@ -167,6 +183,9 @@ class _SuitePlugin:
         message. Answering first skips it.
         """
         planned = self.planned.get(item.nodeid)
+        if planned is not None and call.when == "setup":  # what earlier tests called is theirs
+            for module in self._students.values():
+                _take_called(module)
         if planned is not None and call.when != "teardown":
             if call.excinfo is None:
                 if call.when == "call":
@@ -177,6 +196,11 @@ class _SuitePlugin:
                 planned.message = cap_message(planned.message)
                 if isinstance(error, StudentRaised) and error.not_written:
                     planned.unwritten = error.function
+            if call.when == "call" or call.excinfo is not None:
+                module = self._students.get(planned.exercise)
+                called, forgiven = _take_called(module)
+                self._ledger.record(planned.exercise, called - forgiven, planned.outcome == "passed")
+                self._ledger.record(planned.exercise, forgiven, passed=False)
         outcome: Literal["passed", "failed", "skipped"] = "passed" if call.excinfo is None else "failed"
         return pytest.TestReport(
             item.nodeid,
@@ -189,6 +213,14 @@ class _SuitePlugin:
             start=call.start,
             stop=call.stop,
         )
+
+
+def _take_called(module: Any) -> tuple[set[str], set[str]]:
+    """The functions `module` was asked for since the last look, and those of them that passed
+    a check only with a helper forgiven (none for a missing module)."""
+    if not isinstance(module, CallsByName):
+        return set(), set()
+    return module.take_called(), module.take_forgiven()
 
 
 def _classify(error: BaseException, planned: _Planned, students: Mapping[str, Any]) -> tuple[Outcome, str]:

@@ -44,6 +44,25 @@ class CallsByName:
     def call(self, function: str, *args: Any, _readonly: bool = False, **kwargs: Any) -> Any:
         raise NotImplementedError
 
+    def take_called(self) -> set[str]:
+        """The functions called since this was last asked: what the runner credits a test with."""
+        called: set[str] = self.__dict__.setdefault("_called", set())
+        self.__dict__["_called"] = set()
+        return called
+
+    def _record_call(self, function: str) -> None:
+        self.__dict__.setdefault("_called", set()).add(function)
+
+    def forgive(self, function: str) -> None:
+        """`function` passed a check only because a wrong function it builds on was forgiven
+        (see `grader.grading.checks.check_downstream`): it is not right on its own."""
+        self.__dict__.setdefault("_forgiven", set()).add(function)
+
+    def take_forgiven(self) -> set[str]:
+        forgiven: set[str] = self.__dict__.setdefault("_forgiven", set())
+        self.__dict__["_forgiven"] = set()
+        return forgiven
+
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
             raise AttributeError(name)
@@ -164,6 +183,7 @@ class StudentModule(CallsByName):
         their place during this call: the sandbox sends each such call here as plain data.
         """
         self._last_call = CallDescription((f"{self.exercise}.{function}", args, kwargs))
+        self._record_call(function)
         worker = self._ready_worker()
         if self._standing:
             _substitute = {**self._standing, **(_substitute or {})}

@@ -123,6 +123,7 @@ class InProcessModule(CallsByName):
         **kwargs: Any,
     ) -> Any:
         self._last_call = CallDescription((f"{self.exercise}.{function}", args, kwargs))
+        self._record_call(function)
         self.calls.append((function, args, kwargs))
         if isinstance(self._module, ImportFailed):
             raise self._module
