@@ -347,6 +347,29 @@ def test_look_alike_answers_printed_to_stdout_and_stderr_are_not_answers(sandbox
     assert _eventually(lambda: "PASSED 18/18" in student.output)  # kept as output, not as an answer
 
 
+def test_a_module_cannot_forge_the_report_of_its_isolation(sandboxed, quick_limits):
+    """Found by a hostile trial: student code at import sent its own ready frame with a made-up
+    report (a memory limit that was text, or NaN), which crashed the grader or went into the record."""
+    student = sandboxed("""
+        import sys
+        def forge():
+            frame = sys._getframe()
+            while "channel" not in frame.f_locals:
+                frame = frame.f_back
+            channel = frame.f_locals["channel"]
+            forged = {"filesystem": True, "landlock_abi": "7", "memory_limit_bytes": "1 TB", "no_new_processes": 1}
+            channel.send({"op": "ready", "isolation": forged})
+        forge()
+        def one(): return 1
+    """)
+    with pytest.raises(StudentDataError, match="answered out of turn"):  # the worker's own ready comes next
+        student.one()
+    (report,) = student.isolation_reports
+    assert report["memory_limit_bytes"] in (None, quick_limits.memory_bytes)  # the worker's own account
+    assert type(report["landlock_abi"]) is int and report["no_new_processes"] in (True, False)
+    assert describe_isolation(student.isolation_reports, quick_limits).to_dict()["memory_limit_bytes"] != "1 TB"
+
+
 def test_an_unknown_function_is_reported_by_name(sandboxed):
     student = sandboxed("def step(z, threshold=0.0): return 1\n")
     with pytest.raises(MissingFunction, match=r"perceptron.py has no function predict\(\)"):

@@ -138,9 +138,7 @@ class Worker:
                 ) from error
         else:
             message = self._receive_import(importing, start, budget)
-        isolation = message.get("isolation")
-        measured = isinstance(self.meter, ProcMeter)
-        self.isolation = {**isolation, "cpu_time": measured} if isinstance(isolation, dict) else {}
+        self.isolation = {**read_isolation(importing.get("isolation")), "cpu_time": isinstance(self.meter, ProcMeter)}
         if message.get("op") == "import_failed":
             raised = message.get("raised") or {}
             self.kill()
@@ -532,6 +530,30 @@ def _import_over_budget(over: OverBudget, limits: SandboxLimits) -> ImportFailed
     return ImportFailed(
         f"importing your module used more than {limits.call_seconds:g} s of CPU time (an endless loop at import time?)"
     )
+
+
+ISOLATION_FLAGS = (
+    "user_namespace",
+    "network_namespace",
+    "pid_namespace",
+    "filesystem",
+    "network_tcp",
+    "signal_scope",
+    "no_new_processes",
+)
+
+
+def read_isolation(report: object) -> dict[str, Any]:
+    """The worker's account of its isolation (sent before any student code ran, with `importing`),
+    kept to the keys and types it has: flags, the Landlock ABI and the memory ceiling."""
+    if not isinstance(report, dict):
+        return {}
+    kept: dict[str, Any] = {key: report.get(key) is True for key in ISOLATION_FLAGS}
+    abi = report.get("landlock_abi")
+    kept["landlock_abi"] = abi if type(abi) is int and 0 <= abi < 1000 else 0
+    memory = report.get("memory_limit_bytes")
+    kept["memory_limit_bytes"] = memory if type(memory) is int and 0 < memory < 1 << 62 else None
+    return kept
 
 
 def describe_exit(code: int) -> str:

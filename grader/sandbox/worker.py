@@ -681,15 +681,15 @@ def sandbox(layers, read_fd, write_fd, under_zygote_namespace=False):
     importer.install()
     sys.argv = [init["module"]]
     times = os.times()
-    channel.send({"op": "importing", "cpu": times.user + times.system})  # the student's time starts here
+    # The student's time starts here; so does their code, which could write anything to the
+    # channel: what the isolation is, is said before.
+    channel.send({"op": "importing", "cpu": times.user + times.system, "isolation": report})
     try:
         module = importlib.import_module(init["module"])
     except BaseException as error:
-        channel.send(
-            {"op": "import_failed", "raised": describe_exception(error, importer.filenames), "isolation": report}
-        )
+        channel.send({"op": "import_failed", "raised": describe_exception(error, importer.filenames)})
         os._exit(0)
-    channel.send({"op": "ready", "isolation": report})
+    channel.send({"op": "ready"})
     serve(channel, module, importer.filenames)
 
 
