@@ -311,6 +311,12 @@ def test_an_if_on_an_array_is_told_to_work_element_wise() -> None:
     assert raised and all("work element-wise" in _hint(m) for m in raised)
 
 
+@pytest.mark.parametrize("answer", [np.array(1.5 + 0j), np.array(True), np.array("1.5")])
+def test_a_zero_dimensional_array_that_is_not_a_real_number_is_not_a_float(answer: np.ndarray) -> None:
+    found = difference(answer, 1.5, rtol=1e-9, atol=0)
+    assert found is not None and found.startswith("expected a float, got ndarray")
+
+
 def test_an_array_inside_an_answer_is_named_before_its_elements() -> None:
     found = difference((np.array([0.5, 0.5]), 1.0), (np.array([1.0, 0.25]), 1.0), rtol=0, atol=0)
     assert found == "[0]: 2 of 2 elements differ; first at [0]: expected 1.0, got 0.5"

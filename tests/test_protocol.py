@@ -87,6 +87,8 @@ def test_objects_that_are_not_plain_data_are_marked_unreadable():
         ({"$array": {"dtype": "float64", "shape": [2], "data": base64.b64encode(b"x" * 8).decode()}}, "does not match"),
         ({"$array": {"dtype": "float64", "shape": [-1], "data": ""}}, "malformed array shape"),
         ({"$array": {"dtype": "float64", "shape": [1], "data": "***"}}, "not base64"),
+        ({"$array": {"dtype": "float64", "shape": [0, 2**62, 2**62], "data": ""}}, "dimension larger"),
+        ({"$array": {"dtype": "float64", "shape": [0] + [4_000_000] * 4, "data": ""}}, "numpy cannot make"),
         ({"$pickle": "gASVAAAAAAAAAAA="}, "unknown value tag"),
         ({"a": 1, "b": 2}, "malformed value"),
     ],

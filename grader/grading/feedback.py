@@ -60,12 +60,15 @@ def difference(got: Any, expected: Any, *, rtol: float, atol: float, path: str =
     if isinstance(expected, (float, np.floating)):
         if isinstance(got, np.ndarray) and got.size == 1 and got.ndim > 0:
             return f"expected a single number{where}, got an array of shape {got.shape} (use float(...) or .item())"
-        if not _is_real(got) and not (isinstance(got, np.ndarray) and got.ndim == 0):
+        real_array = isinstance(got, np.ndarray) and got.ndim == 0 and got.dtype.kind in "iuf"
+        if not _is_real(got) and not real_array:
             return f"expected a float{where}, got {kind(got)} {abbreviate(got, 40)}"
         try:
             g, e = float(got), float(expected)
         except OverflowError:
             return f"expected {float(expected)!r}{where}, got {abbreviate(got, 40)}, too large for a float"
+        except (TypeError, ValueError):
+            return f"expected a float{where}, got {kind(got)} {abbreviate(got, 40)}"
         if np.isnan(e) and np.isnan(g):
             return None
         if np.isclose(g, e, rtol=rtol, atol=atol):

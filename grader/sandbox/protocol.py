@@ -156,6 +156,8 @@ def _decode_array(body: Any) -> np.ndarray:
         raise ProtocolError(f"array dtype not allowed: {str(dtype_name)[:30]!r}")
     if type(shape) is not list or len(shape) > MAX_DIMENSIONS or any(type(n) is not int or n < 0 for n in shape):
         raise ProtocolError("malformed array shape")
+    if any(n > MAX_FRAME_BYTES for n in shape):  # an empty array may claim any other size: numpy refuses
+        raise ProtocolError("array dimension larger than any answer can hold")
     if type(payload) is not str:
         raise ProtocolError("malformed array data")
     dtype = _DTYPES[dtype_name]
@@ -165,7 +167,10 @@ def _decode_array(body: Any) -> np.ndarray:
         raise ProtocolError("array data is not base64") from error
     if len(raw) != math.prod(shape) * dtype.itemsize:
         raise ProtocolError("array data does not match its shape")
-    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    try:
+        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    except ValueError as error:  # a shape numpy cannot make, although its size adds up
+        raise ProtocolError("array shape numpy cannot make") from error
 
 
 def dump_frame(message: dict[str, Any]) -> bytes:
