@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 
 # C0 and C1 controls, DEL, and the invisible characters that reorder or hide text (bidi
-# embeddings, overrides and isolates; marks; zero-width joiners are left: emoji need them).
-_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+# embeddings, overrides and isolates; marks; zero-width joiners are left: emoji need them);
+# and lone surrogates: a file or folder name that is not UTF-8 holds its bytes as \udc80-\udcff,
+# which a terminal would get back raw (\x9b is CSI), or which a UTF-8 stream refuses to write.
+_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
 _IN_TEXT = re.compile(f"\r\n|[{_UNSAFE}]")
 _IN_LINE = re.compile(f"[\t\n{_UNSAFE}]")
 

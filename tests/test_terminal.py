@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +53,28 @@ def test_control_characters_are_shown_not_sent() -> None:
     assert visible("lines\r\nstay\tlines\n") == "lines\nstay\tlines\n"
     assert visible("\u202eevil\x9b2J") == "\\u202eevil\\x9b2J"  # a bidi override, an 8-bit CSI
     assert visible("chloé 名前 ✓") == "chloé 名前 ✓"
+    assert one_line(os.fsdecode(b"bob\x9b2J")) == "bob\\udc9b2J"  # a folder name that is not UTF-8
+
+
+def test_grade_shows_a_folder_name_that_is_not_utf8_escaped_on_a_strict_utf8_terminal(
+    tmp_path: Path, workspace, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Found by a hostile trial: raw 0x9b (CSI) reached the instructor's terminal, or, with a
+    strict UTF-8 stream, the grader failed after grading and the summary was never printed."""
+    stubs = workspace(stubs=True)
+    root = tmp_path / "class"
+    root.mkdir()
+    shutil.copytree(stubs, root / "bob")
+    os.mkdir(os.fsencode(root) + b"/c1 \x9b2J \x9d0;T\x9c")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "grade", str(root), "--db", db_url, "--jobs", "1"],
+        capture_output=True,
+        env=env,
+        timeout=600,
+    )
+    assert b"the grader itself failed" not in done.stderr and done.returncode == 1, done.stderr
+    assert b"\x9b" not in done.stdout and b"c1 \\udc9b2J" in done.stdout
 
 
 def record(db_url: str, student: str, message: str, files: dict[str, str] | None = None) -> int:
