@@ -147,8 +147,12 @@ def test_a_student_name_that_looks_like_a_formula_is_not_run_by_the_spreadsheet(
     db_url: str,
 ) -> None:
     record(db_url, "=HYPERLINK(1)", result(perceptron={"sum": "passed"}), T0)
+    record(db_url, "x;=1", result(perceptron={"sum": "passed"}), T0)  # a ;-separated spreadsheet splits it
     output = run("report", "--db", db_url, "--format", "csv")[1]
-    assert list(csv.reader(io.StringIO(output)))[1][0] == "'=HYPERLINK(1)"
+    names = [row[0] for row in list(csv.reader(io.StringIO(output)))[1:]]
+    assert names == ["'=HYPERLINK(1)", "x;'=1"]
+    semicolons = [cell for line in output.splitlines()[1:] for cell in line.split(";")]
+    assert not [cell for cell in semicolons if cell.startswith(("=", "+", "-", "@"))]
 
 
 def test_where_students_struggle_counts_students_failing_each_test_and_groups_their_messages(

@@ -5,7 +5,7 @@ same columns whether or not anyone has handed a piece in, so an import maps them
 Scores are plain numbers in points, with an instructor's override in place of the graded
 score; a cell is empty where the student made no attempt, which gradebook imports read as
 "no grade" rather than zero. A name that a spreadsheet would take for a formula is
-prefixed with a quote.
+prefixed with a quote (each part of it after a `;` too, for spreadsheets that split cells there).
 
 - `csv`: `student`, the columns, and `total`: every exercise and quiz score added up (the
   points of the row, not a weighted course grade).
@@ -66,5 +66,7 @@ def _header(column: Column) -> str:
 
 
 def _text(value: str) -> str:
-    """A name that a spreadsheet will not run as a formula (students choose their names)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """A name that a spreadsheet will not run as a formula (students choose their names). A
+    spreadsheet of a locale that separates cells with `;` splits the name there, so each of
+    its `;`-separated parts is checked: `;=1` becomes `;'=1`."""
+    return ";".join("'" + part if part.startswith(FORMULA_STARTS) else part for part in value.split(";"))
