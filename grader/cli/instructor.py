@@ -102,7 +102,7 @@ def grade(
     else:
         from grader.cli.render import format_batch
 
-        echo(format_batch(result))
+        echo(format_batch(result, settings.db_chosen))
     sys.exit(1 if result.failed else 0)
 
 

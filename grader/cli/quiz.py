@@ -174,8 +174,8 @@ def take(
             result = service.take_with_answers_file(store, bank, quiz_id, who, answers_file)
         else:
             sitting = QuizSitting.start(store, bank, quiz_id, who, random.Random(seed))
-            echo(text.take_opening_text(sitting.quiz, width))
-            _answer_until_done(sitting, width)
+            echo(text.take_opening_text(sitting.quiz, width), err=as_json)
+            _answer_until_done(sitting, width, err=as_json)
             result = sitting.finish()
     _end_of_take(result, as_json, width)
 
@@ -216,8 +216,8 @@ def _take_remotely(session: Login, quiz_id: str | None, answers_file: Path | Non
             _end_of_take(attempt_from(document), as_json, width)
             return
         sitting = RemoteQuizSitting(client, quiz_id)
-        echo(text.sitting_opening_text(sitting.title, sitting.total, width))
-        _answer_until_done(sitting, width)
+        echo(text.sitting_opening_text(sitting.title, sitting.total, width), err=as_json)
+        _answer_until_done(sitting, width, err=as_json)
         _end_of_take(sitting.finish(), as_json, width)
 
 
@@ -311,23 +311,26 @@ def stats(quiz_id: str | None, settings: Settings, as_json: bool) -> None:
         echo(quiz_stats_text(results, max(80, _width())), nl=False)
 
 
-def _answer_until_done(sitting: _Sitting, width: int, now: Callable[[], datetime] | None = None) -> None:
+def _answer_until_done(
+    sitting: _Sitting, width: int, now: Callable[[], datetime] | None = None, *, err: bool = False
+) -> None:
     """Ask each question the sitting puts and show each verdict, until it has no more or the
-    student stops (q, the end of input, or Ctrl-C at the prompt); `now` dates "next review"."""
+    student stops (q, the end of input, or Ctrl-C at the prompt); `now` dates "next review".
+    With `err`, the questions, prompts and verdicts go to stderr (stdout is kept for --json)."""
     from grader.quiz import text
 
     while (asked := sitting.next_question()) is not None:
-        echo(text.question_text(asked, width))
-        keys = _read_answer(asked)
+        echo(text.question_text(asked, width), err=err)
+        keys = _read_answer(asked, err=err)
         if keys is None:
             sitting.stop()
-            echo("")
+            echo("", err=err)
             return
         verdict = sitting.answer(keys)
-        echo(text.verdict_text(verdict, width, now=now() if now else None) + "\n")
+        echo(text.verdict_text(verdict, width, now=now() if now else None) + "\n", err=err)
 
 
-def _read_answer(asked: Asked) -> tuple[str, ...] | None:
+def _read_answer(asked: Asked, *, err: bool = False) -> tuple[str, ...] | None:
     """The keys the student chose, asked again until readable; None when they stop."""
     from grader.errors import AnswerFormatError
     from grader.quiz.present import read_choice
@@ -342,7 +345,7 @@ def _read_answer(asked: Asked) -> tuple[str, ...] | None:
             raise click.UsageError(str(error)) from None
 
     try:
-        keys: tuple[str, ...] | None = click.prompt(prompt_text(asked.presented), value_proc=convert)
+        keys: tuple[str, ...] | None = click.prompt(prompt_text(asked.presented), value_proc=convert, err=err)
     except click.Abort:
         return None
     return keys

@@ -171,8 +171,10 @@ def _exercise_tables(progress: Progress) -> list[Any]:
     return [table, history]
 
 
-def format_batch(result: BatchResult) -> str:
-    """The end of `grader grade`: how many students were graded, and who could not be."""
+def format_batch(result: BatchResult, database_chosen: bool = False) -> str:
+    """The end of `grader grade`: how many students were graded, and who could not be.
+    `database_chosen`: the grades went to a database named by --db, --course or GRADER_DB,
+    which `grader report` reads only when told the same."""
     graded = result.students
     total = len(graded) + len(result.failed)
     lines = [f"Graded {len(graded)} of {total} student{'s' if total != 1 else ''}."]
@@ -181,7 +183,8 @@ def format_batch(result: BatchResult) -> str:
         mean = sum(s.score for s in graded) / len(graded)
         top = max(s.max_score for s in graded)
         lines.append(
-            f"{full} with full marks; mean score {points(round(mean, 2))}/{points(top)}. See them with `grader report`."
+            f"{full} with full marks; mean score {points(round(mean, 2))}/{points(top)}. See them with `grader report`"
+            + (", given the same --course or --db." if database_chosen else ".")
         )
     nested = [s for s in graded if s.folder]
     if nested:

@@ -35,8 +35,8 @@ def submit(
     when you are logged in to one, else on this machine.
 
     Exit status: 0 when every test passed, 1 when some failed, 2 for bad input, 3 when the
-    course server cannot be reached or does not answer in time (the upload is kept and sent
-    again by the next `grader submit`, never counted twice).
+    course server cannot be reached (nothing was sent) or does not answer in time (the upload
+    is kept and sent again by the next `grader submit`, never counted twice).
     """
     session = chosen_login(server, local)
     if session is not None:

@@ -41,12 +41,13 @@ class CallLedger:
 
 
 class AsGraded(CallsByName):
-    """`module` where the functions in `right` answer as `reference` does (see the module docstring)."""
+    """`module` where the functions right as graded in `ledger` (read at each call, as its own
+    tests go on) answer as `reference` does (see the module docstring)."""
 
-    def __init__(self, module: Any, reference: ModuleType, right: frozenset[str]) -> None:
+    def __init__(self, module: Any, reference: ModuleType, ledger: CallLedger) -> None:
         self._module = module
         self._reference = reference
-        self._right = right
+        self._ledger = ledger
         self.exercise: str = module.exercise
         self.last_warnings: list[str] = []
 
@@ -59,7 +60,7 @@ class AsGraded(CallsByName):
         return getattr(self._module, "import_error", None)
 
     def call(self, function: str, *args: Any, _readonly: bool = False, **kwargs: Any) -> Any:
-        if function not in self._right:
+        if function not in self._ledger.right_as_graded(self.exercise):
             value = self._module.call(function, *args, _readonly=_readonly, **kwargs)
             self.last_warnings = list(getattr(self._module, "last_warnings", []))
             return value

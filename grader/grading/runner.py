@@ -141,7 +141,7 @@ class _SuitePlugin:
             return module
         if name not in self._as_graded:
             reference = self._reference_of(name)
-            self._as_graded[name] = AsGraded(module, reference, self._ledger.right_as_graded(name))
+            self._as_graded[name] = AsGraded(module, reference, self._ledger)
         return self._as_graded[name]
 
     def _reference_of(self, name: str) -> ModuleType:

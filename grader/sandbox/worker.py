@@ -407,6 +407,7 @@ def describe_exception(error, filenames):
                 where = f"{frame.filename}:{frame.lineno}"
         if isinstance(error, SyntaxError) and error.filename in filenames and type(error.lineno) is int:
             where = f"{error.filename}:{error.lineno}"
+            message = str(error.msg)  # not "... (activations.py, line 32)": `where` says it
     except BaseException:
         where = ""
     return {"type": type(error).__name__[:100], "message": message[:MESSAGE_CAP], "where": where}

@@ -186,6 +186,18 @@ def test_interactive_take_shuffles_options_explains_and_scores(runner: CliRunner
     assert stored_rows(db_url) == (1, 3)
 
 
+def test_an_interactive_take_with_json_prints_only_the_json_on_stdout(
+    runner: CliRunner, quiz_dir: Path, db_url: str
+) -> None:
+    """The questions, prompts and verdicts go to stderr, so that a script reads the attempt."""
+    args = ["quiz", "take", "small", "--student", "ann", "--db", db_url, "--quizzes", str(quiz_dir), "--json"]
+    result = runner.invoke(main, args, input="1\n1\n0.25\n")
+    assert result.exit_code == 0, result.output
+    attempt = json.loads(result.stdout)
+    assert (attempt["quiz"], attempt["student"], attempt["complete"]) == ("small", "ann", True)
+    assert "[1/3]" in result.stderr and "Your answer" not in result.stdout
+
+
 def answers_file(tmp_path: Path, content: str | bytes) -> Path:
     path = tmp_path / "answers.json"
     if isinstance(content, bytes):

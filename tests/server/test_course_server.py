@@ -510,3 +510,8 @@ def test_a_logged_in_student_practises_in_the_terminal_on_the_servers_schedule(
     assert rest.stdout.startswith("0 due, 1 new.")  # what the API answered counts in the terminal too
     unknown = grader("quiz", "practice", "nosuch", env=env, check=False)
     assert unknown.returncode == 2 and unknown.stderr.startswith("Error:") and "nosuch" in unknown.stderr
+    with server.client("ada") as ada:
+        every = ada.get("/api/v1/practice").json()  # every quiz: "quiz" is null, and may be sent back so
+        assert every["quiz"] is None and every["ticket"]
+        again = {"quiz": every["quiz"], "ticket": every["ticket"], "answer": ["1"]}
+        assert ada.post("/api/v1/practice/answers", json=again).status_code == 200
