@@ -66,7 +66,8 @@ def use_course_content(content: CourseContent | None) -> None:
     _built_in_reference.extend([] if _built_in_reference else list(package.__path__))
     for name, module in list(sys.modules.items()):
         origin = str(getattr(module, "__file__", None) or "")
-        if name.startswith(f"{REFERENCE_PACKAGE}.") or (origin and Path(origin).parent == _suites_dir):
+        suite = origin and Path(origin).parent == _suites_dir and Path(origin).name.startswith("test_")
+        if name.startswith(f"{REFERENCE_PACKAGE}.") or suite:  # not grader.suites.inprocess: a library
             del sys.modules[name]
     package.__path__[:] = [str(content.reference)] if content is not None else _built_in_reference
     _suites_dir = content.suites if content is not None else SUITES_DIR
