@@ -41,6 +41,7 @@ import numpy as np
 
 from grader.grading.feedback import abbreviate, common_ratio, difference
 from grader.sandbox.errors import MissingFunction, StudentCodeError, StudentDataError, StudentRaised, StudentTimeout
+from grader.sandbox.student import CallsByName
 
 DEFAULT_RTOL = 1e-7
 DEFAULT_ATOL = 1e-10
@@ -252,9 +253,8 @@ def check_downstream(
 def _forgive(student: Any, function: str) -> None:
     """Say that `function` passed only with a wrong helper forgiven: a later suite must not take
     it for right on its own (see `grader.grading.as_graded`)."""
-    forgive = getattr(type(student), "forgive", None)
-    if forgive is not None:
-        forgive(student, function)
+    if isinstance(student, CallsByName):
+        student.forgive(function)
 
 
 def _noted(error: Mismatch | StudentRaised, note: str) -> Mismatch | StudentRaised:
