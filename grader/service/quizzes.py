@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.errors import AnswerFormatError, NotFoundError
+from grader.errors import AlreadyAnswered, AnswerFormatError, NotFoundError
 from grader.quiz.answers import read_answers_file
 from grader.quiz.bank import find_quiz, load_bank
 from grader.quiz.export import export_quizzes
@@ -197,7 +197,13 @@ def record_review(
     chosen: Sequence[str],
     now: datetime | None = None,
 ) -> ReviewResult:
-    """Score a practice answer, store it and reschedule the question, in one transaction."""
+    """Score a practice answer, store it and reschedule the question, in one transaction.
+
+    The answer is taken only while the question is as `item` read it (its card's due time,
+    read again under a lock): the same answer sent twice at once is stored once, and the
+    second raises AlreadyAnswered."""
+    from sqlalchemy.exc import IntegrityError
+
     name = student_name(student)
     when = now or utcnow()
     problem = answer_problem(item.question, chosen)
@@ -208,11 +214,17 @@ def record_review(
     def work(session: Session) -> ReviewResult:
         taker = rows.student_id(session, name)
         assert taker is not None
+        card = rows.practice_cards(session, taker, [item.question_row_id], lock=True).get(item.question_row_id)
+        if (card.due if card else None) != item.due:  # reviewed meanwhile (the same answer sent twice)
+            raise AlreadyAnswered("this question was answered already: it is not due any more")
         [review] = _review_cards(session, taker, [(item.question_row_id, score)], when)
         rows.record_practice_answer(session, taker, item.version_id, _answer_row(score), when)
         return ReviewResult(score, item.question.explanation, review.rating, review.due)
 
-    return store.write(work)
+    try:
+        return store.write(work)
+    except IntegrityError as error:  # its first review, stored by another answer meanwhile
+        raise AlreadyAnswered("this question was answered already: it is not due any more") from error
 
 
 def review_verdict(item: PracticeItem, review: ReviewResult, options: tuple[Option, ...]) -> Verdict:

@@ -245,13 +245,16 @@ def record_practice_answer(session: Session, student: int, version_id: int, answ
     session.add(_answer_row(student, version_id, "practice", answer, at))
 
 
-def practice_cards(session: Session, student: int | None, question_ids: Sequence[int]) -> dict[int, CardRow]:
-    """The student's cards for the given questions, by question id (none for a new student)."""
+def practice_cards(
+    session: Session, student: int | None, question_ids: Sequence[int], *, lock: bool = False
+) -> dict[int, CardRow]:
+    """The student's cards for the given questions, by question id (none for a new student).
+    With `lock`, the rows stay locked until the transaction ends (FOR UPDATE; SQLite's write
+    transactions lock the whole database already), so that a review reads what it replaces."""
     if student is None or not question_ids:
         return {}
-    cards = session.scalars(
-        select(PracticeCard).where(PracticeCard.student_id == student, PracticeCard.question_id.in_(question_ids))
-    )
+    query = select(PracticeCard).where(PracticeCard.student_id == student, PracticeCard.question_id.in_(question_ids))
+    cards = session.scalars(query.with_for_update() if lock else query)
     return {c.question_id: CardRow(c.question_id, dict(c.card), c.due, c.reviews) for c in cards}
 
 

@@ -127,3 +127,25 @@ def test_one_schedule_whichever_way_the_student_answers(store: Store, quiz_dir: 
 
         reviews = session.scalars(select(PracticeCard.reviews)).all()
     assert reviews == [2]  # one card, reviewed once in practice and once in the quiz
+
+
+def test_the_same_practice_answer_sent_twice_is_stored_once(store: Store, quiz_dir: Path) -> None:
+    """Two pages (or a retried request) answering the question they both saw due: the first is
+    reviewed, the second is refused, for a new question and for a due one alike."""
+    import pytest
+
+    from grader.errors import AlreadyAnswered
+
+    service.sync_bank(store, [quiz_dir])
+    for at in (START, START + timedelta(days=30)):  # the question new, then due again
+        seen = [service.practice_queue(store, "ann", ["small"], at).item for _ in range(2)]
+        assert seen[0] is not None and seen[1] is not None
+        service.record_review(store, "ann", seen[0], ["b"], at)
+        with pytest.raises(AlreadyAnswered):
+            service.record_review(store, "ann", seen[1], ["b"], at)
+    from grader.store import quizzes as rows
+
+    with store.read() as session:
+        ann = rows.student_id(session, "ann", create=False)
+        (card,) = rows.practice_cards(session, ann, [seen[0].question_row_id]).values()
+    assert card.reviews == 2  # once each time, not twice
