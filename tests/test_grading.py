@@ -286,7 +286,9 @@ def test_a_module_that_fails_to_import_by_its_own_fault_is_not_given_a_stand_in(
     result = grade_workspace(folder, ["backprop"])
     (graded,) = result.exercises
     assert (graded.status, graded.score) == ("error", 0)
-    assert graded.message.startswith("importing your module raised SyntaxError at activations.py:1")  # the first reason
+    assert graded.message.startswith(  # the first reason
+        "importing your module raised SyntaxError at activations.py:1, in a file your backprop.py imports:"
+    )
     assert "line 1)" not in graded.message  # where it is, said once
 
 

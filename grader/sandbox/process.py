@@ -70,6 +70,7 @@ class Worker:
         self._incoming = bytearray()
         self._next_id = 0
         self._ready = False
+        self._module = ""
         request_read, self._request_write = os.pipe()
         self._response_read, response_write = os.pipe()
         output_read, output_write = os.pipe()
@@ -99,6 +100,7 @@ class Worker:
         """Tell the worker what to import, and send it the sources to import it from; this is
         queued while the worker is still starting up, and sent as it reads."""
         limits = self.limits.as_dict()
+        self._module = module
         self._queue({"op": "init", "module": module, "files": len(files), "rules": rules, "limits": limits})
         for name, source in files.items():
             self._queue({"op": "file", "name": name.removesuffix(".py"), "source": source})
@@ -145,6 +147,8 @@ class Worker:
             type_name, said = cap(raised.get("type"), 100), cap(raised.get("message"), 300)
             place = cap(raised.get("where"), 200) if raised.get("where") else ""
             where = f" at {place}" if place else ""
+            if place and not place.startswith(f"{self._module}.py:"):  # in a file the module imports
+                where = f" at {place}, in a file your {self._module}.py imports"
             feedback = f"importing your module raised {type_name}{where}: {said}"
             raise ImportFailed(feedback, type_name=type_name, message=said, where=place)
         if message.get("op") != "ready":
