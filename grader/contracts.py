@@ -335,6 +335,7 @@ def batch(result: BatchResult) -> JSON:
             }
             for s in result.students
         ],
+        "not_enrolled": list(result.not_enrolled),
     }
 
 

@@ -252,3 +252,23 @@ def test_archive_debris_is_skipped_and_files_in_one_subfolder_are_found(classroo
     ]
     scores = graded(db_url)
     assert scores["dee"] == scores["ada"] > 0 and "__MACOSX" not in scores
+
+
+def test_students_graded_who_are_not_on_the_roster_are_listed(classroom: Path, db_url: str) -> None:
+    """A folder named with a typo is graded as a new student: the instructor is told which."""
+    from grader.service.enrolment import RosterEntry, enrol
+
+    with open_store(db_url) as store:
+        enrol(store, [RosterEntry("ada"), RosterEntry("ben")], "student")
+        enrol(store, [RosterEntry("cy")], "ta")  # a TA's folder is no student's either
+        result = grade_class(store, classroom, jobs=1)
+    assert [s.student for s in result.students] == ["ada", "ben", "cy"] and result.not_enrolled == ("cy",)
+    output = CliRunner().invoke(main, ["grade", str(classroom), "--db", db_url, "--json"]).output
+    assert json.loads(output)["not_enrolled"] == ["cy"]
+    text = CliRunner().invoke(main, ["grade", str(classroom), "--db", db_url]).output
+    assert "Graded, but not on the course's roster (1): a misnamed folder?\n  cy\n" in text
+
+
+def test_without_a_roster_nobody_is_listed_as_not_enrolled(classroom: Path, db_url: str) -> None:
+    with open_store(db_url) as store:
+        assert grade_class(store, classroom, jobs=1).not_enrolled == ()

@@ -190,6 +190,9 @@ def format_batch(result: BatchResult, database_chosen: bool = False) -> str:
     if nested:
         lines.append(f"Graded from a subfolder ({len(nested)}):")
         lines += [f"  {one_line(s.student)}: {one_line(s.folder)}" for s in nested]
+    if result.not_enrolled:
+        lines.append(f"Graded, but not on the course's roster ({len(result.not_enrolled)}): a misnamed folder?")
+        lines += [f"  {one_line(name)}" for name in result.not_enrolled]
     if result.failed:
         lines.append(f"Not graded ({len(result.failed)}):")
         lines += [f"  {one_line(f.student)}: {one_line(f.reason)}" for f in result.failed]

@@ -67,6 +67,9 @@ class FailedStudent:
 class BatchResult:
     students: tuple[GradedStudent, ...]
     failed: tuple[FailedStudent, ...]
+    not_enrolled: tuple[str, ...] = ()
+    """Students graded who are not on the course's roster, when it has one (a typo in a folder's
+    name, or someone not in the course): graded and recorded all the same, and listed."""
 
 
 @dataclass(frozen=True)
@@ -144,10 +147,21 @@ def grade_class(
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     if tasks:
         run_tasks(tasks, workers, limits or SandboxLimits(), database_files(store.url), record, fail)
+    done = tuple(graded[n] for n in order if n in graded)
     return BatchResult(
-        students=tuple(graded[n] for n in order if n in graded),
+        students=done,
         failed=tuple(failed[n] for n in order if n in failed),
+        not_enrolled=_not_enrolled(store, [s.student for s in done]),
     )
+
+
+def _not_enrolled(store: Store, names: list[str]) -> tuple[str, ...]:
+    """Those of `names` who are not enrolled as students, when anyone is (no roster: none)."""
+    from grader.store.enrolments import roles
+
+    with store.read() as session:
+        enrolled = {name for name, role in roles(session).items() if role == "student"}
+    return tuple(name for name in names if name not in enrolled) if enrolled else ()
 
 
 @dataclass(frozen=True)
