@@ -332,6 +332,15 @@ def test_canvas_and_moodle_read_their_own_import_formats_with_every_column_of_th
     assert [row[:2] for row in moodle[1:]] == [["'=HYPERLINK(1)", "1"], ["ada", "2"], ["ben", "2"], ["cy", "1"]]
 
 
+def test_the_canvas_export_gives_each_student_the_section_of_the_roster(class_db: str) -> None:
+    from grader.service.enrolment import RosterEntry, enrol
+
+    with open_store(class_db) as store:
+        enrol(store, [RosterEntry("ada", section="A"), RosterEntry("ben", section="=B")], "student")
+    canvas = list(csv.reader(io.StringIO(run("report", "--db", class_db, "--format", "canvas")[1])))
+    assert {row[0]: row[4] for row in canvas[2:]} == {"ada": "A", "ben": "'=B", "cy": ""}
+
+
 def test_a_students_history_collapses_tests_of_functions_not_written_yet(db_url: str) -> None:
     waiting = tuple(
         TestOutcome(

@@ -12,7 +12,8 @@ prefixed with a quote (each part of it after a `;` too, for spreadsheets that sp
 - `canvas`: what Canvas's Grades > Import reads: `Student`, `ID`, `SIS User ID`,
   `SIS Login ID`, `Section`, then one column per assignment, and a `Points Possible` row
   under the header. Canvas finds each student by the IDs; we know only the grader's name,
-  given as the SIS Login ID (name students by their Canvas login), the others left empty.
+  given as the SIS Login ID (name students by their Canvas login), and the Section from the
+  roster (`grader course enrol`), the others left empty.
   No total: Canvas computes its own, and would import one as an assignment.
 - `moodle`: what Moodle's CSV grade import reads: `Username` (map it to "username"), then
   one column per grade item. Moodle refuses rows for unknown users and has no points row.
@@ -49,7 +50,7 @@ def format_csv(book: Gradebook, flavour: LmsFormat = "csv") -> str:
         name = _text(row.student)
         scores = _scores(row.scores)
         if flavour == "canvas":
-            writer.writerow([name, "", "", name, "", *scores])
+            writer.writerow([name, "", "", name, _text(row.section), *scores])
         elif flavour == "moodle":
             writer.writerow([name, *scores])
         else:

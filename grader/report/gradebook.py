@@ -46,6 +46,8 @@ class GradebookRow:
     """Every exercise at full marks."""
     overrides: Mapping[str, OverrideRow] = field(default_factory=dict)
     """Column key -> the override that gives that cell its score."""
+    section: str = ""
+    """The student's section on the course's roster, if any (an LMS import groups by it)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ def build_gradebook(
     exercise_order: Sequence[str] = (),
     overrides: Sequence[OverrideRow] = (),
     course_columns: Sequence[Column] = (),
+    sections: Mapping[str, str] | None = None,
 ) -> Gradebook:
     """The gradebook of `students` (sorted) from every stored exercise result, quiz attempt and
     override (oldest first), with a column for each of `course_columns` and any other that has
@@ -125,7 +128,7 @@ def build_gradebook(
             _full(student, c, chosen_exercises, overridden) for c in columns if c.kind == "exercise"
         )
         total = round(sum(s for s in scores if s is not None), 6)
-        rows.append(GradebookRow(student, tuple(scores), total, done, overridden))
+        rows.append(GradebookRow(student, tuple(scores), total, done, overridden, (sections or {}).get(student, "")))
     return Gradebook(policy, tuple(columns), tuple(rows))
 
 

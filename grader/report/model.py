@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from grader.course import ScorePolicy
@@ -33,9 +33,12 @@ def build_report(
     exercise_order: Sequence[str] = (),
     overrides: Sequence[OverrideRow] = (),
     course_columns: Sequence[Column] = (),
+    sections: Mapping[str, str] | None = None,
 ) -> ClassReport:
     return ClassReport(
-        gradebook=build_gradebook(students, exercises, quiz_scores, policy, exercise_order, overrides, course_columns),
+        gradebook=build_gradebook(
+            students, exercises, quiz_scores, policy, exercise_order, overrides, course_columns, sections
+        ),
         exercises=find_struggles(exercises, tests, policy, exercise_order),
         quizzes=tuple(quiz_stats),
     )

@@ -23,9 +23,11 @@ def class_report(store: Store, policy: ScorePolicy, quizzes: Sequence[Path] = ()
     from grader.report.struggles import counted_rows
     from grader.service.quizzes import quiz_stats_in
     from grader.store import reports
+    from grader.store.enrolments import sections
 
     with store.read() as session:
         students = reports.student_names(session)
+        roster_sections = sections(session)
         exercises = reports.exercise_rows(session)
         tests = reports.test_rows(session, counted_rows(exercises, policy))
         quiz_scores = reports.quiz_score_rows(session)
@@ -33,7 +35,9 @@ def class_report(store: Store, policy: ScorePolicy, quizzes: Sequence[Path] = ()
         stats = quiz_stats_in(session)
     order = [e.name for e in all_exercises()]
     columns = course_columns(quizzes, graded={row.exercise: row.max_score for row in exercises})
-    return build_report(students, exercises, tests, quiz_scores, stats, policy, order, overrides, columns)
+    return build_report(
+        students, exercises, tests, quiz_scores, stats, policy, order, overrides, columns, roster_sections
+    )
 
 
 def course_columns(quizzes: Sequence[Path] = (), graded: Mapping[str, float] | None = None) -> list[Column]:

@@ -48,3 +48,13 @@ def roles(session: Session) -> dict[str, str]:
     return dict(
         session.execute(select(Student.name, Enrolment.role).join(Enrolment, Enrolment.student_id == Student.id)).all()
     )
+
+
+def sections(session: Session) -> dict[str, str]:
+    """name -> section of everyone enrolled with one (the roster's `section` column)."""
+    rows = session.execute(
+        select(Student.name, Enrolment.section)
+        .join(Enrolment, Enrolment.student_id == Student.id)
+        .where(Enrolment.section.is_not(None))
+    ).all()
+    return {name: section for name, section in rows if section}
