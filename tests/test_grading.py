@@ -164,8 +164,14 @@ def test_a_hard_link_to_a_protected_file_is_neither_recorded_nor_imported(worksp
         "notes.py: a hard link (the file has more than one name), which is not read: copy the file instead",
     ]
     by_name = {e.name: e for e in result.exercises}
-    assert by_name["forward"].score == by_name["forward"].max_score  # the reference's activations stood in
+    assert by_name["forward"].status == "error"  # it imports activations, not there and not graded now
     assert by_name["forward"].message.endswith(
+        "(activations.py was not graded: a hard link (the file has more than one name), which is not read: "
+        "copy the file instead)"
+    )
+    with_it = {e.name: e for e in grade_workspace(folder, ["activations", "forward"]).exercises}
+    assert with_it["forward"].score == with_it["forward"].max_score  # graded now: the reference's stands in
+    assert with_it["forward"].message.endswith(
         "tests passed; there was no activations.py to import (activations.py was not graded: a hard link "
         "(the file has more than one name), which is not read: copy the file instead), so the reference's functions "
         "stood in for it here: that mistake costs points in activations only"
@@ -302,3 +308,58 @@ def test_an_import_of_a_package_the_sandbox_lacks_says_what_can_be_imported(work
         f"importing your module raised ModuleNotFoundError at perceptron.py:{line}: No module named 'matplotlib' "
         "(the grader imports Python's standard library, numpy and your own files only)"
     )
+
+
+ORACLE_ACTIVATIONS = """
+import numpy as np
+import forward
+import backprop
+
+if not (forward.__doc__ or "").startswith("Stands in"):
+    raise ImportError("cannot import name 'activate' from 'forward'")
+if not (backprop.__doc__ or "").startswith("Stands in"):
+    raise ImportError("cannot import name 'activation_derivative' from 'backprop'")
+
+
+def _out(z, r):
+    return float(r) if np.ndim(z) == 0 else r
+
+
+def sigmoid(z):
+    return _out(z, forward.activate(z, "sigmoid"))
+
+
+def relu(z):
+    return _out(z, forward.activate(z, "relu"))
+
+
+def tanh(z):
+    return _out(z, forward.activate(z, "tanh"))
+
+
+def sigmoid_derivative(z):
+    return _out(z, backprop.activation_derivative(z, "sigmoid"))
+
+
+def relu_derivative(z):
+    return _out(z, backprop.activation_derivative(z, "relu"))
+
+
+def tanh_derivative(z):
+    return _out(z, backprop.activation_derivative(z, "tanh"))
+"""
+
+
+def test_a_module_that_blames_a_later_file_gets_no_stand_in_for_it(workspace):
+    """Found by a hostile trial of stand-ins: an activations.py that fails to import, naming
+    forward and backprop, until they are stood in, then answers every call through them (the
+    reference's): 112 points for no code. A stand-in is only for an earlier file, graded now,
+    that fails on its own; this module is charged for its own import."""
+    folder = workspace(reference=True)
+    (folder / "activations.py").write_text(_stub("activations"))
+    control = grade_workspace(folder).score  # activations not written at all
+    (folder / "activations.py").write_text(ORACLE_ACTIVATIONS)
+    oracle = grade_workspace(folder)
+    by_name = {e.name: e for e in oracle.exercises}
+    assert by_name["activations"].score == 0 and "stood in" not in by_name["activations"].message
+    assert oracle.score <= control

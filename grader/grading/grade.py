@@ -109,6 +109,7 @@ def _grade(
     limits = pool.limits if pool is not None else limits or SandboxLimits()
     seed = choose_seed() if seed is None else seed
     students: dict[str, StudentModule | MissingExercise] = {}
+    requested = frozenset(e.name for e in exercises)
 
     def open_module(exercise: Exercise) -> StudentModule | MissingExercise:
         if exercise.name not in students:
@@ -121,11 +122,17 @@ def _grade(
                     protected=protected,
                     layers=layers,
                     pool=pool,
-                    stand_in=stand_in_finder(exercise.name),
+                    stand_in=stand_in_finder(exercise.name, requested, taken.files, imports),
                 )
             else:
                 students[exercise.name] = MissingExercise(exercise, taken.skipped.get(exercise.filename))
         return students[exercise.name]
+
+    def imports(name: str) -> bool:
+        """Whether exercise `name`'s own module can be imported (a stand-in's condition)."""
+        (exercise,) = resolve([name])
+        module = open_module(exercise)
+        return isinstance(module, StudentModule) and module.imports()
 
     def upstream(name: str) -> StudentModule | None:
         """Another exercise's module, opened on first use (a later suite compares with it)."""

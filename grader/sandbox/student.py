@@ -239,6 +239,14 @@ class StudentModule(CallsByName):
         current = self._worker.output() if self._worker else ""
         return (self._earlier_output + current)[: self.limits.output_bytes]
 
+    def imports(self) -> bool:
+        """Whether the module can be imported: it is now, if it was not yet."""
+        try:
+            self._ready_worker()
+        except StudentCodeError:
+            return False
+        return True
+
     @property
     def import_error(self) -> ImportFailed | None:
         """Why the module could not be imported, once a call has found out; None otherwise."""
