@@ -370,6 +370,19 @@ def test_a_module_cannot_forge_the_report_of_its_isolation(sandboxed, quick_limi
     assert describe_isolation(student.isolation_reports, quick_limits).to_dict()["memory_limit_bytes"] != "1 TB"
 
 
+def test_a_call_that_closes_its_channel_and_lives_on_is_ended(sandboxed):
+    """Found by a hostile trial: the grader waited 10 s for such a process, uncharged, at each of
+    an exercise's five workers (50 s for one exercise, against the backstop's 15 s)."""
+    student = sandboxed("""
+        import os, time
+        def hide():
+            os.closerange(3, 1024)
+            time.sleep(600)
+    """)
+    with pytest.raises(StudentCrashed, match="closed its channel to the grader and was ended"):
+        student.hide()
+
+
 def test_an_unknown_function_is_reported_by_name(sandboxed):
     student = sandboxed("def step(z, threshold=0.0): return 1\n")
     with pytest.raises(MissingFunction, match=r"perceptron.py has no function predict\(\)"):

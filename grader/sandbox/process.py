@@ -47,6 +47,9 @@ STARTUP_SECONDS = 120.0
 charged to nobody, and long, since a loaded machine slows it down."""
 LAST_WORDS_SECONDS = 2.0
 """How long a worker found gone is given to have its last frame read (it wrote it before ending)."""
+CLOSED_CHANNEL_SECONDS = 1.0
+"""How long a worker whose channel closed is given to end by itself (an exit or a crash takes
+milliseconds), so that its exit status can be told, before it is ended."""
 OUTPUT_READS_AT_ONCE = 16
 """Reads of the output pipe (64 KiB each) before the grader looks at the worker's budget again."""
 
@@ -431,11 +434,13 @@ class Worker:
             raise StudentDataError("the answer could not be read as plain data") from error
 
     def _death_reason(self) -> str:
+        """How the worker ended, now that its channel is closed. One that closed the channel and
+        lives on is ended after a moment: waiting longer for it is time nobody's budget counts."""
         try:
-            code = self._process.wait(timeout=10)
+            code = self._process.wait(timeout=CLOSED_CHANNEL_SECONDS)
         except subprocess.TimeoutExpired:
             self.kill()
-            return "the process stopped answering"
+            return "the process closed its channel to the grader and was ended"
         self.kill()
         return describe_exit(code)
 
