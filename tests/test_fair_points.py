@@ -429,3 +429,27 @@ def test_an_earlier_module_that_answers_its_own_tests_right_and_later_ones_wrong
         control = _scores(grade_sources(honest, seed=seed))
         assert control["backprop"][0] < control["backprop"][1]  # zeros are wrong
         assert _scores(grade_sources(switching, seed=seed)) == control
+
+
+FORGETS_THE_DERIVATIVE = ('dZ = dA * activation_derivative(cache["Z"], cache["activation"])', "dZ = dA")
+
+NEARLY_ONES = """
+
+
+def _nearly_one(z):
+    return 1.0 + 1e-13 * np.asarray(z, dtype=float)
+
+
+sigmoid_derivative = relu_derivative = tanh_derivative = _nearly_one
+"""
+
+
+def test_derivatives_that_only_look_varying_excuse_nothing() -> None:
+    """Found by a hostile trial: a layer_backward that forgets f'(Z) scored 35/35 beside
+    derivatives of 1 + 1e-13 z, constant to every tolerance yet not by `np.ptp`."""
+    honest = dict(REFERENCE, backprop=REFERENCE["backprop"].replace(*FORGETS_THE_DERIVATIVE))
+    bent = dict(honest, activations=REFERENCE["activations"] + NEARLY_ONES)
+    for seed in (3, 4):
+        control = _scores(grade_sources(honest, seed=seed))["backprop"]
+        assert control[0] < control[1]
+        assert _scores(grade_sources(bent, seed=seed))["backprop"][0] <= control[0]

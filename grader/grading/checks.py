@@ -312,7 +312,12 @@ def is_constant(graded: Any, function: str) -> bool:
             answer = graded.call(function, WIDE_RANGE, _readonly=True)
         except StudentCodeError:
             answer = None
-        known[function] = not (isinstance(answer, np.ndarray) and answer.size > 1 and np.ptp(answer) > 0)
+        known[function] = not (
+            isinstance(answer, np.ndarray)
+            and answer.size > 1
+            and np.issubdtype(answer.dtype, np.number)
+            and not np.allclose(answer, answer.flat[0], rtol=1e-6, atol=1e-9)  # 1 + 1e-13 z is constant too
+        )
     return known[function]
 
 
