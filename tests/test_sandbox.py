@@ -383,6 +383,19 @@ def test_a_call_that_closes_its_channel_and_lives_on_is_ended(sandboxed):
         student.hide()
 
 
+def test_a_forged_import_failure_is_a_failed_import_not_a_fault_of_the_grader(sandboxed):
+    student = sandboxed("""
+        import sys
+        frame = sys._getframe()
+        while "channel" not in frame.f_locals:
+            frame = frame.f_back
+        frame.f_locals["channel"].send({"op": "import_failed", "raised": "a string, not a report"})
+        def one(): return 1
+    """)
+    with pytest.raises(ImportFailed, match="sent no readable account of why"):
+        student.one()
+
+
 def test_an_unknown_function_is_reported_by_name(sandboxed):
     student = sandboxed("def step(z, threshold=0.0): return 1\n")
     with pytest.raises(MissingFunction, match=r"perceptron.py has no function predict\(\)"):

@@ -13,6 +13,7 @@ from pathlib import Path
 from grader.errors import InputFileError, NotFoundError
 from grader.quiz.model import Quiz
 from grader.quiz.parser import Problem, parse_quiz
+from grader.quiz.quoting import shown
 
 DOCUMENTATION_FILES = frozenset({"readme.md"})
 
@@ -75,7 +76,7 @@ def find_quiz(quizzes: Sequence[Quiz], quiz_id: str) -> Quiz:
         if quiz.id == quiz_id:
             return quiz
     known = ", ".join(quiz.id for quiz in quizzes) or "none"
-    raise NotFoundError(f'no quiz "{quiz_id}" (known quizzes: {known})')
+    raise NotFoundError(f"no quiz {shown(quiz_id)} (known quizzes: {known})")
 
 
 def read_bank(paths: Sequence[str | Path]) -> tuple[list[Quiz], list[Problem]]:

@@ -145,14 +145,19 @@ class Worker:
             message = self._receive_import(importing, start, budget)
         self.isolation = {**read_isolation(importing.get("isolation")), "cpu_time": isinstance(self.meter, ProcMeter)}
         if message.get("op") == "import_failed":
-            raised = message.get("raised") or {}
+            raised = message.get("raised")
+            raised = raised if isinstance(raised, dict) else {}  # student code may write the frame
             self.kill()
             type_name, said = cap(raised.get("type"), 100), cap(raised.get("message"), 300)
             place = cap(raised.get("where"), 200) if raised.get("where") else ""
             where = f" at {place}" if place else ""
             if place and not place.startswith(f"{self._module}.py:"):  # in a file the module imports
                 where = f" at {place}, in a file your {self._module}.py imports"
-            feedback = f"importing your module raised {type_name}{where}: {said}"
+            feedback = (
+                f"importing your module raised {type_name}{where}: {said}"
+                if type_name
+                else "importing your module failed, and its process sent no readable account of why"
+            )
             raise ImportFailed(feedback, type_name=type_name, message=said, where=place)
         if message.get("op") != "ready":
             self.kill()

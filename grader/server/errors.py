@@ -39,7 +39,10 @@ STATUS = (
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
+    """The error as JSON; a lone surrogate a request smuggled into the message is escaped, since
+    it is not UTF-8 and would otherwise fail the answer itself."""
+    readable = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    return JSONResponse({"error": readable}, status_code=status, headers=headers)
 
 
 async def grader_error(request: Request, error: Exception) -> Response:

@@ -74,13 +74,19 @@ def _opening(course: Course, web: WebState, student: str, scope: str) -> dict[st
 
 
 def _answer(course: Course, student: str, scope: str, seed: int, question: str, due: str, given: list[str]) -> Any:
+    from grader.quiz.bank import find_quiz, load_bank
     from grader.server.web.practice import Shown, next_shown, practice_session, still_first
+    from grader.server.web.quizzes import bank_of
+
+    if scope:
+        find_quiz(load_bank(bank_of(course)), scope)  # an unknown quiz is a clear error, not a query
 
     session = practice_session(course, student, scope, seed)
     if not still_first(session, question, due):
         raise AlreadyAnswered("this question was answered already (in another window?): ask for the next one")
     asked = session.next_question()
-    assert asked is not None  # still_first: a question is due
+    if asked is None or not still_first(session, question, due):  # the schedule moved on meanwhile
+        raise AlreadyAnswered("this question was answered already (in another window?): ask for the next one")
     verdict = session.answer(authored_keys(asked.presented, given))
     shown: Shown | None
     shown, later = next_shown(course, student, scope)

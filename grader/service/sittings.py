@@ -191,6 +191,11 @@ class PracticeSession:
         self._current = (queue.item, presented)
         return Asked(presented, queue.item.quiz_id)
 
+    @property
+    def asking(self) -> service.PracticeItem | None:
+        """The question put by `next_question` and not answered yet."""
+        return self._current[0] if self._current is not None else None
+
     def answer(self, keys: Sequence[str]) -> Verdict:
         """Score, store and reschedule the answer to the current question; the verdict says
         when the question comes back."""

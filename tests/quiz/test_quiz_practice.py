@@ -149,3 +149,24 @@ def test_the_same_practice_answer_sent_twice_is_stored_once(store: Store, quiz_d
         ann = rows.student_id(session, "ann", create=False)
         (card,) = rows.practice_cards(session, ann, [seen[0].question_row_id]).values()
     assert card.reviews == 2  # once each time, not twice
+
+
+def test_an_answer_checked_against_a_question_answered_meanwhile_is_not_taken_for_the_next(
+    store: Store, quiz_dir: Path
+) -> None:
+    """Found by a hostile trial: 16 copies of one practice answer sent at once recorded reviews of
+    two or three questions, since the question was put again after the check, and by then the
+    schedule had moved on to the next one, never shown."""
+    import random
+
+    from grader.server.web.practice import still_first
+    from grader.service.sittings import PracticeSession
+
+    service.sync_bank(store, [quiz_dir])
+    session = PracticeSession(store, "ann", ["small"], rng=random.Random(1), clock=lambda: START)
+    checked = session.opening.item
+    assert checked is not None
+    service.record_review(store, "ann", checked, ["b"], START)  # the other copy of the answer
+    asked = session.next_question()
+    assert asked is not None and asked.presented.question.id != checked.question.id
+    assert not still_first(session, str(checked.question_row_id), "new")

@@ -490,6 +490,9 @@ def test_a_logged_in_student_practises_in_the_terminal_on_the_servers_schedule(
         for bad in ({"quiz": "key-concepts", "answer": ["1"]}, {"quiz": "key-concepts", "ticket": {}, "answer": ["1"]}):
             assert ada.post("/api/v1/practice/answers", json=bad).status_code == 422
         assert ada.get("/api/v1/practice", params={"quiz": "nosuch"}).status_code == 404
+        lone = json.dumps({"quiz": "\ud800", "ticket": opening["ticket"], "answer": ["1"]})  # was a 500
+        headers = {"content-type": "application/json"}
+        assert ada.post("/api/v1/practice/answers", content=lone, headers=headers).status_code == 404
 
     typed = typed_into(["quiz", "practice", "key-concepts", "--limit", "2"], "1\n1\n", env)
     assert typed.returncode == 0, typed.stderr

@@ -131,8 +131,10 @@ def _due(moment: datetime | None) -> str:
 
 def still_first(session: PracticeSession, question: str, due: str) -> bool:
     """Whether the question answered (its stored id, and when it was due, as `Shown` has them)
-    is still the one due first: an answer sent twice, or from another window, is not taken."""
-    item = session.opening.item
+    is still the one due first: an answer sent twice, or from another window, is not taken.
+    Once the session has put its question, that question is the one compared: the schedule
+    may have moved on meanwhile (the same answer sent twice at once)."""
+    item = session.asking or session.opening.item
     return item is not None and (str(item.question_row_id), _due(item.due)) == (question, due)
 
 
@@ -152,11 +154,14 @@ def answer(course: Course, student: str, form: FormData) -> PracticeView:
     seed = _number(form.get("seed"))
     session = practice_session(course, student, tally.scope, seed)
     item = session.opening.item
-    if item is None or not still_first(session, str(form.get("question", "")), str(form.get("due", ""))):
+    posted = (str(form.get("question", "")), str(form.get("due", "")))
+    if item is None or not still_first(session, *posted):
         shown, later = next_shown(course, student, tally.scope)
         return _view(course, tally, shown, later, stale=True)
     asked = session.next_question()
-    assert asked is not None
+    if asked is None or not still_first(session, *posted):  # the schedule moved on meanwhile
+        shown, later = next_shown(course, student, tally.scope)
+        return _view(course, tally, shown, later, stale=True)
     shown = Shown(asked, seed, item.question_row_id, _due(item.due))
     try:
         keys = chosen_keys(asked.presented, form)
