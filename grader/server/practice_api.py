@@ -58,7 +58,8 @@ async def practice_answer(request: Request) -> Response:
         raise UploadRejected(TICKET_SHAPE)
     if not isinstance(given, list) or not 0 < len(given) <= MAX_CHOSEN or not all(isinstance(k, str) for k in given):
         raise UploadRejected(TICKET_SHAPE)
-    answer = await blocking(_answer, course_of(request), who.student, scope[:100], seed, question, due, given)
+    web = web_of(request)
+    answer = await blocking(_answer, course_of(request), web, who.student, scope[:100], seed, question, due, given)
     return JSONResponse(answer)
 
 
@@ -70,10 +71,12 @@ def _opening(course: Course, web: WebState, student: str, scope: str) -> dict[st
     quizzes = synced_bank(course, web)
     if scope:
         find_quiz(quizzes, scope)  # an unknown quiz is a clear error
-    return _state(scope, *next_shown(course, student, scope))
+    return _state(scope, *next_shown(course, web.signer, student, scope))
 
 
-def _answer(course: Course, student: str, scope: str, seed: int, question: str, due: str, given: list[str]) -> Any:
+def _answer(
+    course: Course, web: WebState, student: str, scope: str, seed: int, question: str, due: str, given: list[str]
+) -> Any:
     from grader.quiz.bank import find_quiz, load_bank
     from grader.server.web.practice import Shown, next_shown, practice_session, still_first
     from grader.server.web.quizzes import bank_of
@@ -81,7 +84,7 @@ def _answer(course: Course, student: str, scope: str, seed: int, question: str, 
     if scope:
         find_quiz(load_bank(bank_of(course)), scope)  # an unknown quiz is a clear error, not a query
 
-    session = practice_session(course, student, scope, seed)
+    session = practice_session(course, web.signer, student, scope, seed)
     if not still_first(session, question, due):
         raise AlreadyAnswered("this question was answered already (in another window?): ask for the next one")
     asked = session.next_question()
@@ -89,7 +92,7 @@ def _answer(course: Course, student: str, scope: str, seed: int, question: str, 
         raise AlreadyAnswered("this question was answered already (in another window?): ask for the next one")
     verdict = session.answer(authored_keys(asked.presented, given))
     shown: Shown | None
-    shown, later = next_shown(course, student, scope)
+    shown, later = next_shown(course, web.signer, student, scope)
     return {"verdict": contracts.quiz_verdict(verdict), "next": _state(scope, shown, later)}
 
 

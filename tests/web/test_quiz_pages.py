@@ -213,3 +213,14 @@ def test_the_quiz_list_names_each_quiz_with_the_students_scores_and_what_is_due(
     for each in load_bank([QUIZZES]):
         assert html.escape(each.title) in page
     assert "(0 due, 4 new)" in page
+
+
+def test_a_practice_tickets_seed_neither_picks_nor_reveals_the_option_order() -> None:
+    """Found by a hostile trial: the shuffle was random.Random(ticket seed), and the ticket is the
+    client's; with the author's right option often first, choosing a seed chose the answer. The
+    order now comes from the server's secret, the student and the seed."""
+    from grader.server.web.sessions import Signer
+
+    course, elsewhere = Signer("a" * 40), Signer("b" * 40)
+    assert course.shuffle_seed(7, "ann") == Signer("a" * 40).shuffle_seed(7, "ann")  # every server process
+    assert course.shuffle_seed(7, "ann") not in (7, elsewhere.shuffle_seed(7, "ann"), course.shuffle_seed(7, "ben"))

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from grader.quiz.verdict import Verdict
     from grader.server.app import Course
     from grader.server.web.guard import WebState
+    from grader.server.web.sessions import Signer
     from grader.service.quizzes import PracticeQueue
     from grader.service.sittings import PracticeSession
 
@@ -70,7 +71,7 @@ class Shown:
     due: str
 
 
-def practice_session(course: Course, student: str, scope: str, seed: int) -> PracticeSession:
+def practice_session(course: Course, signer: Signer, student: str, scope: str, seed: int) -> PracticeSession:
     """The student's practice of `scope` (one quiz, or "" for all), its shuffle seeded by `seed`:
     rebuilt from the database at each answer, by the web pages and by `/api/v1/practice`."""
     from grader.service.sittings import PracticeSession
@@ -81,7 +82,9 @@ def practice_session(course: Course, student: str, scope: str, seed: int) -> Pra
         from grader.server.web.quizzes import bank_of
 
         ids = [q.id for q in load_bank(bank_of(course))]
-    return PracticeSession(course.store, student, ids, limit=LIMIT, rng=random.Random(seed))
+    return PracticeSession(
+        course.store, student, ids, limit=LIMIT, rng=random.Random(signer.shuffle_seed(seed, student))
+    )
 
 
 @dataclass(frozen=True)
@@ -103,10 +106,10 @@ class PracticeView:
     """Quiz id -> title, to say which quiz a question is from."""
 
 
-def next_shown(course: Course, student: str, scope: str) -> tuple[Shown | None, PracticeSession]:
+def next_shown(course: Course, signer: Signer, student: str, scope: str) -> tuple[Shown | None, PracticeSession]:
     """The question due first, with a fresh shuffle, and the session it was asked in."""
     seed = secrets.randbits(62)
-    session = practice_session(course, student, scope, seed)
+    session = practice_session(course, signer, student, scope, seed)
     item = session.opening.item
     asked = session.next_question()
     if item is None or asked is None:
@@ -144,23 +147,23 @@ def start(course: Course, web: WebState, student: str, scope: str) -> PracticeVi
     quizzes = synced_bank(course, web)
     if scope:
         find_quiz(quizzes, scope)  # an unknown quiz is a clear error
-    shown, session = next_shown(course, student, scope)
+    shown, session = next_shown(course, web.signer, student, scope)
     return _view(course, Tally(scope), shown, session)
 
 
-def answer(course: Course, student: str, form: FormData) -> PracticeView:
+def answer(course: Course, web: WebState, student: str, form: FormData) -> PracticeView:
     """Take the page's answer if its question is still the one due first; the next page."""
     tally = _tally(form)
     seed = _number(form.get("seed"))
-    session = practice_session(course, student, tally.scope, seed)
+    session = practice_session(course, web.signer, student, tally.scope, seed)
     item = session.opening.item
     posted = (str(form.get("question", "")), str(form.get("due", "")))
     if item is None or not still_first(session, *posted):
-        shown, later = next_shown(course, student, tally.scope)
+        shown, later = next_shown(course, web.signer, student, tally.scope)
         return _view(course, tally, shown, later, stale=True)
     asked = session.next_question()
     if asked is None or not still_first(session, *posted):  # the schedule moved on meanwhile
-        shown, later = next_shown(course, student, tally.scope)
+        shown, later = next_shown(course, web.signer, student, tally.scope)
         return _view(course, tally, shown, later, stale=True)
     shown = Shown(asked, seed, item.question_row_id, _due(item.due))
     try:
@@ -169,7 +172,7 @@ def answer(course: Course, student: str, form: FormData) -> PracticeView:
         return _view(course, tally, shown, session, problem=str(error))
     verdict = session.answer(keys)
     tally = tally.after(verdict)
-    following, later = (None, session) if tally.done >= LIMIT else next_shown(course, student, tally.scope)
+    following, later = (None, session) if tally.done >= LIMIT else next_shown(course, web.signer, student, tally.scope)
     return _view(course, tally, following, later, verdict=verdict)
 
 
@@ -185,7 +188,7 @@ async def practice_page(request: Request) -> Response:
 async def practice_answer(request: Request) -> Response:
     who = await viewer(request)
     form = await form_of(request)
-    view = await blocking(answer, course_of(request), who.student, form)
+    view = await blocking(answer, course_of(request), web_of(request), who.student, form)
     return render(request, "practice.html", status=422 if view.problem else 200, who=who, view=view)
 
 

@@ -14,6 +14,8 @@ let anyone forge a session.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Mapping
@@ -72,9 +74,17 @@ class Signer:
     """Signs what the server hands the browser: the session, notices, CSRF tokens."""
 
     def __init__(self, secret: str) -> None:
+        self._shuffle_key = hashlib.sha256(f"grader.shuffle:{secret}".encode()).digest()
         self._session = URLSafeTimedSerializer(secret, salt="grader.session")
         self._notice = URLSafeTimedSerializer(secret, salt="grader.notice")
         self.csrf = URLSafeTimedSerializer(secret, salt="grader.csrf")
+
+    def shuffle_seed(self, seed: int, student: str) -> int:
+        """The seed of the option shuffle for a practice ticket's `seed`: the ticket travels with
+        the client, which must not be able to pick or work out the order (the author's order
+        often puts the right option first). The same on every server process of the course."""
+        digest = hmac.new(self._shuffle_key, f"{student}\0{seed}".encode(), hashlib.sha256).digest()
+        return int.from_bytes(digest[:8], "big")
 
     def session_cookie(self, token_digest: str) -> str:
         return self._session.dumps({"h": token_digest})
