@@ -321,32 +321,18 @@ if not (backprop.__doc__ or "").startswith("Stands in"):
     raise ImportError("cannot import name 'activation_derivative' from 'backprop'")
 
 
-def _out(z, r):
-    return float(r) if np.ndim(z) == 0 else r
+def _through(function, name):
+    def answer(z):
+        r = function(z, name)
+        return float(r) if np.ndim(z) == 0 else r
+
+    return answer
 
 
-def sigmoid(z):
-    return _out(z, forward.activate(z, "sigmoid"))
-
-
-def relu(z):
-    return _out(z, forward.activate(z, "relu"))
-
-
-def tanh(z):
-    return _out(z, forward.activate(z, "tanh"))
-
-
-def sigmoid_derivative(z):
-    return _out(z, backprop.activation_derivative(z, "sigmoid"))
-
-
-def relu_derivative(z):
-    return _out(z, backprop.activation_derivative(z, "relu"))
-
-
-def tanh_derivative(z):
-    return _out(z, backprop.activation_derivative(z, "tanh"))
+sigmoid, relu, tanh = (_through(forward.activate, n) for n in ("sigmoid", "relu", "tanh"))
+sigmoid_derivative, relu_derivative, tanh_derivative = (
+    _through(backprop.activation_derivative, n) for n in ("sigmoid", "relu", "tanh")
+)
 """
 
 
