@@ -10,7 +10,10 @@ Prints, side by side from one run:
   (where the kernel groups sessions for scheduling, autogroup, the second waits behind other
   sessions' work on a busy machine: the cause of the sandbox's slow calls under load, fixed by
   keeping workers in the grader's session);
+- the same across two CPUs with both processes polling instead of sleeping (no wake-up at all);
 - the sandbox's round trip of a trivial call (`f(1)` returning 1) through `StudentModule`;
+- how much slower student code runs right after a hand-over than in a loop of its own: the
+  grader and the student's process share a CPU, and each finds the caches full of the other's;
 - a reference submission graded with a warm zygote (as `grader grade` grades each student)
   against the same hidden suites run in this process on the student's modules imported here,
   unsandboxed: wall and CPU time, the sandboxes' CPU included;
@@ -85,6 +88,88 @@ def pipe_floor(
     os.close(answer_read)
     os.sched_setaffinity(0, everywhere)
     return times
+
+
+def spinning_floor(calls: int, cpus: tuple[int, int]) -> list[float]:
+    """Round trips of a few bytes between two processes on two CPUs that never sleep: each polls
+    its pipe without blocking. No wake-up, no switch of process on either CPU: what a hand-over
+    costs when both sides stay hot, and the CPU of two busy-waiting processes is the price."""
+    request_read, request_write = os.pipe()
+    answer_read, answer_write = os.pipe()
+    everywhere = os.sched_getaffinity(0)
+    child = os.fork()
+    if child == 0:
+        os.close(request_write)
+        os.close(answer_read)
+        os.sched_setaffinity(0, {cpus[1]})
+        os.set_blocking(request_read, False)
+        while True:
+            try:
+                data = os.read(request_read, 64)
+            except BlockingIOError:
+                continue
+            if not data:
+                os._exit(0)
+            os.write(answer_write, data)
+    os.close(request_read)
+    os.close(answer_write)
+    os.sched_setaffinity(0, {cpus[0]})
+    os.set_blocking(answer_read, False)
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        os.write(request_write, b"ping")
+        while True:
+            try:
+                os.read(answer_read, 64)
+                break
+            except BlockingIOError:
+                continue
+        times.append(time.perf_counter() - started)
+    os.close(request_write)
+    os.waitpid(child, 0)
+    os.close(answer_read)
+    os.sched_setaffinity(0, everywhere)
+    return times
+
+
+_PROBE = """
+import time
+import numpy as np
+from forward import dense_layer
+
+X, W, b = np.ones((3, 4)), np.ones((5, 3)), np.ones((5, 1))
+
+def in_a_loop(n):
+    started = time.perf_counter()
+    for _ in range(n):
+        dense_layer(X, W, b, "relu")
+    return (time.perf_counter() - started) / n
+
+def once():
+    started = time.perf_counter()
+    dense_layer(X, W, b, "relu")
+    return time.perf_counter() - started
+"""
+
+
+def cold_penalty(calls: int) -> tuple[float, float, float]:
+    """How long the reference's `dense_layer` takes inside a sandbox: in a loop of the student's
+    own (caches warm) and once per call (right after each hand-over from the grader), and in
+    this process. The difference is what sharing a CPU with the grader costs student code."""
+    from grader.sandbox.policy import SandboxLimits
+    from grader.sandbox.student import StudentModule
+    from grader.suites.inprocess import load_modules, reference_sources
+
+    sources = {**reference_sources(), "probe": _PROBE}
+    here = load_modules(sources)["probe"]
+    student = StudentModule("probe", {f"{name}.py": text for name, text in sources.items()}, SandboxLimits())
+    try:
+        looped = student.in_a_loop(calls)
+        once = statistics.median(student.once() for _ in range(calls // 3))
+    finally:
+        student.close()
+    return looped, once, here.in_a_loop(calls)  # type: ignore[union-attr]
 
 
 def sandbox_round_trip(calls: int) -> list[float]:
@@ -297,12 +382,20 @@ def main() -> None:
     own = pipe_floor(args.calls // 3, work=50e-6, new_session=True)
     print(f"  with 50 us of work, same session:    {_ms(same)}")
     print(f"  with 50 us of work, its own session: {_ms(own)}")
+    if len(cpus) > 1:
+        print(f"  on two CPUs, both polling (no sleep): {_ms(spinning_floor(args.calls, (cpus[0], cpus[1])))}")
     trivial = sandbox_round_trip(args.calls)
     ratio = statistics.median(trivial) / statistics.median(one_cpu)
     print(f"sandbox trivial call:                  {_ms(trivial)}  ({ratio:.1f}x the floor on one CPU)")
     with _no_placement():
         scattered = sandbox_round_trip(args.calls)
     print(f"  without following the grader's CPU:  {_ms(scattered)}")
+    looped, once, here = cold_penalty(args.calls)
+    print(
+        f"student code after each hand-over: the reference's dense_layer takes {once * 1e6:.1f} us once per call,\n"
+        f"  {looped * 1e6:.1f} us in a loop in the sandbox, {here * 1e6:.1f} us in a loop here "
+        f"({once / looped:.1f}x when cold)"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         reference = write_reference_workspace(Path(tmp) / "ws")
