@@ -53,10 +53,14 @@ def _busy(seconds: float) -> None:
 
 
 def pipe_floor(
-    calls: int, work: float = 0.0, new_session: bool = False, cpus: tuple[int, int] | None = None
+    calls: int, work: float = 0.0, new_session: bool = False, cpus: tuple[int, int] | None = None, poll: bool = False
 ) -> list[float]:
     """Round trips of a few bytes between this process and a forked one (`work` s on each side),
-    each on the CPU given in `cpus` (this one's, the child's), or where the kernel puts them."""
+    each on the CPU given in `cpus` (this one's, the child's), or where the kernel puts them.
+
+    With `poll`, neither side ever sleeps: each reads its pipe without blocking until the bytes
+    are there. On two CPUs no wake-up and no switch of process happens: what a hand-over costs
+    when both sides stay hot, at the price of two busy-waiting processes."""
     request_read, request_write = os.pipe()
     answer_read, answer_write = os.pipe()
     everywhere = os.sched_getaffinity(0)
@@ -68,7 +72,7 @@ def pipe_floor(
             os.sched_setaffinity(0, {cpus[1]})
         if new_session:
             os.setsid()
-        while data := os.read(request_read, 64):
+        while data := _read(request_read, poll):
             _busy(work)
             os.write(answer_write, data)
         os._exit(0)
@@ -81,7 +85,7 @@ def pipe_floor(
         started = time.perf_counter()
         _busy(work)
         os.write(request_write, b"ping")
-        os.read(answer_read, 64)
+        _read(answer_read, poll)
         times.append(time.perf_counter() - started)
     os.close(request_write)
     os.waitpid(child, 0)
@@ -90,47 +94,15 @@ def pipe_floor(
     return times
 
 
-def spinning_floor(calls: int, cpus: tuple[int, int]) -> list[float]:
-    """Round trips of a few bytes between two processes on two CPUs that never sleep: each polls
-    its pipe without blocking. No wake-up, no switch of process on either CPU: what a hand-over
-    costs when both sides stay hot, and the CPU of two busy-waiting processes is the price."""
-    request_read, request_write = os.pipe()
-    answer_read, answer_write = os.pipe()
-    everywhere = os.sched_getaffinity(0)
-    child = os.fork()
-    if child == 0:
-        os.close(request_write)
-        os.close(answer_read)
-        os.sched_setaffinity(0, {cpus[1]})
-        os.set_blocking(request_read, False)
-        while True:
-            try:
-                data = os.read(request_read, 64)
-            except BlockingIOError:
-                continue
-            if not data:
-                os._exit(0)
-            os.write(answer_write, data)
-    os.close(request_read)
-    os.close(answer_write)
-    os.sched_setaffinity(0, {cpus[0]})
-    os.set_blocking(answer_read, False)
-    times = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        os.write(request_write, b"ping")
-        while True:
-            try:
-                os.read(answer_read, 64)
-                break
-            except BlockingIOError:
-                continue
-        times.append(time.perf_counter() - started)
-    os.close(request_write)
-    os.waitpid(child, 0)
-    os.close(answer_read)
-    os.sched_setaffinity(0, everywhere)
-    return times
+def _read(fd: int, poll: bool) -> bytes:
+    if not poll:
+        return os.read(fd, 64)
+    os.set_blocking(fd, False)
+    while True:
+        try:
+            return os.read(fd, 64)
+        except BlockingIOError:
+            continue
 
 
 _PROBE = """
@@ -383,7 +355,8 @@ def main() -> None:
     print(f"  with 50 us of work, same session:    {_ms(same)}")
     print(f"  with 50 us of work, its own session: {_ms(own)}")
     if len(cpus) > 1:
-        print(f"  on two CPUs, both polling (no sleep): {_ms(spinning_floor(args.calls, (cpus[0], cpus[1])))}")
+        polling = pipe_floor(args.calls, cpus=(cpus[0], cpus[1]), poll=True)
+        print(f"  on two CPUs, both polling (no sleep): {_ms(polling)}")
     trivial = sandbox_round_trip(args.calls)
     ratio = statistics.median(trivial) / statistics.median(one_cpu)
     print(f"sandbox trivial call:                  {_ms(trivial)}  ({ratio:.1f}x the floor on one CPU)")
