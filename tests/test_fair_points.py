@@ -165,6 +165,73 @@ def test_a_wrong_helper_gives_way_to_the_reference_and_the_function_that_calls_i
     assert failed and all("backward" in name or "whole_network" in name or "batch_gradient" in name for name in failed)
 
 
+@pytest.mark.parametrize(
+    "exercise, old, new",
+    [
+        pytest.param(
+            "backprop",
+            "    return dA_prev, dW, db\n",
+            "    import collections\n\n    return collections.namedtuple('Grads', 'dA_prev dW db')(dA_prev, dW, db)\n",
+            id="layer_backward returns a namedtuple",
+        ),
+        pytest.param(
+            "forward",
+            '        parameters.append({"W": W, "b": np.zeros((n_out, 1))})\n',
+            "        from collections import OrderedDict\n\n"
+            "        parameters.append(OrderedDict(W=W, b=np.zeros((n_out, 1))))\n",
+            id="init_parameters makes OrderedDicts",
+        ),
+        pytest.param(
+            "backprop",
+            "    return float(np.sum((AL - Y) ** 2) / m)\n",
+            "    return np.squeeze(np.sum((AL - Y) ** 2, keepdims=True) / m)\n",
+            id="loss returns np.squeeze's 0-d array",
+        ),
+    ],
+)
+def test_the_documented_data_in_another_container_scores_full_marks(exercise: str, old: str, new: str) -> None:
+    """A namedtuple is a tuple, an OrderedDict a dict, a 0-d float array a loss that the loss tests
+    accept: a function that answers one of them is not charged, nor is any function built on it."""
+    tests = grade_sources(_planted(exercise, old, new), [exercise, *_collateral().later_exercises(exercise)], seed=4)
+    assert not _failures(tests)
+
+
+def test_a_helper_reached_through_a_table_of_functions_gives_way_to_the_reference() -> None:
+    """sigmoid without its return: activate and activation_derivative reach it through tables built
+    at import (ACTIVATIONS, DERIVATIVES); the reference's sigmoid stands in there too."""
+    sources = _planted(
+        "activations",
+        "    return _result(np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))\n",
+        "    _result(np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))\n",
+    )
+    tests = grade_sources(sources, ["activations", "forward", "backprop"], seed=6)
+    scores = _scores(tests)
+    assert scores["activations"][0] < scores["activations"][1]
+    assert scores["forward"][0] == scores["forward"][1] and scores["backprop"][0] == scores["backprop"][1]
+
+
+def test_gradient_step_that_rewrites_the_dicts_it_was_given_fails_its_own_test() -> None:
+    """The docstring: the parameters passed in are left unchanged. Assigning into their dicts is
+    not writing into a read-only array, and the grader sees it in the arguments after the call."""
+    sources = _planted(
+        "backprop",
+        """    return [
+        {"W": layer["W"] - learning_rate * grad["W"], "b": layer["b"] - learning_rate * grad["b"]}
+        for layer, grad in zip(parameters, gradients, strict=True)
+    ]
+""",
+        """    for layer, grad in zip(parameters, gradients, strict=True):
+        layer["W"] = layer["W"] - learning_rate * grad["W"]
+        layer["b"] = layer["b"] - learning_rate * grad["b"]
+    return parameters
+""",
+    )
+    tests = grade_sources(sources, ["backprop"], seed=7)
+    failed = [t for t in tests["backprop"] if t.outcome != "passed"]
+    assert [t.id for t in failed] == ["backprop::test_gradient_step_returns_new_parameters_and_leaves_its_input_alone"]
+    assert "changed the parameters it was given" in failed[0].message
+
+
 # -- no points by tricks ------------------------------------------------------------------------
 
 IDENTITY_SHADOWS = "def sigmoid(z):\n    return np.asarray(z, dtype=np.float64) * 1.0\n\n\nrelu = tanh = sigmoid\n"

@@ -400,3 +400,60 @@ def test_a_passing_submission_describes_none_of_its_answers(monkeypatch: pytest.
     outcomes = [t.outcome for exercise in tests.values() for t in exercise]
     assert set(outcomes) == {"passed"}
     assert described == []
+
+
+def test_a_function_that_reaches_a_wrong_helper_other_than_by_name_is_not_told_the_reference_stood_in() -> None:
+    """step and perceptron share a private helper with >=: the grader cannot put the reference's
+    step in perceptron's place, and says so instead of 'this is what it does with the reference's'."""
+    sources = _plant(
+        "perceptron",
+        "def step(z, threshold=0.0):\n    return 1 if z > threshold else 0\n\n\n"
+        "def perceptron(inputs, weights, bias, threshold=0.0):\n"
+        "    return step(weighted_sum(inputs, weights, bias), threshold)\n",
+        "def _fire(z, threshold):\n    return 1 if z >= threshold else 0\n\n\n"
+        "def step(z, threshold=0.0):\n    return _fire(z, threshold)\n\n\n"
+        "def perceptron(inputs, weights, bias, threshold=0.0):\n"
+        "    return _fire(weighted_sum(inputs, weights, bias), threshold)\n",
+    )
+    messages = _messages(grade_sources(sources, ["perceptron"], seed=3))
+    noted = [m for test_id, m in messages.items() if "::test_perceptron" in test_id and "note:" in m]
+    assert noted
+    for message in noted:
+        assert "does not call it by name" in message and "with the reference's in" not in message
+
+
+def test_an_integer_relu_derivative_is_told_about_floats_in_every_test() -> None:
+    sources = _plant("activations", "np.where(_floats(z) > 0, 1.0, 0.0)", "np.where(_floats(z) > 0, 1, 0)")
+    messages = _messages(grade_sources(sources, ["activations"], seed=6))
+    derivative_tests = {test_id: m for test_id, m in messages.items() if "relu_derivative" in test_id}
+    assert derivative_tests
+    for test_id, message in derivative_tests.items():
+        assert ">, not >=" not in _hint(message), test_id
+
+
+def test_a_training_loop_one_step_short_is_told_about_the_count_in_the_defaults_test() -> None:
+    sources = _plant("backprop", "for _ in range(max_steps):", "for _ in range(max_steps - 1):")
+    messages = _messages(grade_sources(sources, ["backprop"], seed=5))
+    hint = _hint(messages["backprop::test_train_uses_the_documented_defaults"])
+    assert "training stopped after" in hint
+
+
+def test_a_function_that_returns_none_is_told_that_a_return_is_missing() -> None:
+    sources = _plant("forward", "    return A, {", "    A, {")
+    messages = _messages(grade_sources(sources, ["forward"], seed=5))
+    none_hints = [_hint(m) for m in messages.values() if "got:      None" in m]
+    assert none_hints and all("a return statement is missing" in hint for hint in none_hints)
+
+
+def test_a_cache_unpacked_like_a_tuple_is_told_that_a_cache_is_a_dict() -> None:
+    sources = _plant(
+        "backprop",
+        '    A_prev, W = np.asarray(cache["A_prev"], dtype=np.float64), np.asarray(cache["W"], dtype=np.float64)\n'
+        '    dZ = dA * activation_derivative(cache["Z"], cache["activation"])\n',
+        "    A_prev, Z, W, b, activation = cache\n"
+        "    A_prev, W = np.asarray(A_prev, dtype=np.float64), np.asarray(W, dtype=np.float64)\n"
+        "    dZ = dA * activation_derivative(Z, activation)\n",
+    )
+    messages = _messages(grade_sources(sources, ["backprop"], seed=5))
+    layer_tests = [m for test_id, m in messages.items() if "layer_backward" in test_id]
+    assert layer_tests and all("a cache is a dict" in _hint(m) for m in layer_tests)

@@ -310,6 +310,18 @@ def test_an_import_of_a_package_the_sandbox_lacks_says_what_can_be_imported(work
     )
 
 
+def test_a_data_file_read_at_import_is_said_not_to_be_in_the_sandbox(workspace):
+    folder = workspace(reference=True)
+    (folder / "xor.csv").write_text("0,0,0\n0,1,1\n")
+    path = folder / "perceptron.py"
+    path.write_text(path.read_text() + '\nDATA = open("xor.csv").read()\n')
+    (perceptron,) = grade_workspace(folder, ["perceptron"]).exercises
+    assert "FileNotFoundError" in perceptron.message
+    assert (
+        "(the grader imports your .py files only, in a folder of its own: no data file is there." in perceptron.message
+    )
+
+
 ORACLE_ACTIVATIONS = """
 import numpy as np
 import forward

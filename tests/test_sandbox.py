@@ -396,6 +396,22 @@ def test_a_forged_import_failure_is_a_failed_import_not_a_fault_of_the_grader(sa
         student.one()
 
 
+def test_the_arguments_as_a_call_left_them_come_back_when_asked_for(sandboxed):
+    """Read-only arrays cannot show a dict's entry replaced or a list grown; the arguments sent
+    back after the call can."""
+    student = sandboxed(
+        """
+        def rewrite(layers, rate=1.0):
+            layers[0]["W"] = rate
+            layers.append("more")
+            return len(layers)
+        """
+    )
+    assert student.call("rewrite", [{"W": np.ones(2)}], rate=2.0, _readonly=True, _echo=True) == 2
+    assert student.arguments_after == ([[{"W": 2.0}, "more"]], {"rate": 2.0})
+    assert student.rewrite([{"W": 0}]) == 2 and student.arguments_after is None  # only when asked for
+
+
 def test_an_unknown_function_is_reported_by_name(sandboxed):
     student = sandboxed("def step(z, threshold=0.0): return 1\n")
     with pytest.raises(MissingFunction, match=r"perceptron.py has no function predict\(\)"):
@@ -817,6 +833,9 @@ class TestUpcalls:
             return 0
         def use(x):
             return helper(x) + 1
+        TABLE, ROW = {"h": helper}, [helper]
+        def use_the_tables(x):
+            return TABLE["h"](x) + ROW[0](x)
         def catches(x):
             try:
                 return helper(x)
@@ -839,6 +858,11 @@ class TestUpcalls:
         assert student.call("use", 4, _substitute={"helper": lambda x: x * 10}) == 41
         assert student.use(4) == 1  # the student's own helper is back
         assert student.helper(4) == 0
+
+    def test_a_helper_kept_in_a_table_built_at_import_answers_from_the_trusted_side_too(self, sandboxed):
+        student = sandboxed(self.SOURCE)
+        assert student.call("use_the_tables", 4, _substitute={"helper": lambda x: x * 10}) == 80
+        assert student.use_the_tables(4) == 0  # the tables hold the student's helper again
 
     def test_a_helpers_error_reaches_the_student_code_as_the_same_type(self, sandboxed):
         def refuses(x):

@@ -74,6 +74,9 @@ def expect(condition: bool, call: object, message: str | Callable[[], str], *, h
         fail(f"{call}\n  {message() if callable(message) else message}", hint=hint)
 
 
+NONE_HINT = "the function returned None: a return statement is missing (or a path through it ends without one)"
+
+
 def expect_close(
     got: Any,
     expected: Any,
@@ -92,6 +95,8 @@ def expect_close(
     found = difference(got, expected, rtol=rtol, atol=atol)
     if found is not None:
         chosen = hint(got, expected, found) if callable(hint) else hint
+        if got is None:  # whatever the test's hint guesses, this is the cause
+            chosen = NONE_HINT
         shown_expected, shown_got = abbreviate(expected), abbreviate(got)
         said = "" if found == f"expected {shown_expected}, got {shown_got}" else f"\n  {found}"  # not twice
         fail(f"{call}\n  expected: {shown_expected}\n  got:      {shown_got}{said}", hint=chosen)
@@ -235,12 +240,19 @@ def check_downstream(
     )
     if not can_substitute(student):
         raise _noted(first, f"{wrong_too}: fix {'it' if one else 'them'} first") from None
-    substitute = {h.name: h.reference for h in wrong}
+    called: set[str] = set()
+    substitute = {h.name: _counted(h.name, h.reference, called) for h in wrong}
     try:
         passed = _judged(student, function, args, kwargs, judge, readonly, timeout, substitute, [])
         _forgive(student, function)
         return passed
     except (Mismatch, StudentRaised) as error:
+        if not called:  # a method of a class of theirs, say: nothing reached the reference's
+            raise _noted(
+                first,
+                f"{wrong_too}; your {student.exercise}.{function} does not call {'it' if one else 'them'} "
+                f"by name, so the grader could not put the reference's in {'its' if one else 'their'} place",
+            ) from None
         raise _noted(
             error,
             f"{wrong_too}, which charge for {'it' if one else 'them'}; this is what your "
@@ -248,6 +260,16 @@ def check_downstream(
         ) from None
     except StudentTimeout:
         raise first from None
+
+
+def _counted(name: str, function: Callable[..., Any], called: set[str]) -> Callable[..., Any]:
+    """`function`, noting in `called` that `name` was asked for."""
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        called.add(name)
+        return function(*args, **kwargs)
+
+    return counted
 
 
 def _forgive(student: Any, function: str) -> None:

@@ -196,6 +196,7 @@ def common_ratio(got: Any, expected: Any) -> float | None:
 
 SHAPES_SECTION = "Forward Propagation (h = f(W · x + b), with samples as columns)"
 PERCEPTRON_SHAPES_SECTION = "Perceptron: How It Works, Step 1: Weighted Sum"
+_CACHE_KEY = re.compile(r"could not convert string to float: '(A_prev|Z|W|b|activation)'")
 _MATMUL = re.compile(r"matmul: Input operand \d has a mismatch in its core dimension")
 _NOT_ALIGNED = re.compile(r"shapes \(([\d, ]*)\) and \(([\d, ]*)\) not aligned")
 _BROADCAST = re.compile(r"operands could not be broadcast together with shapes ((?:\([\d,]*\) ?)+)")
@@ -223,6 +224,13 @@ def explain_raised(message: str, exercise: str = "") -> tuple[str, str] | None:
             "the grader passes inputs read-only, and a function must not change what it is given: "
             "compute into a new array (x = x + 1, np.where(...), x.astype(float)) instead of writing "
             "into an input (x += 1, x[...] = ..., out=x)",
+            "",
+        )
+    if _CACHE_KEY.search(message):
+        return (
+            'a cache is a dict, {"A_prev": ..., "Z": ..., "W": ..., "b": ..., "activation": ...}: read its '
+            'entries by name, cache["Z"]; unpacking it (A_prev, Z, W, b, activation = cache) gives its keys, '
+            "not its values",
             "",
         )
     if "truth value of an array with more than one element is ambiguous" in message:

@@ -215,12 +215,14 @@ class Worker:
         budget: ExerciseBudget,
         call_seconds: float | None = None,
         substitute: Mapping[str, Callable[..., Any]] | None = None,
+        echo: bool = False,
     ) -> dict[str, Any]:
         """Send one call and return the worker's raw answer (value, raised, missing or too_large).
 
         With `substitute`, the student module's globals of those names answer, for this call,
-        with the given trusted functions (see `answer_upcall`). Raises OverBudget (the worker is
-        then ended) when the call passes a limit.
+        with the given trusted functions (see `answer_upcall`). With `echo`, the answer also
+        carries `arguments_after`: [args, kwargs] as the call left them. Raises OverBudget (the
+        worker is then ended) when the call passes a limit.
         """
         message: dict[str, Any] = {
             "op": "call",
@@ -229,6 +231,8 @@ class Worker:
             "kwargs": protocol.encode(dict(kwargs)),
             "readonly": readonly,
         }
+        if echo:
+            message["echo"] = True
         if substitute:
             message["substitute"] = sorted(substitute)
         return self._exchange(message, budget, call_seconds, substitute or {})

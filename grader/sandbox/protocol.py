@@ -10,6 +10,9 @@ without losing their type:
     {"$dict": [[key, value], ...]}                                         dict
     {"$unreadable": "TypeName"}                                            anything else
 
+A subclass of list, tuple, dict, int, float or str (a namedtuple, an OrderedDict) crosses as
+the plain type.
+
 `decode` is the gatekeeper on the trusted side: it accepts only the shapes above, numeric
 dtypes, bounded nesting and sizes that add up, and always returns fresh base-class objects
 (a plain `ndarray`, never a subclass with rigged methods).
@@ -85,12 +88,18 @@ def encode(value: Any, depth: int = 0) -> Any:
         if name is None:
             return {"$unreadable": f"numpy {scalar.dtype}"}
         return {"$scalar": {"dtype": name, "data": base64.b64encode(scalar.tobytes()).decode("ascii")}}
-    if type(value) is list:
+    if isinstance(value, list):
         return [encode(item, depth + 1) for item in value]
-    if type(value) is tuple:
+    if isinstance(value, tuple):
         return {"$tuple": [encode(item, depth + 1) for item in value]}
-    if type(value) is dict:
-        return {"$dict": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    if isinstance(value, dict):
+        return {"$dict": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in dict.items(value)]}
+    # A subclass of a plain type (a namedtuple, an OrderedDict, an IntEnum) crosses as that
+    # type: what it holds is what the docstrings ask for. Only the worker meets such values,
+    # and whatever its methods do runs there; the trusted side decodes plain data only.
+    for plain in (int, float, str):
+        if isinstance(value, plain):
+            return plain(value)
     return {"$unreadable": type(value).__name__}
 
 

@@ -144,6 +144,8 @@ class StudentModule(CallsByName):
         self.isolation_reports: list[dict[str, Any]] = []
         self._rules = read_rules(protected) if layers.landlock else []
         self._import_error: ImportFailed | None = None
+        self.arguments_after: tuple[list[Any], dict[str, Any]] | None = None
+        """After a call with `_echo`, its (args, kwargs) as the call left them."""
         self._worker: Worker | None = None
         self._earlier_output = ""
         self._start()
@@ -173,6 +175,7 @@ class StudentModule(CallsByName):
         _readonly: bool = False,
         _timeout: float | None = None,
         _substitute: Mapping[str, Callable[..., Any]] | None = None,
+        _echo: bool = False,
         **kwargs: Any,
     ) -> Any:
         """Call `function` in the sandbox and return its answer as decoded plain data.
@@ -181,9 +184,13 @@ class StudentModule(CallsByName):
         (the exercise's budget still applies). `_substitute` maps names of the module's
         helpers (globals of any of the student's modules) to trusted functions that answer in
         their place during this call: the sandbox sends each such call here as plain data.
+        With `_echo`, `arguments_after` holds the arguments as the call left them, (args, kwargs):
+        whether a function changed what it was given, where read-only arrays cannot tell (a
+        dict's entry replaced, an item appended to a list).
         """
         self._last_call = CallDescription((f"{self.exercise}.{function}", args, kwargs))
         self._record_call(function)
+        self.arguments_after = None
         worker = self._ready_worker()
         if self._standing:
             _substitute = {**self._standing, **(_substitute or {})}
@@ -196,6 +203,7 @@ class StudentModule(CallsByName):
                 budget=self.budget,
                 call_seconds=_timeout,
                 substitute=_substitute,
+                echo=_echo,
             )
         except OverBudget as over:
             self._retire()
@@ -206,7 +214,19 @@ class StudentModule(CallsByName):
         except StudentDataError as error:
             self._retire()
             raise StudentDataError(f"{self.last_call}: {error.feedback}") from error
-        return self._unpack(function, answer)
+        value = self._unpack(function, answer)
+        if _echo:
+            self.arguments_after = self._arguments_after(answer.get("arguments_after"))
+        return value
+
+    def _arguments_after(self, data: Any) -> tuple[list[Any], dict[str, Any]]:
+        try:
+            after = protocol.decode(data)
+        except protocol.ProtocolError as error:
+            raise StudentDataError(f"{self.last_call} left its arguments as data the grader cannot read") from error
+        if not (isinstance(after, list) and len(after) == 2 and isinstance(after[0], list)):
+            raise StudentDataError(f"{self.last_call}: the grader could not understand the answer")
+        return after[0], after[1] if isinstance(after[1], dict) else {}
 
     def run_examples(self) -> list[Any]:
         """The doctest examples of the module, run in the sandbox: a list of per-function dicts."""
@@ -300,7 +320,7 @@ class StudentModule(CallsByName):
             raise BudgetExhausted(f"{self.last_call} was not run: {error.feedback}") from error
         except ImportFailed as error:
             self._retire()
-            failed = error.noted(self._skipped_note(error.feedback))
+            failed = error.noted(self._skipped_note(error.feedback) or self._no_data_note(error))
             if self._stand_in_for(failed):
                 return self._ready_worker()
             self.stood_in = []  # nothing stood in for long: the module is not graded
@@ -337,6 +357,16 @@ class StudentModule(CallsByName):
         if f"{missing[1]}.py" not in self.files:
             return " (the grader imports Python's standard library, numpy and your own files only)"
         return ""
+
+    @staticmethod
+    def _no_data_note(error: ImportFailed) -> str:
+        """Why a file beside the module is not found: only the student's .py files are graded."""
+        if error.type_name not in ("FileNotFoundError", "PermissionError", "IsADirectoryError"):
+            return ""
+        return (
+            " (the grader imports your .py files only, in a folder of its own: no data file is there. "
+            'Read files in a function the grader does not call, or under if __name__ == "__main__":)'
+        )
 
     def _unpack(self, function: str, answer: dict[str, Any]) -> Any:
         caught = answer.get("warnings")

@@ -513,6 +513,7 @@ def run_examples(module):
     return results
 
 
+UPCALL_TABLES_CAP = 1000  # globals looked at, and entries of each, for tables of functions
 UPCALL_NAMES_CAP = 32
 
 
@@ -522,7 +523,8 @@ class Upcalls:
     When a function built on earlier ones (`train` on `forward_pass`) is checked, the grader
     may ask for its own versions of those earlier functions to stand in for the student's,
     so that a mistake in them is not charged again here. For the length of the call, each
-    named global of every snapshot module that holds one is replaced by a proxy whose calls
+    named global of every snapshot module that holds one (and each entry of a module-level dict
+    or list that holds that very function) is replaced by a proxy whose calls
     go to the grader as plain data and come back as plain data: nothing of the grader's code
     or data enters this process. The originals are put back afterwards, whatever happened.
     """
@@ -532,14 +534,32 @@ class Upcalls:
         self.call_id = call_id
         self.replaced = []
         modules = [sys.modules[f[:-3]] for f in sorted(filenames) if f[:-3] in sys.modules]
+        proxies = {}  # id of a replaced function -> (the function, its proxy)
         for name in list(names)[:UPCALL_NAMES_CAP]:
             if type(name) is not str or not name.isidentifier() or name.startswith("_"):
                 continue
             proxy = self.proxy(name)
             for module in modules:
                 if name in module.__dict__:
-                    self.replaced.append((module.__dict__, name, module.__dict__[name]))
+                    original = module.__dict__[name]
+                    self.replaced.append((module.__dict__, name, original))
                     module.__dict__[name] = proxy
+                    proxies[id(original)] = (original, proxy)
+        # A table of functions built at import (ACTIVATIONS = {"sigmoid": sigmoid}) holds the
+        # functions themselves, not their names: its entries are replaced too, one level deep.
+        for module in modules if proxies else ():
+            for table in list(module.__dict__.values())[:UPCALL_TABLES_CAP]:
+                if type(table) is dict:
+                    entries = list(dict.items(table))[:UPCALL_TABLES_CAP]
+                elif type(table) is list:
+                    entries = list(enumerate(table))[:UPCALL_TABLES_CAP]
+                else:
+                    continue
+                for key, item in entries:
+                    found = proxies.get(id(item))
+                    if found is not None and found[0] is item:
+                        self.replaced.append((table, key, item))
+                        table[key] = found[1]
 
     def proxy(self, name):
         channel, call_id = self.channel, self.call_id
@@ -607,14 +627,16 @@ def serve(channel, module, filenames):
             if request.get("readonly"):
                 args, kwargs = make_readonly(args), make_readonly(kwargs)
             seen.clear()
-            result = encode(function(*args, **kwargs))
+            answer = {"id": call_id, "value": encode(function(*args, **kwargs)), "warnings": list(seen)}
+            if request.get("echo") is True:  # the arguments as the call left them
+                answer["arguments_after"] = encode([args, kwargs])
         except BaseException as error:  # SystemExit and KeyboardInterrupt are answers too
             channel.send({"id": call_id, "raised": describe_exception(error, filenames)})
             continue
         finally:
             if upcalls is not None:
                 upcalls.restore()
-        channel.send({"id": call_id, "value": result, "warnings": list(seen)})
+        channel.send(answer)
 
 
 def load_runtime(config):

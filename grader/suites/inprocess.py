@@ -102,6 +102,8 @@ class InProcessModule(CallsByName):
         self.last_warnings: list[str] = []
         self.isolation_reports: list[dict[str, Any]] = []
         self.output = ""
+        self.arguments_after: tuple[list[Any], dict[str, Any]] | None = None
+        """After a call with `_echo`, its (args, kwargs) as the call left them."""
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         """Every call made, as (function, args, kwargs): what a student could harvest from feedback."""
 
@@ -120,10 +122,12 @@ class InProcessModule(CallsByName):
         _readonly: bool = False,
         _timeout: float | None = None,
         _substitute: Mapping[str, Callable[..., Any]] | None = None,
+        _echo: bool = False,
         **kwargs: Any,
     ) -> Any:
         self._last_call = CallDescription((f"{self.exercise}.{function}", args, kwargs))
         self._record_call(function)
+        self.arguments_after = None
         self.calls.append((function, args, kwargs))
         if isinstance(self._module, ImportFailed):
             raise self._module
@@ -133,22 +137,22 @@ class InProcessModule(CallsByName):
         args, kwargs = _wire(args), _wire(kwargs)
         if _readonly:
             args, kwargs = _frozen(args), _frozen(kwargs)
-        namespace = self._module.__dict__
-        replaced = {name: namespace[name] for name in _substitute or {} if name in namespace}
+        replaced = _substituted(self._module.__dict__, _substitute or {})
         try:
-            for name in replaced:
-                namespace[name] = _upcall((_substitute or {})[name])
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 result = target(*args, **kwargs)
         except Exception as error:
             raise self._raised(function, error) from None
         finally:
-            namespace.update(replaced)
+            for table, key, original in reversed(replaced):
+                table[key] = original
         self.last_warnings = [f"{w.category.__name__}: {str(w.message)[:200]}" for w in caught[:5]]
         value = _wire(result)
         if _unreadable(value):
             raise StudentDataError(f"{self.last_call} returned something the grader cannot read")
+        if _echo:
+            self.arguments_after = (_wire(list(args)), _wire(kwargs))
         return value
 
     def _raised(self, function: str, error: Exception) -> StudentRaised:
@@ -163,6 +167,28 @@ class InProcessModule(CallsByName):
 
     def close(self) -> None:
         pass
+
+
+def _substituted(namespace: dict[str, Any], substitute: Mapping[str, Callable[..., Any]]) -> list[tuple[Any, Any, Any]]:
+    """Put proxies of `substitute`'s functions in place of the module's globals of those names,
+    and of the entries of its dicts and lists that hold those very globals (a table of functions
+    built at import), as the sandbox does; the (table, key, original) to put back."""
+    replaced: list[tuple[Any, Any, Any]] = []
+    proxies: dict[int, tuple[Any, Callable[..., Any]]] = {}
+    for name in substitute:
+        if name in namespace:
+            original, proxy = namespace[name], _upcall(substitute[name])
+            proxies[id(original)] = (original, proxy)
+            replaced.append((namespace, name, original))
+            namespace[name] = proxy
+    for table in list(namespace.values()) if proxies else ():
+        entries = table.items() if type(table) is dict else enumerate(table) if type(table) is list else ()
+        for key, item in list(entries):
+            found = proxies.get(id(item))
+            if found is not None and found[0] is item:
+                replaced.append((table, key, item))
+                table[key] = found[1]
+    return replaced
 
 
 def _upcall(function: Callable[..., Any]) -> Callable[..., Any]:

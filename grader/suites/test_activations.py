@@ -102,7 +102,7 @@ def test_lesson_values(student, reference, name):
         reference,
         name,
         LESSON_Z.copy(),
-        lambda got: expect_close(got, expected, call=student.last_call, rtol=RTOL, atol=ATOL, hint=HINTS[name]),
+        lambda got: expect_close(got, expected, call=student.last_call, rtol=RTOL, atol=ATOL, hint=_hint(name)),
     )
 
 
@@ -159,7 +159,7 @@ def test_extreme_inputs_give_no_overflow_and_no_nan(student, reference, rng, nam
                 f"not finite at z = {z[bad][:5].tolist()}: got {got[bad][:5].tolist()}",
                 hint=HINTS[name] + "; e^z overflows to inf for z > 709",
             )
-        expect_close(got, expected, call=call, rtol=RTOL, atol=ATOL, hint=HINTS[name])
+        expect_close(got, expected, call=call, rtol=RTOL, atol=ATOL, hint=_hint(name))
         warned = [w for w in student.last_warnings if w.startswith("RuntimeWarning")]
         expect(
             not warned,
@@ -237,7 +237,7 @@ def test_derivative_equals_centred_finite_differences(student, reference, rng, n
             call=student.last_call + f" against finite differences of {name}",
             rtol=FD_RTOL,
             atol=FD_ATOL,
-            hint=HINTS[f"{name}_derivative"],
+            hint=_hint(f"{name}_derivative"),
         ),
     )
 
@@ -249,7 +249,7 @@ def test_relu_derivative_at_zero_is_zero(student, reference, rng):
 
     def at_zero(got):
         _is_float(student, got)
-        expect_equal(got, 0.0, call=student.last_call, hint=HINTS["relu_derivative"])
+        expect_equal(got, 0.0, call=student.last_call, hint=_hint("relu_derivative"))
 
     _checked(student, reference, "relu_derivative", 0.0, at_zero)
     z = rng.normal(size=8)
@@ -261,7 +261,7 @@ def test_relu_derivative_at_zero_is_zero(student, reference, rng):
         reference,
         "relu_derivative",
         z.reshape(2, 4),
-        lambda got: expect_equal(got, expected, call=student.last_call, hint=HINTS["relu_derivative"]),
+        lambda got: expect_equal(got, expected, call=student.last_call, hint=_hint("relu_derivative")),
     )
 
 
@@ -280,8 +280,8 @@ def test_derivative_takes_z_not_the_activation(student, reference, rng, name):
             fail(
                 f"{call}\n  expected: {np.round(expected, 6).tolist()}\n  got:      {np.round(got, 6).tolist()}\n"
                 f"  you computed the formula on z itself, as if z were {name}(z)",
-                hint=HINTS[f"{name}_derivative"],
+                hint=_hint(f"{name}_derivative"),
             )
-        expect_close(got, expected, call=call, rtol=RTOL, atol=ATOL, hint=HINTS[f"{name}_derivative"])
+        expect_close(got, expected, call=call, rtol=RTOL, atol=ATOL, hint=_hint(f"{name}_derivative"))
 
     _checked(student, reference, f"{name}_derivative", z, judge)

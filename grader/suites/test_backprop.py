@@ -696,7 +696,7 @@ def test_gradient_step_returns_new_parameters_and_leaves_its_input_alone(student
     for learning_rate in (float(rng.uniform(0.2, 0.9)), float(rng.uniform(0.001, 0.05))):
         expected = reference.gradient_step(parameters, gradients, learning_rate)
         try:
-            got = student.call("gradient_step", parameters, gradients, learning_rate, _readonly=True)
+            got = student.call("gradient_step", parameters, gradients, learning_rate, _readonly=True, _echo=True)
         except StudentRaised as error:
             if "read-only" in error.message:
                 fail(
@@ -712,6 +712,28 @@ def test_gradient_step_returns_new_parameters_and_leaves_its_input_alone(student
             atol=ATOL,
             hint=_step_hint(parameters, gradients, learning_rate, reference),
         )
+        after = student.arguments_after
+        if after is not None and not _same_layers(after[0][0], parameters):
+            fail(
+                f"{student.last_call}\n  changed the parameters it was given: afterwards they were "
+                f"{abbreviate(after[0][0])}",
+                hint='build new dicts, {"W": layer["W"] - learning_rate * gradient["W"], ...}, and a new list; '
+                "do not assign into the dicts or the list passed in",
+            )
+
+
+def _same_layers(after, before):
+    """Whether `after` holds the same layer dicts as `before`: same keys, equal arrays."""
+    return (
+        isinstance(after, list)
+        and len(after) == len(before)
+        and all(
+            isinstance(a, dict)
+            and a.keys() == b.keys()
+            and all(isinstance(a[k], np.ndarray) and np.array_equal(a[k], b[k]) for k in b)
+            for a, b in zip(after, before, strict=True)
+        )
+    )
 
 
 # -- training ------------------------------------------------------------------------------
@@ -814,6 +836,17 @@ def _trajectory_hint(reference, args, kwargs, losses):
     return TRAIN_HINT
 
 
+def _losses(count):
+    return f"{count} loss" if count == 1 else f"{count} losses"
+
+
+def _as_float(value):
+    """A loss as the loss tests accept it: a float, or a 0-d float array (np.squeeze's answer)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind == "f":
+        return float(value)
+    return value
+
+
 def _check_training(student, reference, upstream, X, Y, sizes, names, expected, *, hint=None, given=None, **kwargs):
     """Call train and compare what it returns with the reference's `expected` (parameters, losses)."""
     expected_parameters, expected_losses = expected
@@ -829,7 +862,7 @@ def _check_training(student, reference, upstream, X, Y, sizes, names, expected, 
         expect(
             isinstance(result, tuple)
             and len(result) == 2
-            and isinstance(result[0], list)
+            and isinstance(result[0], (list, tuple))  # a tuple from gradient_step is its own tests' to charge
             and isinstance(result[1], list),
             call,
             lambda: (
@@ -837,7 +870,7 @@ def _check_training(student, reference, upstream, X, Y, sizes, names, expected, 
             ),
             hint="return parameters, losses",
         )
-        parameters, losses = result
+        parameters, losses = list(result[0]), [_as_float(v) for v in result[1]]
         expect(
             len(losses) > 0 and all(isinstance(v, (float, np.floating)) for v in losses),
             call,
@@ -849,12 +882,14 @@ def _check_training(student, reference, upstream, X, Y, sizes, names, expected, 
             tol, max_steps = kwargs.get("tol", 1e-9), kwargs.get("max_steps", 1000)
             parted = _parting(losses, expected_losses)
             if parted is None:  # the same losses as far as both go: where training stopped is what differs
-                why, said = hint or _count_hint(losses, expected_losses, tol, max_steps), ""
+                why, said = _count_hint(losses, expected_losses, tol, max_steps), ""
+                if hint:
+                    why = f"{why}; and {hint}"
             else:  # the steps differ: the count follows from them
                 why = first_hint if parted == 0 else _trajectory_hint(reference, args, kwargs, losses)
                 said = f"\n  your losses part from the reference's at loss {parted + 1}, so training stops elsewhere"
             fail(
-                f"{call}\n  expected {len(expected_losses)} losses, got {len(losses)}: {abbreviate(losses)}{said}",
+                f"{call}\n  expected {_losses(len(expected_losses))}, got {len(losses)}: {abbreviate(losses)}{said}",
                 hint=why,
             )
         expect_close(

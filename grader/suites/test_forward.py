@@ -364,7 +364,11 @@ def test_dense_layer_cache_holds_what_backprop_needs(student, reference, upstrea
             hint='cache = {"A_prev": A_prev, "Z": Z, "W": W, "b": b, "activation": activation}',
         )
         extra = sorted((abbreviate(k, 20) for k in set(cache) - set(expected)), key=str)[:5]
-        expect(not extra, student.last_call, f"unexpected cache keys {extra}: use exactly A_prev, Z, W, b, activation")
+        expect(
+            not extra,
+            student.last_call,
+            f"unexpected cache keys {', '.join(extra)}: use exactly A_prev, Z, W, b, activation",
+        )
         expect_close(
             cache,
             expected,

@@ -408,7 +408,7 @@ def test_train_perceptron_follows_the_learning_rule_exactly(student, reference, 
     for args, hint in (
         ((gate_X, gate_y, lr), RULE_HINT),
         ((default_X, default_y), "the defaults are learning_rate=0.1 and epochs=100"),
-        ((X, y, lr, few), f"use the learning_rate and epochs you are given (here {few} epochs at most)"),
+        ((X, y, lr, few), f"use the learning_rate and epochs you are given (here epochs={few})"),
         ((hard_X, hard_y, 0.5), "when no line separates the data, stop after exactly `epochs` epochs (default 100)"),
     ):
         expected = reference.train_perceptron(*args)
