@@ -498,6 +498,35 @@ def test_an_earlier_module_that_answers_its_own_tests_right_and_later_ones_wrong
         assert _scores(grade_sources(switching, seed=seed)) == control
 
 
+NAN_ACTIVATIONS = """
+
+
+def _nan(z):
+    return np.full(np.shape(z), np.nan)
+
+
+sigmoid = relu = tanh = sigmoid_derivative = relu_derivative = tanh_derivative = _nan
+"""
+
+
+def test_answers_of_nan_built_on_an_earlier_function_of_nan_excuse_nothing() -> None:
+    """Found by a hostile trial: NaN compares equal to NaN, so an activate that computes nothing
+    and answers NaN looked right 'given the student's activations' that answer NaN."""
+    nan_unless = (
+        "\n\ndef {name}(Z, name):\n"
+        "    if name not in ('sigmoid', 'relu', 'tanh', 'linear'):\n        raise ValueError(name)\n"
+        "    return {linear} if name == 'linear' else np.full(np.shape(Z), np.nan)\n"
+    )
+    sources = dict(
+        REFERENCE,
+        activations=REFERENCE["activations"] + NAN_ACTIVATIONS,
+        forward=REFERENCE["forward"] + nan_unless.format(name="activate", linear="np.array(Z, dtype=float)"),
+        backprop=REFERENCE["backprop"] + nan_unless.format(name="activation_derivative", linear="np.ones(np.shape(Z))"),
+    )
+    passed = _passed(grade_sources(sources, ["activations", "forward", "backprop"], seed=5))
+    assert not {t for t in passed if "activate_chooses" in t or "activation_derivative_by_name" in t}
+
+
 FORGETS_THE_DERIVATIVE = ('dZ = dA * activation_derivative(cache["Z"], cache["activation"])', "dZ = dA")
 
 NEARLY_ONES = """

@@ -134,3 +134,29 @@ def test_an_ndarray_subclass_is_sent_as_its_plain_values():
 
     got = decode(encode(np.arange(3.0).view(Liar)))
     assert type(got) is np.ndarray and got.tolist() == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        [(2**61 - 1) * i for i in range(1, 50)],  # ints that all hash to 0
+        [-1, -2],  # hash(-1) == hash(-2)
+        [{"$tuple": [i, 0]} for i in range(3)],  # tuples hash as their items do: no salt
+        [0.5, 1.5],
+    ],
+)
+def test_dict_keys_that_can_be_made_to_collide_are_refused(keys):
+    """A student's answer could carry 100,000 keys of one hash: building that dict here would be
+    quadratic, minutes of the grader's time. Only keys whose hashes cannot be chosen get through."""
+    with pytest.raises(ProtocolError, match="dict key not allowed"):
+        decode({"$dict": [[key, 0] for key in keys]})
+
+
+def test_dict_keys_of_strings_and_small_ints_are_read():
+    assert decode({"$dict": [["W", 1], [7, 2], [2**60, 3], [None, 4], [True, 5]]}) == {
+        "W": 1,
+        7: 2,
+        2**60: 3,
+        None: 4,
+        True: 5,
+    }

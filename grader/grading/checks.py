@@ -348,8 +348,9 @@ def graded_answer(
 ) -> Any:
     """What the student's graded element-wise `function` answers on the array `z`, as float64,
     when that differs from the reference's `expected`; None when it agrees, when it cannot be
-    read as an array of z's shape, or when the function `is_constant`. The value a later answer
-    built on it is compared with (its dtype is charged in the function's own tests)."""
+    read as an array of z's shape, holds a value that is not finite, or when the function
+    `is_constant`. The value a later answer built on it is compared with (its dtype is charged in
+    the function's own tests)."""
     if graded is None:
         return None
     try:
@@ -359,6 +360,8 @@ def graded_answer(
     if not isinstance(answer, np.ndarray) or answer.shape != np.shape(z) or not np.issubdtype(answer.dtype, np.number):
         return None
     answer = answer.astype(np.float64)
+    if not np.all(np.isfinite(answer)):  # NaN equals NaN in comparisons: it would excuse anything
+        return None
     if is_constant(graded, function) or difference(answer, expected, rtol=rtol, atol=atol) is None:
         return None
     return answer

@@ -131,15 +131,28 @@ def decode(data: Any, depth: int = 0) -> Any:
         for pair in body:
             if type(pair) is not list or len(pair) != 2:
                 raise ProtocolError("malformed dict item")
-            key = decode(pair[0], depth + 1)
-            try:
-                result[key] = decode(pair[1], depth + 1)
-            except TypeError as error:  # unhashable key
-                raise ProtocolError("unhashable dict key") from error
+            key = pair[0]
+            if not _safe_key(key):
+                raise ProtocolError("dict key not allowed: use strings or small integers")
+            result[key] = decode(pair[1], depth + 1)
         return result
     if tag == "$unreadable" and type(body) is str:
         return Unreadable(body)
     raise ProtocolError(f"unknown value tag {str(tag)[:20]!r}")
+
+
+_HASH_MODULUS = (1 << 61) - 1
+"""An int's hash is the int modulo this prime: below it, distinct ints hash apart."""
+
+
+def _safe_key(key: Any) -> bool:
+    """Whether `key` may key a dict built here. Python's hash of a string is salted per process,
+    but of a number or tuple it is not: a frame of 100,000 keys chosen to share one hash makes
+    building the dict quadratic, minutes of the grader's time. Strings, None, booleans and ints
+    below the hash modulus cannot be made to collide."""
+    if key is None or type(key) in (str, bool):
+        return True
+    return type(key) is int and -_HASH_MODULUS < key < _HASH_MODULUS and key != -1  # hash(-1) == hash(-2)
 
 
 def find_unreadable(value: Any) -> Unreadable | None:
