@@ -37,7 +37,7 @@ class Layers:
     landlock: bool = True
     """Read-only access to the workspace and runtime; no TCP; no signals out (Linux 5.13+)."""
     seccomp: bool = True
-    """No new processes: fork, vfork and non-thread clone fail (Linux, x86_64 and aarch64)."""
+    """No new processes or threads: fork, vfork and clone fail (Linux, x86_64 and aarch64)."""
 
     def as_dict(self) -> dict[str, bool]:
         return {"namespaces": self.namespaces, "landlock": self.landlock, "seccomp": self.seccomp}
