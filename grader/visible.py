@@ -18,10 +18,15 @@ from __future__ import annotations
 import re
 
 # C0 and C1 controls, DEL, and the invisible characters that reorder or hide text (bidi
-# embeddings, overrides and isolates; marks; zero-width joiners are left: emoji need them);
-# and lone surrogates: a file or folder name that is not UTF-8 holds its bytes as \udc80-\udcff,
-# which a terminal would get back raw (\x9b is CSI), or which a UTF-8 stream refuses to write.
-_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
+# embeddings, overrides and isolates; marks; the word joiner and invisible operators; the
+# Mongolian vowel separator; tag characters; the Hangul fillers, letters that show as blanks;
+# zero-width joiners are left: emoji need them); and lone surrogates: a file or folder name
+# that is not UTF-8 holds its bytes as \udc80-\udcff, which a terminal would get back raw (\x9b
+# is CSI), or which a UTF-8 stream refuses to write.
+_UNSAFE = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u115f\u1160\u180e\u200e\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\u3164\ufeff\uffa0\ud800-\udfff\U000e0000-\U000e007f"
+)
 _IN_TEXT = re.compile(f"\r\n|[{_UNSAFE}]")
 _IN_LINE = re.compile(f"[\t\n{_UNSAFE}]")
 
@@ -33,6 +38,8 @@ def _escape(found: re.Match[str]) -> str:
     if char in "\t\n\r":
         return {"\t": "\\t", "\n": "\\n", "\r": "\\r"}[char]
     code = ord(char)
+    if code > 0xFFFF:
+        return f"\\U{code:08x}"
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 

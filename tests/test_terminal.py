@@ -181,3 +181,24 @@ def test_a_report_written_to_a_file_keeps_what_is_stored(db_url: str, tmp_path: 
     assert run("report", "--db", db_url, "--format", "json", "--output", str(target))[0] == 0
     [test] = json.loads(target.read_text())["exercises"][0]["tests"]
     assert test["messages"][0]["message"].endswith(OSC_TITLE)  # JSON escapes it; the data is intact
+
+
+INVISIBLE = "\u3164\u2060\u180e\u061c\U000e0041\u200b\u202e"  # found by hostile trials, and their kin
+
+
+def test_invisible_characters_are_shown_escaped_on_the_terminal() -> None:
+    assert visible("\u3164 = z\u2060") == "\\u3164 = z\\u2060"
+    shown = visible(f"x{INVISIBLE}y")
+    assert shown.startswith("x\\u3164\\u2060\\u180e\\u061c") and shown.endswith("y")
+    assert not (set(INVISIBLE) - {"\u200b"}) & set(shown)  # zero-width space is left, as joiners are
+    assert visible("\U000e0041") == "\\U000e0041"  # not \\ue0041, which reads as \\ue004 and a 1
+
+
+def test_the_code_view_flags_every_invisible_character_an_instructor_could_not_see() -> None:
+    """`ㅤ = z > threshold` (a Hangul filler, a valid Python name) reads as ` = z > threshold`."""
+    from grader.server.web.source import shown_file
+
+    hidden = shown_file("perceptron.py", "a = 1\n\u3164 = 2\nb = 3\u2060\nc = '\U000e0041\u180e'\n").hidden
+    assert [line.split(":")[0] for line in hidden] == ["line 2", "line 3", "line 4", "line 4"]
+    assert "U+3164 HANGUL FILLER" in hidden[0]
+    assert shown_file("ok.py", "name = 'chloé 名前 ✓'\n").hidden == ()

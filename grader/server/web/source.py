@@ -16,7 +16,14 @@ from typing import Any
 
 from markupsafe import Markup
 
-HIDDEN = frozenset("\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+"""Hangul fillers: letters, so valid in a Python name, that show as nothing at all."""
+
+
+def is_hidden(char: str) -> bool:
+    """Whether `char` hides what code does: an invisible format character (zero-width, bidi,
+    word joiner, tag; Unicode's category Cf) or a letter that shows as a blank."""
+    return char in BLANK_LETTERS or (char > "\x7f" and unicodedata.category(char) == "Cf")
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,7 @@ def shown_file(path: str, text: str) -> ShownFile:
 def _hidden(text: str) -> tuple[str, ...]:
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
-        for char in dict.fromkeys(c for c in line if c in HIDDEN):
+        for char in dict.fromkeys(c for c in line if is_hidden(c)):
             found.append(f"line {number}: U+{ord(char):04X} {unicodedata.name(char, 'unnamed')}")
     return tuple(found)
 
