@@ -161,8 +161,10 @@ def _send(client: CourseClient, upload: PendingUpload) -> dict[str, Any]:
 
 
 def _course_files(workspace: Path, course: dict[str, str], only: tuple[str, ...]) -> dict[str, str]:
-    """The course's exercise files in `workspace` (those of `only`, when named), as the grader
-    snapshots them: regular files, size-capped, text."""
+    """The course's exercise files in `workspace`, as the grader snapshots them: regular files,
+    size-capped, text. Those of `only` must be there; the others go too when they are, since
+    the named exercise may import them (forward.py imports activations.py), as it does in a
+    local submit."""
     from grader.errors import UnknownExerciseError
     from grader.grading.workspace import check_holds_exercises, check_workspace, snapshot
 
@@ -172,7 +174,7 @@ def _course_files(workspace: Path, course: dict[str, str], only: tuple[str, ...]
         raise UnknownExerciseError(f"unknown exercise {unknown[0]!r}; known exercises: {', '.join(course)}")
     wanted = {course[n.removesuffix(".py")] for n in only} if only else set(course.values())
     check_holds_exercises(folder, wanted)
-    return {name: text for name, text in snapshot(folder).files.items() if name in wanted}
+    return {name: text for name, text in snapshot(folder).files.items() if name in course.values()}
 
 
 def progress_remotely(session: Login, student: str | None, as_json: bool) -> None:

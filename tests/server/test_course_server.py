@@ -61,8 +61,14 @@ def test_a_student_logs_in_submits_and_sees_exactly_what_a_local_submit_prints(
     assert list(data)[:6] == ["submission_id", "student", "score", "max_score", "sandbox", "exercises"]
     assert [e["name"] for e in data["exercises"]] == ["perceptron"]
 
+    # One exercise that imports another: its sibling goes up with it, as a local submit reads it.
+    remote = grader("submit", "backprop", "--workspace", str(folder), env=student_env, check=False)
+    local = grader("submit", "backprop", "--workspace", str(folder), "--local", env=local_env, check=False)
+    assert remote.returncode == local.returncode == 0
+    assert remote.stdout.replace("attempt #3", "attempt #2") == local.stdout
+
     progress = json.loads(grader("progress", "--json", env=student_env).stdout)
-    assert [a["attempt"] for a in progress["attempts"]] == [1, 2]
+    assert [a["attempt"] for a in progress["attempts"]] == [1, 2, 3]
     assert grader("logout", env=student_env).stdout.strip() == "Logged out."
     assert not saved.exists()
 
