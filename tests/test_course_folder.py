@@ -90,9 +90,15 @@ def test_logged_in_to_a_server_a_command_that_needs_a_database_says_so_instead_o
     for args in (["override", "ada", "perceptron", "5", "--reason", "checked"], ["regrade", "perceptron"]):
         code, output = run(*args, env=env)
         assert code == 2 and "logged in to http://127.0.0.1:9" in output and "--db" in output
-    code, output = run("override", "ada", "perceptron", "5", "--reason", "x", "--db", str(tmp_path / "g.db"), env=env)
+    override = ("override", "ada", "perceptron", "5", "--reason", "x", "--db", str(tmp_path / "g.db"))
+    code, output = run(*override, env=env)
+    assert code == 2 and output.startswith(f"Error: no database at {tmp_path / 'g.db'}")  # a mistyped path?
+    assert not (tmp_path / "g.db").exists()  # and no empty one made in its place
+    from grader.store import open_store
+
+    open_store(f"sqlite:///{tmp_path / 'g.db'}").close()  # a plain path is a SQLite file
+    code, output = run(*override, env=env)
     assert code == 2 and "no attempt" in output  # with a database named, it works on that one
-    assert (tmp_path / "g.db").is_file()  # a plain path is a SQLite file
 
 
 def test_an_answers_file_that_answers_nothing_is_refused(tmp_path: Path) -> None:

@@ -280,6 +280,9 @@ def test_without_a_course_file_nothing_is_limited_or_recorded(
 
 
 def test_the_course_score_policy_is_the_reports_default(tmp_path: Path, db_url: str) -> None:
+    from grader.store import open_store
+
     path = course_file(tmp_path, "score = 'latest'\n")
+    open_store(db_url).close()  # a course's database, nothing recorded in it yet
     output = CliRunner().invoke(main, ["report", "--db", db_url, "--format", "json", "--course", str(path)]).output
     assert json.loads(output)["policy"] == "latest"

@@ -133,6 +133,6 @@ def revoke(name: str, course_dir: Path, db_url: str | None) -> None:
     from grader.store import open_store
 
     pack = load_pack(course_dir)
-    with open_store(db_url or pack.default_db_url) as store:
+    with open_store(db_url or pack.default_db_url, must_exist=True) as store:
         revoke_person(store, name)
     echo(f"Revoked the token of {name}.")

@@ -137,7 +137,7 @@ def regrade(
     from grader.store import open_store
 
     refuse_the_default_database_when_logged_in(settings, "regrade")
-    with open_store(settings.db_url) as store:
+    with open_store(settings.db_url, must_exist=True) as store:
         queued = grades_through_queue(store)
         if queued:
             echo("regrading through the course's job queue, behind the students' submissions", err=True)
@@ -180,7 +180,7 @@ def override(student: str, exercise: str, score: float, reason: str, settings: S
 
     refuse_the_default_database_when_logged_in(settings, "override")
     policy: ScorePolicy = settings.course.score_policy if settings.course else "best"
-    with open_store(settings.db_url) as store:
+    with open_store(settings.db_url, must_exist=True) as store:
         kept = override_score(store, student, exercise, score, reason, policy=policy)
     if as_json:
         from grader import contracts
@@ -268,7 +268,7 @@ def report(
         return
     if not local:
         refuse_the_default_database_when_logged_in(settings, "report")
-    with open_store(settings.db_url) as store:
+    with open_store(settings.db_url, must_exist=True) as store:
         if source is not None:
             text = _source(store, source, path, raw)
         elif student is not None:

@@ -71,7 +71,7 @@ def queue(course_dir: Path | None, db_url: str | None, as_json: bool) -> None:
         from grader.pack import load_pack
 
         db_url = load_pack(course_dir).default_db_url
-    with open_store(db_url) as store:
+    with open_store(db_url, must_exist=True) as store:
         state = queue_state(store)
     if as_json:
         from grader import contracts

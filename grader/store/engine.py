@@ -93,13 +93,15 @@ class Store:
         self.close()
 
 
-def open_store(url: str, *, migrate: bool = True) -> Store:
+def open_store(url: str, *, migrate: bool = True, must_exist: bool = False) -> Store:
     """Open the database at `url`, migrated to head (a new SQLite file is created).
 
     The folder of a SQLite file must exist: a mistyped path is an error, not a new folder.
+    With `must_exist`, so must the file: a command that only reads or amends what was recorded
+    (a report, an override) would otherwise show an empty new database as if grades were lost.
     A SQLite file this user cannot write is opened read-only, and must be migrated already.
     """
-    engine, readonly = _create_engine(url)
+    engine, readonly = _create_engine(url, must_exist=must_exist)
     store = Store(engine, readonly=readonly)
     if readonly:
         try:
@@ -132,7 +134,7 @@ def _head_revision() -> str:
     return HEAD_REVISION
 
 
-def _create_engine(url: str) -> tuple[Engine, bool]:
+def _create_engine(url: str, *, must_exist: bool = False) -> tuple[Engine, bool]:
     """The engine for `url`, and whether it is a SQLite file opened read-only."""
     try:
         parsed = make_url(url)
@@ -147,6 +149,11 @@ def _create_engine(url: str) -> tuple[Engine, bool]:
             path = Path(database).expanduser().resolve()
             if not path.parent.is_dir():
                 raise DatabaseError(f"no folder {path.parent} for the database {url} (create it first)")
+            if must_exist and not path.exists():
+                raise DatabaseError(
+                    f"no database at {path}: nothing was recorded there (a mistyped path? "
+                    "a course whose database is PostgreSQL needs its --db URL)"
+                )
             readonly = _read_only_file(path)
             if readonly:
                 # An immutable read: no lock, no WAL index to write (`?mode=ro` alone still
