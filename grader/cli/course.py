@@ -91,12 +91,14 @@ def init(directory: Path) -> None:
     show_default=True,
     help="The role of everyone in ROSTER.",
 )
+@click.option("--reissue", is_flag=True, help="Give everyone in ROSTER a new token; their old one stops working.")
 @json_option
-def enrol(roster: Path, course_dir: Path, db_url: str | None, role: str, as_json: bool) -> None:
+def enrol(roster: Path, course_dir: Path, db_url: str | None, role: str, reissue: bool, as_json: bool) -> None:
     """Enrol everyone in ROSTER (a CSV with a `student` column, optionally `email` and
-    `section`) and print each person's new token, once.
+    `section`) and print each new token, once.
 
-    Enrolling someone again issues a new token and revokes the old one.
+    Someone already enrolled keeps their token (so a roster with a late student added can be
+    enrolled again); with --reissue everyone in ROSTER gets a new one and the old stops working.
 
     Exit status: 0, or 2 for bad input (the file and line are named).
     """
@@ -108,15 +110,21 @@ def enrol(roster: Path, course_dir: Path, db_url: str | None, role: str, as_json
     pack = load_pack(course_dir)
     people = read_roster(roster)
     with open_store(db_url or pack.default_db_url) as store:
-        issued = enrol_people(store, people, role)  # type: ignore[arg-type]  # a Choice
+        issued = enrol_people(store, people, role, reissue=reissue)  # type: ignore[arg-type]  # a Choice
+    new = {i.student for i in issued}
+    kept = [p.student for p in people if p.student not in new]
     if as_json:
         rows = [{"student": i.student, "role": i.role, "token": i.token} for i in issued]
-        echo(json.dumps({"enrolled": rows}))
+        echo(json.dumps({"enrolled": rows, "kept": kept}))
         return
-    echo(f"Enrolled {len(issued)} as {role}. Each token is shown once; send it to its owner:")
-    width = max(len(i.student) for i in issued)
-    for ticket in issued:
-        echo(f"  {ticket.student:<{width}}  {ticket.token}")
+    if issued:
+        echo(f"Enrolled {len(issued)} as {role}. Each token is shown once; send it to its owner:")
+        width = max(len(i.student) for i in issued)
+        for ticket in issued:
+            echo(f"  {ticket.student:<{width}}  {ticket.token}")
+    if kept:
+        names = ", ".join(kept[:5]) + (", ..." if len(kept) > 5 else "")
+        echo(f"{len(kept)} already enrolled kept their tokens ({names}); --reissue gives them new ones.")
 
 
 @course.command()

@@ -96,19 +96,29 @@ def read_roster(path: Path) -> list[RosterEntry]:
     return entries
 
 
-def enrol(store: Store, people: Sequence[RosterEntry], role: Role) -> list[Issued]:
-    """Enrol `people` with `role` in one transaction and issue each a new token."""
+def enrol(store: Store, people: Sequence[RosterEntry], role: Role, *, reissue: bool = False) -> list[Issued]:
+    """Enrol `people` with `role` in one transaction; the tokens issued, to those who hold none.
+
+    Someone already enrolled with a working token keeps it (their role, email and section are
+    updated): enrolling a roster again to add a late student must not lock out the class. With
+    `reissue`, everyone gets a new token and their old one stops working."""
     from grader.store import enrolments
 
     if role not in ROLES:
         raise ConfigError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
-    issued = [Issued(person.student, role, secrets.token_urlsafe(32)) for person in people]
+    tickets = [Issued(person.student, role, secrets.token_urlsafe(32)) for person in people]
 
     def work(session):  # type: ignore[no-untyped-def]
-        for person, ticket in zip(people, issued, strict=True):
-            enrolments.enrol(session, person.student, role, token_hash(ticket.token), person.email, person.section)
+        issued = []
+        for person, ticket in zip(people, tickets, strict=True):
+            keep = not reissue and enrolments.holds_a_token(session, person.student)
+            digest = None if keep else token_hash(ticket.token)
+            enrolments.enrol(session, person.student, role, digest, person.email, person.section)
+            if not keep:
+                issued.append(ticket)
+        return issued
 
-    store.write(work)
+    issued: list[Issued] = store.write(work)
     return issued
 
 

@@ -10,19 +10,30 @@ from grader.store.models import Enrolment, Student
 from grader.store.students import student_named
 
 
-def enrol(session: Session, name: str, role: str, token_hash: str, email: str | None, section: str | None) -> None:
-    """Enrol `name` (again): the role, contact and a new token hash replace what was there."""
+def enrol(
+    session: Session, name: str, role: str, token_hash: str | None, email: str | None, section: str | None
+) -> None:
+    """Enrol `name` (again): the role and contact replace what was there, and so does the token
+    hash unless it is None (the token held is kept)."""
     student = student_named(session, name)
     row = session.scalar(select(Enrolment).where(Enrolment.student_id == student.id))
     if row is None:
         row = Enrolment(student_id=student.id)
         session.add(row)
-    row.role, row.token_hash, row.issued_at, row.revoked_at = role, token_hash, utcnow(), None
+    row.role = role
+    if token_hash is not None:
+        row.token_hash, row.issued_at, row.revoked_at = token_hash, utcnow(), None
     if email is not None:
         row.email = email
     if section is not None:
         row.section = section
     session.flush()
+
+
+def holds_a_token(session: Session, name: str) -> bool:
+    """Whether `name` is enrolled with a token that works (issued, not revoked)."""
+    row = session.scalar(select(Enrolment).join(Student).where(Student.name == name))
+    return row is not None and row.token_hash is not None and row.revoked_at is None
 
 
 def revoke(session: Session, name: str) -> bool:

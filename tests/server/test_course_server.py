@@ -297,7 +297,7 @@ def test_the_cli_exits_3_when_the_server_cannot_be_reached(student_env: dict[str
     assert login.stderr.startswith("Error: cannot reach the server") and "--local" not in login.stderr  # none here
 
 
-def test_tokens_are_stored_hashed_and_enrolling_again_revokes_the_old_one(server: Server) -> None:
+def test_tokens_are_stored_hashed_and_only_reissuing_revokes_the_old_one(server: Server) -> None:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(server.course.db_url)
@@ -307,8 +307,14 @@ def test_tokens_are_stored_hashed_and_enrolling_again_revokes_the_old_one(server
     assert not any(token in stored for token in server.course.tokens.values())
     old = server.course.tokens["ada"]
     roster = server.course.folder.parent / "again.csv"
-    roster.write_text("student\nada\n")
-    grader("course", "enrol", str(roster), "--course", str(server.course.folder), "--db", server.course.db_url)
+    roster.write_text("student\nada\nlate\n")  # a late student added to the roster
+    where = ("--course", str(server.course.folder), "--db", server.course.db_url)
+    again = json.loads(grader("course", "enrol", str(roster), *where, "--json").stdout)
+    assert [row["student"] for row in again["enrolled"]] == ["late"] and again["kept"] == ["ada"]
+    with server.client() as anonymous:
+        assert anonymous.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"}).status_code == 200
+    reissued = grader("course", "enrol", str(roster), *where, "--reissue").stdout
+    assert "Enrolled 2 as student" in reissued
     with server.client() as anonymous:
         assert anonymous.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
     grader("course", "revoke", "ben", "--course", str(server.course.folder), "--db", server.course.db_url)
