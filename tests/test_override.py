@@ -47,6 +47,11 @@ def test_an_override_is_the_score_every_report_counts_with_its_reason(overridden
         assert next(row for row in rows if "cy" in row)[rows[0].index("perceptron")] == "1.5"
     page = run("report", "--db", overridden, "--format", "html")[1]
     assert 'class="num override"' in page and REASON in page
+    from grader.report.charts import histogram
+
+    counted = [s["scores"]["perceptron"] for s in book["students"] if s["scores"].get("perceptron") is not None]
+    maximum = next(c["max_score"] for c in book["columns"] if c["key"] == "perceptron")
+    assert histogram("perceptron", counted, maximum) in page  # the chart counts cy's 1.5 too
 
     history = run("report", "--db", overridden, "--student", "cy")[1]
     assert f"override  {T0:%Y-%m-%d}" not in history  # made now, not when the attempt was

@@ -56,6 +56,12 @@ class Gradebook:
     columns: tuple[Column, ...]
     rows: tuple[GradebookRow, ...]
 
+    def counted_scores(self, key: str) -> list[float]:
+        """The score that counts in column `key` for every student with one: overrides included,
+        as the gradebook and its exports show them (what a chart of the column draws)."""
+        index = next(i for i, column in enumerate(self.columns) if column.key == key)
+        return [score for row in self.rows if (score := row.scores[index]) is not None]
+
     @property
     def max_total(self) -> float:
         return round(sum(c.max_score for c in self.columns), 6)

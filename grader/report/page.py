@@ -61,7 +61,10 @@ def format_html(report: ClassReport) -> str:
         parts += [
             '<h2 id="distribution">Score distribution per exercise</h2>',
             '<div class="charts">',
-            *(f"<figure>{histogram(s.exercise, s.scores, s.max_score)}</figure>" for s in report.exercises),
+            *(
+                f"<figure>{histogram(s.exercise, book.counted_scores(s.exercise), s.max_score)}</figure>"
+                for s in report.exercises
+            ),
             "</div>",
             '<h2 id="most-failed">Most failed hidden tests</h2>',
             f"<figure>{failed_bars(most_failed(report.exercises, MOST_FAILED))}</figure>",

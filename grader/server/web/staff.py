@@ -63,7 +63,10 @@ def class_view(course: Course) -> ClassView:
     report = class_report(course.store, course.settings.score_policy, bank_of(course))
     return ClassView(
         report=report,
-        charts=tuple(report_fragment(histogram(s.exercise, s.scores, s.max_score)) for s in report.exercises),
+        charts=tuple(
+            report_fragment(histogram(s.exercise, report.gradebook.counted_scores(s.exercise), s.max_score))
+            for s in report.exercises
+        ),
         most_failed=report_fragment(failed_bars(most_failed(report.exercises, MOST_FAILED)))
         if report.exercises
         else None,
