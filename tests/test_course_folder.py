@@ -107,3 +107,16 @@ def test_an_answers_file_that_answers_nothing_is_refused(tmp_path: Path) -> None
     code, output = run("quiz", "take", "key-concepts", "--answers", str(answers), "--student", "ada", "--db",
                        f"sqlite:///{tmp_path / 'g.db'}")  # fmt: skip
     assert code == 2 and output.startswith(f"Error: {answers}: answers no question")
+
+
+def test_every_command_that_takes_a_database_takes_a_path_ending_in_db(tmp_path: Path) -> None:
+    """Found by a new-instructor trial: `grader queue --db nn-course/grader.db` was 'not a
+    database URL', while report, regrade and override took the same path."""
+    from grader.store import open_store
+
+    open_store(f"sqlite:///{tmp_path / 'grader.db'}").close()
+    code, output = run("queue", "--db", str(tmp_path / "grader.db"), "--json")
+    assert code == 0 and json.loads(output)["depth"] == 0
+    assert run("course", "init", str(tmp_path / "course"))[0] == 0
+    code, output = run("worker", "--course", str(tmp_path / "course"), "--db", str(tmp_path / "grader.db"))
+    assert code == 2 and "PostgreSQL" in output  # understood as SQLite, and refused for the reason that holds

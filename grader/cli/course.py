@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from grader.cli.options import json_option
+from grader.cli.options import database_url, json_option
 from grader.cli.terminal import echo
 
 course_dir_option = click.option(
@@ -19,7 +19,11 @@ course_dir_option = click.option(
     help="The course folder (made by `grader course init`).",
 )
 server_db_option = click.option(
-    "--db", "db_url", metavar="URL", help="SQLAlchemy database URL [default: grader.db in the course folder]."
+    "--db",
+    "db_url",
+    metavar="URL",
+    callback=database_url,
+    help="SQLAlchemy database URL, or a path ending in .db [default: grader.db in the course folder].",
 )
 
 

@@ -18,6 +18,15 @@ from grader.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
+def database_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A `--db` value as a URL: a plain path ending in .db stands for a SQLite file, as in every
+    command that takes `--db`."""
+    from grader.settings import resolve_db_url
+
+    return resolve_db_url(value, {}) if value else value
+
+
 _OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "db": (
         ("--db", "db_url"),

@@ -8,14 +8,16 @@ from pathlib import Path
 import click
 
 from grader.cli.course import course_dir_option
-from grader.cli.options import json_option
+from grader.cli.options import database_url, json_option
 from grader.cli.terminal import echo
 from grader.errors import ConfigError
 
 
 @click.command()
 @course_dir_option
-@click.option("--db", "db_url", required=True, metavar="URL", help="The course's PostgreSQL database URL.")
+@click.option(
+    "--db", "db_url", required=True, metavar="URL", callback=database_url, help="The course's PostgreSQL database URL."
+)
 @click.option(
     "--processes",
     type=click.IntRange(min=1),
@@ -52,7 +54,7 @@ def worker(course_dir: Path, db_url: str, processes: int | None) -> None:
     metavar="DIR",
     help="The course folder (its database, when no --db is given).",
 )
-@click.option("--db", "db_url", metavar="URL", help="The course's database URL.")
+@click.option("--db", "db_url", metavar="URL", callback=database_url, help="The course's database URL, or a .db path.")
 @json_option
 def queue(course_dir: Path | None, db_url: str | None, as_json: bool) -> None:
     """How much grading waits: jobs waiting, the age of the oldest, jobs per state, and the
