@@ -273,3 +273,25 @@ def test_a_command_whose_output_reader_went_away_stops_silently_with_status_141(
     finally:
         os.close(writer)
     assert (result.returncode, result.stderr) == (141, "")
+
+
+def test_a_submission_waiting_on_the_server_is_said_to_wait_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by a new-instructor trial: with no grader running, `grader submit` waited five
+    minutes in silence. The wait is said once, on stderr, while the answer is still awaited."""
+    import httpx
+
+    from grader.cli.remote import _say_once_that_it_waits
+    from grader.client.http import CourseClient
+    from grader.client.login import Login
+
+    statuses = iter(["queued", "queued", "graded"])
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"submission_id": 13, "status": next(statuses)})
+
+    with CourseClient(Login("http://course.test", "t"), transport=httpx.MockTransport(answer)) as client:
+        final = client.graded(13, waiting=_say_once_that_it_waits())
+    assert final["status"] == "graded"
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("Submission #13 is queued on the server; waiting for its grade") == 1

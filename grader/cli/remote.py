@@ -124,7 +124,10 @@ def submit_remotely(
         if not files:
             raise WorkspaceError(f"{workspace}: none of the course's exercise files is there")
         answer = _send(client, pending.keep(session.server, files, list(exercises) or None))
-        final = answer if answer.get("status") == "graded" else client.graded(int(answer["submission_id"]))
+        if answer.get("status") == "graded":
+            final = answer
+        else:
+            final = client.graded(int(answer["submission_id"]), waiting=_say_once_that_it_waits())
     if final.get("status") != "graded":
         raise click.ClickException(
             f"submission #{final['submission_id']} could not be graded because of a fault on the grader's side; "
@@ -158,6 +161,23 @@ def _send(client: CourseClient, upload: PendingUpload) -> dict[str, Any]:
         raise
     pending.acknowledged(upload)
     return answer
+
+
+def _say_once_that_it_waits() -> Callable[[dict[str, Any]], None]:
+    """Tell the student, once, on stderr, that their submission waits on the server: a queue
+    with no grader running would otherwise look like a command that hangs."""
+    said: list[bool] = []
+
+    def say(answer: dict[str, Any]) -> None:
+        if not said:
+            said.append(True)
+            echo(
+                f"Submission #{answer.get('submission_id')} is {answer.get('status', 'waiting')} on the server; "
+                "waiting for its grade (Ctrl-C stops waiting, not the grading: `grader progress` shows it later).",
+                err=True,
+            )
+
+    return say
 
 
 def _course_files(workspace: Path, course: dict[str, str], only: tuple[str, ...]) -> dict[str, str]:

@@ -8,6 +8,7 @@ or does not answer in time as `ServerUnreachable` (exit 3), a 5xx as the grader'
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -84,14 +85,23 @@ class CourseClient:
         body = {"student": student, "files": files}
         return self._call("POST", "/api/v1/class/submissions", json=body, headers={"Idempotency-Key": key})
 
-    def graded(self, submission_id: int, *, patience: float = GRADE_WAIT_SECONDS) -> dict[str, Any]:
-        """The submission once graded or not gradable; ServerUnreachable after `patience` s."""
+    def graded(
+        self,
+        submission_id: int,
+        *,
+        patience: float = GRADE_WAIT_SECONDS,
+        waiting: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        """The submission once graded or not gradable; ServerUnreachable after `patience` s.
+        `waiting` is given each answer that says it is still queued or being graded."""
         deadline = time.monotonic() + patience
         while True:
             wait = max(0.0, min(25.0, deadline - time.monotonic()))
             answer = self._call("GET", f"/api/v1/submissions/{submission_id}", params={"wait": f"{wait:.1f}"})
             if answer.get("status") in ("graded", "not_gradable"):
                 return answer
+            if waiting is not None:
+                waiting(answer)
             if time.monotonic() >= deadline:
                 raise ServerUnreachable(
                     f"the server has submission #{submission_id} but did not grade it within {patience:g} s; "
