@@ -120,3 +120,21 @@ def test_every_command_that_takes_a_database_takes_a_path_ending_in_db(tmp_path:
     assert run("course", "init", str(tmp_path / "course"))[0] == 0
     code, output = run("worker", "--course", str(tmp_path / "course"), "--db", str(tmp_path / "grader.db"))
     assert code == 2 and "PostgreSQL" in output  # understood as SQLite, and refused for the reason that holds
+
+
+def test_serving_on_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """Found by a new-instructor trial: uvicorn logged its start-up, then the error, and exit 3."""
+    import socket
+
+    assert run("course", "init", str(tmp_path / "course"))[0] == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, output = run("serve", "--course", str(tmp_path / "course"), "--port", str(port))
+    assert (
+        code == 2
+        and output
+        == f"Error: cannot listen on 127.0.0.1:{port}: Address already in use "
+        "(another grader serve? choose another --port)\n"
+    )

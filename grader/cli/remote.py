@@ -111,7 +111,8 @@ def submit_remotely(
     from grader.errors import WorkspaceError
 
     with CourseClient(session) as client:
-        for upload in pending.waiting(session.server):
+        waiting = pending.waiting(session.server)
+        for upload in waiting:
             try:
                 answer = _send(client, upload)
             except GraderError as error:
@@ -119,6 +120,8 @@ def submit_remotely(
                 continue
             echo(f"Sent again an upload of {upload.created_at[:19]}: submission #{answer['submission_id']}.", err=True)
         if resend_only:
+            if not waiting:
+                echo(f"Nothing to send again: every upload to {session.server} was answered.", err=True)
             return
         files = _course_files(workspace, client.exercise_files(), exercises)
         if not files:

@@ -76,6 +76,7 @@ def run_server(
 ) -> None:
     import uvicorn
 
+    _check_address(host, port)
     course = open_course(course_dir, db_url=db_url, jobs=jobs, own_content=True)
     _logging()
     if workers == 1:
@@ -101,6 +102,27 @@ def run_server(
         workers=workers,
         **UVICORN_OPTIONS,
     )
+
+
+def _check_address(host: str, port: int) -> None:
+    """Fail in one line, before anything starts, when `host:port` cannot be listened on (another
+    server holds the port, or the address is not this machine's): uvicorn would log its start-up
+    and then an error, and exit with status 3."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise ConfigError(f"cannot listen on {host}: {error.strerror}") from error
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise ConfigError(
+                f"cannot listen on {host}:{port}: {error.strerror} (another grader serve? choose another --port)"
+            ) from error
 
 
 def app_from_environment() -> Any:

@@ -277,6 +277,8 @@ def test_an_upload_whose_answer_is_lost_is_sent_again_and_counted_once(
     resent = grader("submit", "--resend", env=env, check=False)
     assert resent.returncode == 0, resent.stderr
     assert "Sent again" in resent.stderr and not list(pending[0].parent.glob("*.json"))
+    again = grader("submit", "--resend", env=env, check=False)
+    assert again.returncode == 0 and again.stderr.startswith("Nothing to send again")
     with server.client("ben") as ben:
         assert len(ben.get("/api/v1/progress").json()["attempts"]) == 1
     proxy.close()
