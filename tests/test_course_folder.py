@@ -138,3 +138,10 @@ def test_serving_on_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None
         == f"Error: cannot listen on 127.0.0.1:{port}: Address already in use "
         "(another grader serve? choose another --port)\n"
     )
+
+
+def test_quiz_stats_reads_a_course_folders_database_like_report_does(tmp_path: Path) -> None:
+    """Found by a new-instructor trial: `grader quiz stats --course DIR` was 'No such option'."""
+    assert run("course", "init", str(tmp_path / "course"))[0] == 0
+    code, output = run("quiz", "stats", "--course", str(tmp_path / "course"), "--json")
+    assert code == 0 and json.loads(output) == {"quizzes": []}

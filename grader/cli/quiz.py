@@ -288,7 +288,7 @@ def _practise_remotely(session: Login, quiz_id: str | None, limit: int) -> None:
 
 @quiz.command(short_help="Item analysis of the quizzes taken.")
 @click.argument("quiz_id", metavar="[QUIZ]", required=False)
-@uses("db")
+@uses("db", "course")
 @json_option
 def stats(quiz_id: str | None, settings: Settings, as_json: bool) -> None:
     """Item analysis: per question, answers, blanks, facility, discrimination and choices.
