@@ -146,5 +146,5 @@ def revoke(name: str, course_dir: Path, db_url: str | None) -> None:
 
     pack = load_pack(course_dir)
     with open_store(db_url or pack.default_db_url, must_exist=True) as store:
-        revoke_person(store, name)
-    echo(f"Revoked the token of {name}.")
+        ended = revoke_person(store, name)
+    echo(f"Revoked the token of {name}." if ended else f"{name} holds no working token already: nothing changed.")

@@ -122,13 +122,16 @@ def enrol(store: Store, people: Sequence[RosterEntry], role: Role, *, reissue: b
     return issued
 
 
-def revoke(store: Store, name: str) -> None:
-    """End `name`'s access: their token stops working (their work stays)."""
+def revoke(store: Store, name: str) -> bool:
+    """End `name`'s access: their token stops working (their work stays). False when it had
+    been revoked already."""
     from grader.store import enrolments
 
     person = student_name(name)
-    if not store.write(lambda session: enrolments.revoke(session, person)):
+    ended = store.write(lambda session: enrolments.revoke(session, person))
+    if ended is None:
         raise NotFoundError(f"nobody called {person!r} is enrolled")
+    return ended
 
 
 def authenticate(store: Store, token: str | None) -> Principal:

@@ -36,9 +36,13 @@ def holds_a_token(session: Session, name: str) -> bool:
     return row is not None and row.token_hash is not None and row.revoked_at is None
 
 
-def revoke(session: Session, name: str) -> bool:
+def revoke(session: Session, name: str) -> bool | None:
+    """End `name`'s token: True if it worked until now, False if it was revoked already, None if
+    nobody of that name is enrolled."""
     row = session.scalar(select(Enrolment).join(Student).where(Student.name == name))
     if row is None:
+        return None
+    if row.token_hash is None:
         return False
     row.token_hash, row.revoked_at = None, utcnow()
     return True

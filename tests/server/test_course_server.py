@@ -319,9 +319,11 @@ def test_tokens_are_stored_hashed_and_only_reissuing_revokes_the_old_one(server:
     assert "Enrolled 2 as student" in reissued
     with server.client() as anonymous:
         assert anonymous.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
-    grader("course", "revoke", "ben", "--course", str(server.course.folder), "--db", server.course.db_url)
+    revoked = grader("course", "revoke", "ben", *where).stdout
     with server.client("ben") as ben:
         assert ben.get("/api/v1/me").status_code == 401
+    assert revoked == "Revoked the token of ben.\n"
+    assert grader("course", "revoke", "ben", *where).stdout == "ben holds no working token already: nothing changed.\n"
 
 
 class AnswerDropper:
