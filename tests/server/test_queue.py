@@ -373,6 +373,9 @@ def test_grader_queue_shows_depth_the_oldest_job_and_jobs_per_state(store: Any, 
     text = grader("queue", "--db", POSTGRES_URL).stdout
     assert "waiting: 3 (3 submissions)" in text
 
+    from grader.store import open_store
+
+    open_store(f"sqlite:///{tmp_path / 'g.db'}").close()  # a course's SQLite database, nothing queued
     embedded = json.loads(grader("queue", "--db", f"sqlite:///{tmp_path / 'g.db'}", "--json").stdout)
     assert (embedded["queue"], embedded["depth"], embedded["workers"]) == ("embedded", 0, None)
 
