@@ -169,11 +169,12 @@ def _send(client: CourseClient, upload: PendingUpload) -> dict[str, Any]:
 def _say_once_that_it_waits() -> Callable[[dict[str, Any]], None]:
     """Tell the student, once, on stderr, that their submission waits on the server: a queue
     with no grader running would otherwise look like a command that hangs."""
-    said: list[bool] = []
+    said = False
 
     def say(answer: dict[str, Any]) -> None:
+        nonlocal said
         if not said:
-            said.append(True)
+            said = True
             echo(
                 f"Submission #{answer.get('submission_id')} is {answer.get('status', 'waiting')} on the server; "
                 "waiting for its grade (Ctrl-C stops waiting, not the grading: `grader progress` shows it later).",
