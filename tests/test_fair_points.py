@@ -549,3 +549,11 @@ def test_derivatives_that_only_look_varying_excuse_nothing() -> None:
         control = _scores(grade_sources(honest, seed=seed))["backprop"]
         assert control[0] < control[1]
         assert _scores(grade_sources(bent, seed=seed))["backprop"][0] <= control[0]
+
+
+def test_the_reference_scores_full_marks_when_forty_draws_of_training_settings_find_no_rising_loss() -> None:
+    """A full test run met an attempt whose first 40 draws of settings had no rising loss: the
+    test of train then failed with 'the grader could not check ... (RuntimeError)' for correct
+    code. Attempt seed 523 is such an attempt."""
+    tests = grade_sources(REFERENCE, ["backprop"], seed=523)
+    assert not _failures(tests)
